@@ -1,0 +1,1 @@
+"""The analysis engine: plain Python, numpy and torch; never imports Qt."""

@@ -1,0 +1,1 @@
+"""The one definition of the model fingerprint: preprocessing, network, bundled extractor."""
