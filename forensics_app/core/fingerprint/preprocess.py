@@ -202,3 +202,15 @@ def azimuthal_profile(spectrum: np.ndarray, bins: int | None = None) -> np.ndarr
     if bins is not None and bins != profile.size:
         profile = np.interp(np.linspace(0, profile.size - 1, bins), np.arange(profile.size), profile)
     return profile
+
+
+def spectrum_vector(pixels: np.ndarray, config: PreprocessConfig = PreprocessConfig(), pooled: int = 32) -> np.ndarray:
+    """The plain residual spectrum as a fingerprint, without any learnt network.
+
+    The display spectrum pooled to `pooled` x `pooled` and standardised: the
+    hand-crafted baseline `evaluate --method spectrum` compares the extractor with.
+    """
+    spectrum = torch.from_numpy(display_spectrum(pixels, config))[None, None]
+    vector = torch.nn.functional.adaptive_avg_pool2d(spectrum, pooled).flatten()
+    vector = (vector - vector.mean()) / vector.std().clamp_min(1e-6)
+    return vector.numpy().astype(np.float32)

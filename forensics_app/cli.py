@@ -1,0 +1,438 @@
+"""`forensics-app`: the desktop app by default, and the headless commands.
+
+Every command accepts --device and --json (JSON on stdout, nothing else there),
+reports progress on stderr, lists every rejected file with its reason, and exits
+non-zero on failure: 0 success, 1 some input files were rejected, 2 the command failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from forensics_app import __version__
+
+EXIT_OK, EXIT_REJECTED, EXIT_FAILED = 0, 1, 2
+
+
+class CommandError(Exception):
+    """A failure the user can act on; printed without a traceback."""
+
+
+# --- output helpers ----------------------------------------------------------------------
+
+
+class Progress:
+    """A one-line progress bar with rate and remaining time on stderr (silent off a terminal)."""
+
+    def __init__(self, label: str, enabled: bool = True) -> None:
+        self.label = label
+        self.enabled = enabled and sys.stderr.isatty()
+        self.started = time.monotonic()
+
+    def __call__(self, done: int, total: int | None) -> None:
+        if not self.enabled:
+            return
+        elapsed = time.monotonic() - self.started
+        rate = done / elapsed if elapsed > 0 else 0.0
+        if total:
+            filled = int(30 * done / total)
+            remaining = (total - done) / rate if rate > 0 else 0.0
+            line = f"{self.label} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total} {rate:.1f}/s, {remaining:.0f} s left"
+        else:
+            line = f"{self.label} {done} done, {rate:.1f}/s"
+        print(f"\r{line}", end="" if done != total else "\n", file=sys.stderr, flush=True)
+
+
+def emit(args: argparse.Namespace, data, table: str) -> None:
+    if args.json:
+        json.dump(data, sys.stdout, indent=2, default=_json_default)
+        sys.stdout.write("\n")
+    else:
+        print(table)
+
+
+def _json_default(value):
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def report_rejections(results) -> int:
+    rejected = [r for r in results if not r.ok]
+    if rejected:
+        print(f"{len(rejected)} file(s) rejected:", file=sys.stderr)
+        for r in rejected:
+            print(f"  {r.path}: {r.error}", file=sys.stderr)
+    return EXIT_REJECTED if rejected else EXIT_OK
+
+
+def format_table(headers: list[str], rows: list[list]) -> str:
+    cells = [[str(c) for c in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)), "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in cells]
+    return "\n".join(lines)
+
+
+# --- shared steps ------------------------------------------------------------------------
+
+
+def load_extractor(args: argparse.Namespace):
+    from forensics_app.core.fingerprint.extractor import Extractor
+
+    return Extractor.load(device=args.device)
+
+
+def open_library(args: argparse.Namespace, extractor):
+    from forensics_app.core.library import Library, default_library_path
+
+    return Library.open(default_library_path(args.library), extractor.extractor_id, extractor.embedding_dim)
+
+
+def fingerprint(args: argparse.Namespace, extractor, inputs: list[str], label: str = "fingerprinting"):
+    from forensics_app.core.evidence import iter_image_files
+    from forensics_app.core.pipeline import fingerprint_files
+
+    paths = iter_image_files(inputs)
+    if not paths:
+        raise CommandError(f"no image files found in {', '.join(inputs)}")
+    return list(fingerprint_files(extractor, paths, max_pixels=args.max_pixels, progress=Progress(label, not args.json)))
+
+
+def threshold_of(args: argparse.Namespace, extractor) -> float:
+    return extractor.card.calibration.threshold if args.threshold is None else args.threshold
+
+
+def build_case(args: argparse.Namespace, extractor, results, library=None):
+    from forensics_app.core.case import Case, CaseItem
+
+    case = Case(reference=getattr(args, "reference", "") or "")
+    case.extractor = {"id": extractor.extractor_id, "sha256": extractor.card.sha256}
+    case.settings = {"threshold": threshold_of(args, extractor), "crops": extractor.card.preprocess.crops_per_image,
+                     "device": str(extractor.device), "max_pixels": args.max_pixels}
+    if library is not None:
+        case.library = library.snapshot()
+    for result in results:
+        item = CaseItem(exhibit=case.next_exhibit(), path=str(result.path), error=result.error,
+                        embedding=result.embedding, padded=result.padded,
+                        evidence=result.evidence.metadata_dict() if result.evidence else None)
+        case.items.append(item)
+        case.log("intake" if result.ok else "rejected", item.sha256, f"{item.exhibit} {result.path}" + (f": {result.error}" if result.error else ""))
+    return case
+
+
+# --- commands ----------------------------------------------------------------------------
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from forensics_app.gui.app import run_gui
+
+    return run_gui(device=args.device)
+
+
+def cmd_attribute(args: argparse.Namespace) -> int:
+    from forensics_app.core.attribution import attribute
+
+    extractor = load_extractor(args)
+    library = open_library(args, extractor)
+    names, gallery = library.gallery()
+    if not names:
+        raise CommandError("the library is empty: enrol generators first with 'forensics-app enroll NAME DIR'")
+    results = fingerprint(args, extractor, args.paths)
+    ok = [r for r in results if r.ok]
+    attributions = iter(attribute(np.stack([r.embedding for r in ok]), names, gallery, extractor.card.calibration,
+                                  threshold=args.threshold, top=args.top)) if ok else iter(())
+    records, rows = [], []
+    case = build_case(args, extractor, results, library) if args.case else None
+    for index, result in enumerate(results):
+        record = {"path": str(result.path), "sha256": result.sha256}
+        if result.ok:
+            attribution = next(attributions)
+            record.update(attribution.to_dict())
+            best = attribution.best
+            rows.append([result.path.name, (result.sha256 or "")[:12], attribution.decision, best.generator,
+                         f"{best.similarity:.3f}", f"{best.score:.2f}"])
+            if case is not None:
+                case.items[index].attribution = attribution.to_dict()
+        else:
+            record["error"] = result.error
+            rows.append([result.path.name, (result.sha256 or "-")[:12], "rejected", "-", "-", result.error])
+        records.append(record)
+    if case is not None:
+        case.log("attribute", None, f"{len(ok)} images against {len(names)} generators, threshold {threshold_of(args, extractor):.3f}")
+        case.save(Path(args.case))
+    emit(args, records, format_table(["file", "sha256", "decision", "best match", "similarity", "score"], rows))
+    return report_rejections(results)
+
+
+def cmd_enroll(args: argparse.Namespace) -> int:
+    extractor = load_extractor(args)
+    library = open_library(args, extractor)
+    results = fingerprint(args, extractor, args.paths, label=f"enrolling {args.name}")
+    references = [(r.sha256, str(r.path), r.embedding) for r in results if r.ok]
+    if not references:
+        raise CommandError(f"none of the {len(results)} files could be fingerprinted; nothing was enrolled")
+    if args.add:
+        added = library.add_references(args.name, references)
+        warnings: list[str] = []
+    else:
+        enrolled = library.enroll(args.name, references, family=args.family, notes=args.notes)
+        added, warnings = len(references), list(getattr(enrolled, "warnings", []))
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    info = library.get(args.name)
+    emit(args, {"generator": args.name, "added": added, "references": info.reference_count,
+                "extractor_id": extractor.extractor_id, "warnings": warnings},
+         f"{args.name}: {added} reference(s) added, {info.reference_count} in all (extractor {extractor.extractor_id})")
+    return report_rejections(results)
+
+
+def cmd_library(args: argparse.Namespace) -> int:
+    from forensics_app.core.fingerprint.extractor import read_card
+    from forensics_app.core.library import Library, default_library_path
+    from forensics_app.paths import extractor_dir
+
+    card = read_card(extractor_dir())
+    library = Library.open(default_library_path(args.library), card.extractor_id, card.network.embedding_dim)
+    action = args.action
+    if action == "list":
+        generators = library.generators()
+        data = [{"name": g.name, "family": g.family, "notes": g.notes, "references": g.reference_count,
+                 "updated": g.updated_at} for g in generators]
+        rows = [[g.name, g.family or "", g.reference_count, g.updated_at] for g in generators]
+        emit(args, {"extractor_id": card.extractor_id, "generators": data},
+             format_table(["name", "family", "references", "updated"], rows) + f"\n{len(rows)} generator(s), extractor {card.extractor_id}")
+    elif action == "remove":
+        library.remove(args.name)
+        emit(args, {"removed": args.name}, f"removed {args.name}")
+    elif action == "rename":
+        library.rename(args.name, args.new_name)
+        emit(args, {"renamed": args.name, "to": args.new_name}, f"renamed {args.name} to {args.new_name}")
+    elif action == "export":
+        library.export(Path(args.file))
+        emit(args, {"exported": str(args.file)}, f"library exported to {args.file}")
+    elif action == "import":
+        names = library.import_library(Path(args.file), on_conflict=args.on_conflict)
+        emit(args, {"imported": names}, f"imported {len(names)} generator(s): {', '.join(names)}")
+    return EXIT_OK
+
+
+def cmd_cluster(args: argparse.Namespace) -> int:
+    from forensics_app.core.analysis import cluster
+
+    extractor = load_extractor(args)
+    results = fingerprint(args, extractor, args.paths)
+    ok = [r for r in results if r.ok]
+    labels = cluster(np.stack([r.embedding for r in ok]), threshold_of(args, extractor)) if ok else []
+    by_path = {id(r): int(label) for r, label in zip(ok, labels)}
+    records = [{"path": str(r.path), "sha256": r.sha256, "cluster": by_path.get(id(r)), **({"error": r.error} if not r.ok else {})}
+               for r in results]
+    if args.case:
+        case = build_case(args, extractor, results)
+        for item, result in zip(case.items, results):
+            item.cluster = by_path.get(id(result))
+        case.log("cluster", None, f"{len(ok)} images in {len(set(labels))} group(s)")
+        case.save(Path(args.case))
+    rows = [[Path(r["path"]).name, r["cluster"] if r["cluster"] is not None else "rejected"] for r in records]
+    emit(args, records, format_table(["file", "cluster"], rows) + f"\n{len(set(labels))} group(s)")
+    return report_rejections(results)
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from forensics_app.core.attribution import verify
+
+    extractor = load_extractor(args)
+    results = fingerprint(args, extractor, [args.first, args.second])
+    if len(results) != 2 or not all(r.ok for r in results):
+        report_rejections(results)
+        raise CommandError("both images must be fingerprinted to compare them")
+    outcome = verify(results[0].embedding, results[1].embedding, extractor.card.calibration, args.threshold)
+    verdict = "consistent with one source" if outcome.same_source else "not consistent with one source"
+    emit(args, {"first": str(results[0].path), "second": str(results[1].path), "similarity": outcome.similarity,
+                "score": outcome.score, "same_source": outcome.same_source, "threshold": outcome.threshold},
+         f"similarity {outcome.similarity:.3f} (threshold {outcome.threshold:.3f}), score {outcome.score:.2f}: {verdict}")
+    return EXIT_OK
+
+
+def dataset_embeddings(args: argparse.Namespace, extractor, method: str = "extractor"):
+    from forensics_app.core.evaluation import dataset_files
+
+    paths, labels = dataset_files(args.dataset, tuple(args.exclude))
+    label_of = dict(zip(paths, labels))
+    if method == "spectrum":
+        from forensics_app.core.evidence import open_evidence
+        from forensics_app.core.fingerprint.preprocess import spectrum_vector
+
+        kept, vectors, sizes, rejected = [], [], [], []
+        for path in paths:
+            try:
+                evidence = open_evidence(path, args.max_pixels)
+            except Exception as exc:
+                rejected.append((path, str(exc)))
+                continue
+            kept.append(path)
+            vectors.append(spectrum_vector(evidence.pixels, extractor.card.preprocess))
+            sizes.append((evidence.width, evidence.height))
+        for path, reason in rejected:
+            print(f"rejected {path}: {reason}", file=sys.stderr)
+        return kept, [label_of[p] for p in kept], np.stack(vectors), sizes, len(rejected)
+    results = fingerprint(args, extractor, [str(p) for p in paths], label="embedding dataset")
+    report_rejections(results)
+    ok = [r for r in results if r.ok]
+    return ([r.path for r in ok], [label_of[r.path] for r in ok], np.stack([r.embedding for r in ok]),
+            [(r.evidence.width, r.evidence.height) for r in ok], len(results) - len(ok))
+
+
+def cmd_embed(args: argparse.Namespace) -> int:
+    extractor = load_extractor(args)
+    paths, labels, embeddings, _, rejected = dataset_embeddings(args, extractor)
+    np.savez(args.out, embeddings=embeddings.astype(np.float32), paths=np.array([str(p) for p in paths]),
+             labels=np.array(labels), extractor_id=np.array(extractor.extractor_id))
+    emit(args, {"out": str(args.out), "images": len(paths), "models": len(set(labels)), "rejected": rejected,
+                "extractor_id": extractor.extractor_id},
+         f"{len(paths)} embeddings of {len(set(labels))} models written to {args.out}")
+    return EXIT_REJECTED if rejected else EXIT_OK
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from forensics_app.core.evaluation import evaluate_embeddings
+
+    extractor = load_extractor(args)
+    _, labels, embeddings, sizes, rejected = dataset_embeddings(args, extractor, args.method)
+    report = evaluate_embeddings(embeddings, labels, sizes, refs=args.refs, seeds=args.seeds)
+    report.update({"method": args.method, "extractor_id": extractor.extractor_id, "refs": args.refs,
+                   "seeds": args.seeds, "rejected": rejected, "excluded": list(args.exclude)})
+    lines = [
+        f"{report['models']} models, {report['images']} images, {args.refs} references per model, {args.seeds} seeds "
+        f"({args.method}{', extractor ' + extractor.extractor_id if args.method == 'extractor' else ''})",
+        f"1:N accuracy   {report['accuracy']:.3f} (+/- {report['accuracy_std']:.3f}), macro-F1 {report['macro_f1']:.3f}",
+        f"1:1 ROC-AUC    {report['auc']:.3f}",
+        f"clustering     ARI {report['ari']:.3f}, NMI {report['nmi']:.3f}",
+        f"open-set AUROC {report['open_set_auroc']:.3f}",
+        f"size only      accuracy {report['size_only_accuracy']:.3f}",
+    ]
+    for size, group in report["within_size_groups"].items():
+        lines.append(f"  within {size}: {group['models']} models, accuracy {group['accuracy']:.3f} (chance {group['chance']:.3f})")
+    lines.append("per-generator recall:")
+    lines += [f"  {name:32s} {recall:.2f}" for name, recall in sorted(report["recall"].items())]
+    lines += [f"warning: {w}" for w in report["warnings"]]
+    emit(args, report, "\n".join(lines))
+    return EXIT_OK
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    import torch
+
+    from forensics_app.paths import extractor_dir
+
+    extractor = load_extractor(args)
+    card = extractor.card.to_dict()
+    emit(args, {"version": __version__, "torch": torch.__version__, "device": str(extractor.device),
+                "extractor_dir": str(extractor_dir()), "card": card},
+         f"forensics-app {__version__}, torch {torch.__version__}, device {extractor.device}\n"
+         f"extractor {extractor.extractor_id} ({card.get('name', 'unnamed')}) from {extractor_dir()}")
+    return EXIT_OK
+
+
+# --- parser ------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from forensics_app.core.evidence import DEFAULT_MAX_PIXELS
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--device", default=os.environ.get("FORENSICS_APP_DEVICE", "auto"),
+                        choices=["auto", "cpu", "cuda", "mps"], help="where to compute fingerprints (default: auto)")
+    common.add_argument("--json", action="store_true", help="print JSON on stdout instead of tables")
+    common.add_argument("--library", help="library file (default: $FORENSICS_APP_LIBRARY or the user data folder)")
+    common.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS,
+                        help=f"refuse images larger than this many pixels (default {DEFAULT_MAX_PIXELS:,})")
+    common.add_argument("--threshold", type=float, help="open-set similarity threshold (default: the model card's)")
+
+    parser = argparse.ArgumentParser(prog="forensics-app", description="Attribute generated images to the model that made them.")
+    parser.add_argument("--version", action="version", version=f"forensics-app {__version__}")
+    sub = parser.add_subparsers(dest="command")
+
+    p = sub.add_parser("gui", parents=[common], help="the desktop app (the default)")
+    p.set_defaults(func=cmd_gui)
+    p = sub.add_parser("attribute", parents=[common], help="rank enrolled generators for images or folders")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--top", type=int, help="show only the best N generators per image")
+    p.add_argument("--case", help="also save the analysis as a case file")
+    p.add_argument("--reference", help="case reference (with --case)")
+    p.set_defaults(func=cmd_attribute)
+    p = sub.add_parser("enroll", parents=[common], help="enrol a generator from its reference images")
+    p.add_argument("name")
+    p.add_argument("paths", nargs="+", help="a folder or image files")
+    p.add_argument("--family", help="e.g. 'Stable Diffusion' for a fine-tune")
+    p.add_argument("--notes")
+    p.add_argument("--add", action="store_true", help="add references to an enrolled generator")
+    p.set_defaults(func=cmd_enroll)
+    p = sub.add_parser("library", parents=[common], help="list, remove, rename, export or import generators")
+    actions = p.add_subparsers(dest="action", required=True)
+    actions.add_parser("list", parents=[common])
+    a = actions.add_parser("remove", parents=[common]); a.add_argument("name")
+    a = actions.add_parser("rename", parents=[common]); a.add_argument("name"); a.add_argument("new_name")
+    a = actions.add_parser("export", parents=[common]); a.add_argument("file")
+    a = actions.add_parser("import", parents=[common]); a.add_argument("file")
+    a.add_argument("--on-conflict", choices=["skip", "rename", "error"], default="error")
+    p.set_defaults(func=cmd_library)
+    p = sub.add_parser("cluster", parents=[common], help="group images by common source")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--case", help="also save the analysis as a case file")
+    p.add_argument("--reference", help="case reference (with --case)")
+    p.set_defaults(func=cmd_cluster)
+    p = sub.add_parser("verify", parents=[common], help="do two images share a source?")
+    p.add_argument("first"); p.add_argument("second")
+    p.set_defaults(func=cmd_verify)
+    for name, func, text in (("embed", cmd_embed, "write the fingerprints of a folder of folders to .npz"),
+                             ("evaluate", cmd_evaluate, "zero-shot attribution figures on a folder of folders")):
+        p = sub.add_parser(name, parents=[common], help=text)
+        p.add_argument("dataset", help="folder of folders, one per generator")
+        p.add_argument("--exclude", action="append", default=[], metavar="MODEL", help="leave a folder out")
+        if name == "embed":
+            p.add_argument("--out", required=True, help="output .npz")
+        else:
+            p.add_argument("--refs", type=int, default=10, help="reference images per model (default 10)")
+            p.add_argument("--seeds", type=int, default=5, help="random reference draws to average (default 5)")
+            p.add_argument("--method", choices=["extractor", "spectrum"], default="extractor")
+        p.set_defaults(func=func)
+    p = sub.add_parser("info", parents=[common], help="versions, device and the extractor's model card")
+    p.set_defaults(func=cmd_info)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args(["gui", *(argv if argv is not None else sys.argv[1:])])
+    from forensics_app.core.case import CaseError
+    from forensics_app.core.fingerprint.extractor import ExtractorError
+
+    handled: tuple[type[Exception], ...] = (CommandError, ExtractorError, CaseError, FileNotFoundError, ValueError)
+    try:
+        from forensics_app.core.library import LibraryError
+
+        handled += (LibraryError,)
+    except ImportError:
+        pass
+    try:
+        return args.func(args)
+    except handled as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

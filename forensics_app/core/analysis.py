@@ -1,0 +1,60 @@
+"""Grouping images by likely common source, and the 2-D map of all fingerprints.
+
+Clustering needs no library: agglomerative clustering with average linkage on cosine
+distance, cut at the distance that corresponds to the calibrated open-set threshold,
+so the number of groups follows from the data rather than being asked of the analyst.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from forensics_app.core.evaluation import normalise
+
+MIN_MAP_IMAGES = 5
+
+
+class TooFewImagesError(ValueError):
+    """The map needs more images than were given."""
+
+
+def cluster(embeddings: np.ndarray, similarity_threshold: float, n_clusters: int | None = None) -> np.ndarray:
+    """Cluster labels 0..k-1, largest group first; one image is its own group.
+
+    Groups are merged while their average cosine similarity stays above
+    `similarity_threshold`; `n_clusters` forces a number of groups instead.
+    """
+    from sklearn.cluster import AgglomerativeClustering
+
+    embeddings = normalise(np.atleast_2d(np.asarray(embeddings, dtype=np.float32)))
+    n = embeddings.shape[0]
+    if n == 0:
+        return np.zeros(0, dtype=int)
+    if n == 1:
+        return np.zeros(1, dtype=int)
+    if n_clusters is not None:
+        model = AgglomerativeClustering(n_clusters=min(n_clusters, n), metric="cosine", linkage="average")
+    else:
+        model = AgglomerativeClustering(
+            n_clusters=None, metric="cosine", linkage="average", distance_threshold=max(1e-6, 1.0 - similarity_threshold)
+        )
+    labels = model.fit_predict(embeddings)
+    # renumber by size so that cluster 0 is always the largest group
+    counts = np.bincount(labels)
+    order = np.argsort(-counts, kind="stable")
+    renumber = np.empty_like(order)
+    renumber[order] = np.arange(order.size)
+    return renumber[labels]
+
+
+def tsne_map(embeddings: np.ndarray, perplexity: float = 30.0, seed: int = 0) -> np.ndarray:
+    """(N, 2) t-SNE coordinates on cosine distance, the same for the same input and seed."""
+    from sklearn.manifold import TSNE
+
+    embeddings = np.atleast_2d(np.asarray(embeddings, dtype=np.float32))
+    n = embeddings.shape[0]
+    if n < MIN_MAP_IMAGES:
+        raise TooFewImagesError(f"the map needs at least {MIN_MAP_IMAGES} fingerprinted images; {n} given")
+    perplexity = float(min(perplexity, (n - 1) / 3.0))
+    model = TSNE(n_components=2, perplexity=perplexity, metric="cosine", init="pca", random_state=seed, n_jobs=1)
+    return model.fit_transform(normalise(embeddings)).astype(np.float32)
