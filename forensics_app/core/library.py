@@ -1,0 +1,1101 @@
+"""The library of enrolled generators: one SQLite file, never silently mixed or damaged.
+
+Attribution compares an image's fingerprint with the mean fingerprint of each enrolled
+generator, so the library is evidence in its own right and is guarded accordingly:
+
+* **One extractor per library.**  The file is stamped with the extractor id (and the
+  embedding size) it was built with.  Embeddings from other weights live in another space
+  and cannot be compared, so a library from other weights is refused with
+  :class:`LibraryExtractorMismatchError`, which says how many reference images can still
+  be re-embedded from their stored paths; :meth:`Library.rebuild` does that re-enrolment
+  into a new file and swaps it in, keeping the old file as ``<name>.bak-<old id>``.
+* **Every write is one transaction.**  An enrolment, an import or a rename either happens
+  completely or not at all, so a crash, a full disk or an error in the middle leaves the
+  library exactly as it was.  Writes take the write lock at their start (``BEGIN
+  IMMEDIATE``) so a second program using the file is reported at once as
+  :class:`LibraryLockedError` instead of failing half-way.
+* **Foreign files are never touched.**  Before SQLite opens an existing file its header
+  is read directly: a file that is not an SQLite database, or is the database of another
+  program (the ``application_id`` in the header differs), is refused as
+  :class:`LibraryCorruptError` without SQLite ever opening it for writing.  A new library
+  is written to a temporary file and renamed into place, so an interrupted creation never
+  leaves a half-made file at the library path.
+* **Reading the gallery is cheap.**  All embeddings are fetched with one query and
+  averaged with numpy, because the gallery is read for every attribution run.
+
+Embeddings are stored as float32 little-endian blobs, exactly as the extractor produced
+them; references are keyed by the SHA-256 of the image file, so the same image is never
+counted twice for one generator.  Generator names are unique regardless of ASCII case
+(``SDXL`` and ``sdxl`` are one generator), and listed in that case-insensitive order.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import re
+import secrets
+import shutil
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+__all__ = [
+    "APPLICATION_ID",
+    "DEFAULT_TIMEOUT_S",
+    "KEEP",
+    "LIBRARY_ENV",
+    "MIN_REFERENCES_ADVISED",
+    "SCHEMA_VERSION",
+    "GeneratorExistsError",
+    "GeneratorInfo",
+    "GeneratorRebuild",
+    "Library",
+    "LibraryCorruptError",
+    "LibraryError",
+    "LibraryExtractorMismatchError",
+    "LibraryLockedError",
+    "LibraryMeta",
+    "LibraryNotFoundError",
+    "LibraryWriteError",
+    "RebuildCancelled",
+    "RebuildResult",
+    "Reference",
+    "UnknownGeneratorError",
+    "default_library_path",
+    "read_library_meta",
+    "read_reenrolment_plan",
+]
+
+#: Fewer references than this still enrol, with a warning: the mean of a handful of
+#: fingerprints is noisy, and attribution against a noisy mean is less reliable.
+MIN_REFERENCES_ADVISED = 5
+#: Version of the table layout below; a file with another version is not read.
+SCHEMA_VERSION = 1
+#: Written into the SQLite header ("FALB"), so a library is recognised, and any other
+#: program's database refused, from the first 100 bytes without opening it in SQLite.
+APPLICATION_ID = int.from_bytes(b"FALB", "big")
+#: How long to wait for another program's lock before reporting the library as in use:
+#: long enough to ride over a short write, short enough not to freeze the user.
+DEFAULT_TIMEOUT_S = 2.0
+#: Environment variable naming the library file (below ``--library``, above the default).
+LIBRARY_ENV = "FORENSICS_APP_LIBRARY"
+LIBRARY_FILE_NAME = "library.sqlite"
+
+#: One reference image: (SHA-256 of the file bytes, path at enrolment, embedding).
+Reference = tuple[str, "str | os.PathLike[str]", np.ndarray]
+ProgressCallback = Callable[[int, int], None]
+CancelCheck = Callable[[], bool]
+OnConflict = Literal["skip", "rename", "error"]
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_SHA256_RE = re.compile(r"[0-9a-f]{64}")
+_MAX_NAME_CHARS = 200
+
+_SCHEMA = (
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE generators (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL COLLATE NOCASE UNIQUE,
+        family TEXT,
+        notes TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL)""",
+    """CREATE TABLE "references" (
+        id INTEGER PRIMARY KEY,
+        generator_id INTEGER NOT NULL REFERENCES generators(id) ON DELETE CASCADE,
+        sha256 TEXT NOT NULL,
+        path TEXT NOT NULL,
+        embedding BLOB NOT NULL,
+        added_at TEXT NOT NULL,
+        UNIQUE (generator_id, sha256))""",
+)
+_REQUIRED_COLUMNS = {
+    "meta": {"key", "value"},
+    "generators": {"id", "name", "family", "notes", "created_at", "updated_at"},
+    "references": {"id", "generator_id", "sha256", "path", "embedding", "added_at"},
+}
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class LibraryError(Exception):
+    """A library that cannot be used as asked; the message says why and what to do."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Subclasses take their own constructor arguments; rebuilding from the stored
+        # message and attributes keeps every one of them picklable (worker processes).
+        return (_restore_error, (type(self), self.args, self.__dict__))
+
+
+def _restore_error(cls: type[LibraryError], args: tuple[Any, ...], state: dict[str, Any]) -> LibraryError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
+class LibraryNotFoundError(LibraryError):
+    """The library file does not exist and creating it was not asked for."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        super().__init__(
+            f"There is no library at {path}. Enrol a generator to create one, or point "
+            f"--library (or {LIBRARY_ENV}) at an existing library file."
+        )
+        self.path = str(path)
+
+
+class LibraryCorruptError(LibraryError):
+    """The file is not a library this program can read; it is left byte-for-byte as it was."""
+
+    def __init__(self, path: str | os.PathLike[str], detail: str) -> None:
+        super().__init__(
+            f"{path} is not a usable forensics-app library: {detail}. The file was left "
+            f"untouched. Move it aside, or point --library (or {LIBRARY_ENV}) at another "
+            "file; a new library is created where no file exists yet."
+        )
+        self.path = str(path)
+        self.detail = detail
+
+
+class LibraryLockedError(LibraryError):
+    """Another program holds the library's write lock."""
+
+    def __init__(self, path: str | os.PathLike[str], action: str) -> None:
+        super().__init__(
+            f"Could not {action}: the library {path} is in use by another program or window "
+            "(the database is locked). Nothing was changed. Close the other program, or wait "
+            "for it to finish, then try again."
+        )
+        self.path = str(path)
+        self.action = action
+
+
+class LibraryWriteError(LibraryError):
+    """The file system refused the operation: folder not writable, disk full, unreadable file."""
+
+    def __init__(self, path: str | os.PathLike[str], action: str, detail: str) -> None:
+        super().__init__(
+            f"Could not {action} ({path}): {detail}. Nothing was changed. Check that the "
+            "folder exists and is writable and that the disk has free space, or choose "
+            f"another library with --library (or {LIBRARY_ENV})."
+        )
+        self.path = str(path)
+        self.action = action
+        self.detail = detail
+
+
+class LibraryExtractorMismatchError(LibraryError):
+    """The library was built with other extractor weights; its embeddings cannot be mixed.
+
+    ``reenrollable`` maps each generator name to those of its reference image paths that
+    still exist, which is what a re-enrolment with the current weights can work from.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        library_id: str,
+        current_id: str,
+        reenrollable: dict[str, list[str]],
+        stored_references: int,
+        generator_count: int,
+    ) -> None:
+        existing = sum(len(paths) for paths in reenrollable.values())
+        super().__init__(
+            f"The library {path} was built with extractor {library_id}, but the current "
+            f"extractor is {current_id}. Its reference embeddings were computed with other "
+            "weights and cannot be mixed with fingerprints from these. "
+            f"{existing} of its {stored_references} reference image(s) still exist at their "
+            f"enrolment paths, covering {len(reenrollable)} of its {generator_count} "
+            "generator(s): re-enrol from them to rebuild the library with the current weights "
+            f"(the old file is kept as {Path(path).name}.bak-{library_id}), or use the "
+            f"extractor {library_id} with this library."
+        )
+        self.path = str(path)
+        self.library_id = library_id
+        self.current_id = current_id
+        self.reenrollable = reenrollable
+        self.stored_references = stored_references
+
+
+class GeneratorExistsError(LibraryError):
+    """A generator of that name (ignoring case) is already enrolled."""
+
+    def __init__(self, name: str, hint: str = "choose another name, or add the images to it as references") -> None:
+        super().__init__(
+            f"A generator named '{name}' is already enrolled (names are compared without "
+            f"regard to case): {hint}."
+        )
+        self.name = name
+
+
+class UnknownGeneratorError(LibraryError):
+    """No generator of that name is enrolled; close names are suggested."""
+
+    def __init__(self, name: str, suggestions: Sequence[str]) -> None:
+        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(
+            f"No generator named '{name}' is enrolled in this library.{hint} "
+            "List the enrolled generators to see their exact names."
+        )
+        self.name = name
+        self.suggestions = list(suggestions)
+
+
+class RebuildCancelled(LibraryError):
+    """A rebuild was cancelled; the library was left as it was."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        super().__init__(f"The rebuild of {path} was cancelled; the library was left as it was.")
+        self.path = str(path)
+
+
+# --------------------------------------------------------------------------- plain data
+
+
+@dataclass(frozen=True)
+class LibraryMeta:
+    """What the library file says about itself."""
+
+    schema_version: int
+    extractor_id: str
+    embedding_dim: int
+    created_at: str
+
+
+@dataclass(frozen=True)
+class GeneratorInfo:
+    """One enrolled generator as listed to the user."""
+
+    name: str
+    family: str | None
+    notes: str | None
+    reference_count: int
+    created_at: str
+    updated_at: str
+
+    @property
+    def warnings(self) -> list[str]:
+        """Why attribution against this generator may be weak; empty when nothing stands out."""
+        if self.reference_count >= MIN_REFERENCES_ADVISED:
+            return []
+        return [
+            f"'{self.name}' has {self.reference_count} reference image(s); at least "
+            f"{MIN_REFERENCES_ADVISED} are advised for a reliable mean fingerprint. Add more "
+            "images from the same generator."
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "warnings": self.warnings}
+
+
+@dataclass(frozen=True)
+class GeneratorRebuild:
+    """How one generator fared in a rebuild: what was re-enrolled and what could not be."""
+
+    name: str
+    enrolled: int
+    missing: list[str] = field(default_factory=list)  # no longer at their enrolment path
+    not_embedded: list[str] = field(default_factory=list)  # the embedding function gave nothing
+    changed: list[str] = field(default_factory=list)  # bytes differ from the enrolled image
+
+
+@dataclass(frozen=True)
+class RebuildResult:
+    """The rebuilt library, where the old one was kept, and each generator's outcome."""
+
+    path: Path
+    backup_path: Path
+    generators: list[GeneratorRebuild]
+
+    @property
+    def dropped(self) -> list[str]:
+        """Generators left out because none of their reference images could be re-embedded."""
+        return [g.name for g in self.generators if g.enrolled == 0]
+
+
+# --------------------------------------------------------------------------- module helpers
+
+
+def default_library_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The library to use: an explicit path, else ``FORENSICS_APP_LIBRARY``, else the user data folder."""
+    if explicit is not None and str(explicit):
+        return Path(explicit).expanduser()
+    from_env = os.environ.get(LIBRARY_ENV)
+    if from_env:
+        return Path(from_env).expanduser()
+    from forensics_app.paths import user_data_dir
+
+    return user_data_dir() / LIBRARY_FILE_NAME
+
+
+def read_library_meta(path: str | os.PathLike[str], timeout: float = DEFAULT_TIMEOUT_S) -> LibraryMeta:
+    """Read a library's stamp (extractor id, embedding size) whatever weights are loaded."""
+    path = Path(path)
+    with _readonly_connection(path, timeout, "read the library") as conn:
+        return _read_meta(conn, path)
+
+
+def read_reenrolment_plan(
+    path: str | os.PathLike[str], timeout: float = DEFAULT_TIMEOUT_S
+) -> dict[str, dict[str, Any]]:
+    """What a re-enrolment with other weights can work from, read without those weights.
+
+    One entry per generator, in name order: ``name``, ``family``, ``notes``, ``paths``
+    (reference images still present at their enrolment path), ``missing`` (paths gone)
+    and ``sha256s`` (the hashes of the images it was enrolled with, so a file that has
+    changed since can be recognised and left out).
+    """
+    path = Path(path)
+    with _readonly_connection(path, timeout, "read the library") as conn:
+        _read_meta(conn, path)
+        return _reenrolment_plan(conn)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _sibling_temp(path: Path, purpose: str) -> Path:
+    """A fresh name in the library's own folder, so the final rename stays on one file system."""
+    return path.with_name(f".{path.name}.{purpose}-{secrets.token_hex(4)}.tmp")
+
+
+def _remove_quietly(path: Path) -> None:
+    for candidate in (path, path.with_name(path.name + "-journal")):
+        with suppress(OSError):
+            candidate.unlink()
+
+
+def _translate(exc: BaseException, path: Path, action: str) -> LibraryError:
+    """Turn an SQLite or OS failure into the library error the user can act on."""
+    text = str(exc).lower()
+    if isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text):
+        return LibraryLockedError(path, action)
+    if isinstance(exc, sqlite3.DatabaseError) and any(
+        word in text for word in ("not a database", "malformed", "corrupt")
+    ):
+        return LibraryCorruptError(path, f"SQLite reports '{exc}'")
+    if isinstance(exc, (sqlite3.OperationalError, OSError)):
+        return LibraryWriteError(path, action, str(exc) or type(exc).__name__)
+    return LibraryError(f"Could not {action} in the library {path}: {exc}.")
+
+
+@contextmanager
+def _translated(path: Path, action: str) -> Iterator[None]:
+    try:
+        yield
+    except LibraryError:
+        raise
+    except (sqlite3.Error, OSError) as exc:
+        raise _translate(exc, path, action) from exc
+
+
+def _check_header(path: Path) -> None:
+    """Refuse anything but a library of ours by its first bytes, before SQLite sees it."""
+    if path.is_dir():
+        raise LibraryCorruptError(path, "it is a folder, not a library file")
+    with _translated(path, "read the library"):
+        with open(path, "rb") as handle:
+            header = handle.read(100)
+    if not header:
+        raise LibraryCorruptError(path, "the file is empty")
+    if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
+        raise LibraryCorruptError(path, "it is not an SQLite database")
+    if int.from_bytes(header[68:72], "big") != APPLICATION_ID:
+        raise LibraryCorruptError(path, "it is an SQLite database of another program, not a library of this one")
+
+
+def _connect(path: Path, timeout: float, readonly: bool) -> sqlite3.Connection:
+    # isolation_level=None: transactions are begun and ended explicitly, so each
+    # operation is exactly one transaction and nothing is committed behind our back.
+    if readonly:
+        target, uri = f"{path.resolve().as_uri()}?mode=ro", True
+    else:
+        target, uri = str(path), False
+    return sqlite3.connect(target, timeout=timeout, isolation_level=None, uri=uri, check_same_thread=False)
+
+
+@contextmanager
+def _readonly_connection(path: Path, timeout: float, action: str) -> Iterator[sqlite3.Connection]:
+    """A connection that cannot write, for files whose weights (or origin) are not ours."""
+    if not path.exists():
+        raise LibraryNotFoundError(path)
+    _check_header(path)
+    with _translated(path, action):
+        conn = _connect(path, timeout, readonly=True)
+        try:
+            conn.execute("BEGIN")
+            yield conn
+        finally:
+            conn.close()
+
+
+def _read_meta(conn: sqlite3.Connection, path: Path) -> LibraryMeta:
+    """Validate the tables and read the stamp; any deviation is a corrupt library."""
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    missing = sorted(set(_REQUIRED_COLUMNS) - tables)
+    if missing:
+        raise LibraryCorruptError(path, f"it lacks the table(s) {', '.join(missing)}")
+    for table, required in _REQUIRED_COLUMNS.items():
+        present = {row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')}
+        if not required <= present:
+            lacking = ", ".join(sorted(required - present))
+            raise LibraryCorruptError(path, f"the table {table} lacks column(s) {lacking}")
+    meta = dict(conn.execute("SELECT key, value FROM meta"))
+    version = _as_int(meta.get("schema_version"))
+    if version is None:
+        raise LibraryCorruptError(path, "it has no valid schema version")
+    if version > SCHEMA_VERSION:
+        raise LibraryCorruptError(
+            path, f"it was written by a newer version of forensics-app (library format {version}; "
+            f"this version reads format {SCHEMA_VERSION}); update the program"
+        )
+    if version != SCHEMA_VERSION:
+        raise LibraryCorruptError(path, f"its library format {version} is unknown")
+    dim = _as_int(meta.get("embedding_dim"))
+    extractor_id = meta.get("extractor_id")
+    if not extractor_id or dim is None or dim <= 0:
+        raise LibraryCorruptError(path, "its extractor id or embedding size is missing or invalid")
+    return LibraryMeta(version, str(extractor_id), dim, str(meta.get("created_at", "")))
+
+
+def _as_int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _reenrolment_plan(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
+    plan: dict[str, dict[str, Any]] = {}
+    rows = conn.execute(
+        'SELECT g.name, g.family, g.notes, r.sha256, r.path FROM generators g '
+        'LEFT JOIN "references" r ON r.generator_id = g.id ORDER BY g.name, r.id'
+    )
+    for name, family, notes, sha256, ref_path in rows:
+        entry = plan.setdefault(
+            name, {"name": name, "family": family, "notes": notes, "paths": [], "missing": [], "sha256s": []}
+        )
+        if ref_path is None:
+            continue
+        entry["sha256s"].append(sha256)
+        bucket = entry["paths"] if os.path.isfile(ref_path) else entry["missing"]
+        if ref_path not in bucket:
+            bucket.append(ref_path)
+    return plan
+
+
+def _mismatch_error(
+    conn: sqlite3.Connection, path: Path, meta: LibraryMeta, current_id: str
+) -> LibraryExtractorMismatchError:
+    """The refusal of a library from other weights, with what a re-enrolment can use."""
+    plan = _reenrolment_plan(conn)
+    stored = conn.execute('SELECT COUNT(*) FROM "references"').fetchone()[0]
+    reenrollable = {name: entry["paths"] for name, entry in plan.items() if entry["paths"]}
+    return LibraryExtractorMismatchError(path, meta.extractor_id, current_id, reenrollable, stored, len(plan))
+
+
+def _create_library_file(path: Path, extractor_id: str, embedding_dim: int) -> None:
+    """Write an empty library beside ``path`` and rename it into place in one step."""
+    action = "create the library"
+    temp = _sibling_temp(path, "new")
+    try:
+        with _translated(path, action):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(temp), isolation_level=None)
+            try:
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                conn.execute("BEGIN")
+                for statement in _SCHEMA:
+                    conn.execute(statement)
+                conn.executemany(
+                    "INSERT INTO meta (key, value) VALUES (?, ?)",
+                    [
+                        ("schema_version", str(SCHEMA_VERSION)),
+                        ("extractor_id", extractor_id),
+                        ("embedding_dim", str(embedding_dim)),
+                        ("created_at", _now()),
+                    ],
+                )
+                conn.execute("COMMIT")
+            finally:
+                conn.close()
+            os.replace(temp, path)
+    finally:
+        _remove_quietly(temp)
+
+
+def _embeddings_from_blobs(blobs: Sequence[bytes], dim: int, path: Path) -> np.ndarray:
+    """Stored blobs -> (n, dim) native float32, refusing any blob of the wrong size."""
+    expected = 4 * dim
+    if any(len(blob) != expected for blob in blobs):
+        raise LibraryCorruptError(path, f"a stored embedding is not {dim} float32 values long")
+    if not blobs:
+        return np.zeros((0, dim), np.float32)
+    return np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(blobs), dim).astype(np.float32)
+
+
+def _positions(ids: np.ndarray, owners: np.ndarray, path: Path) -> np.ndarray:
+    """For each owner id, its index in ``ids``; an owner not in ``ids`` means a damaged file."""
+    sorter = np.argsort(ids)
+    found = np.searchsorted(ids, owners, sorter=sorter).clip(max=len(ids) - 1)
+    positions = sorter[found]
+    if not np.array_equal(ids[positions], owners):
+        raise LibraryCorruptError(path, "some references belong to no enrolled generator")
+    return positions
+
+
+def _normalised_rows(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return (matrix / np.maximum(norms, np.finfo(np.float64).tiny)).astype(np.float32)
+
+
+def _feed(digest: Any, *fields: str | bytes | None) -> None:
+    """Length-prefix every field so no two different contents hash alike."""
+    for value in fields:
+        if value is None:
+            digest.update(b"\x00")
+            continue
+        data = value.encode("utf-8") if isinstance(value, str) else value
+        digest.update(b"\x01" + len(data).to_bytes(8, "little") + data)
+
+
+def _clean_name(name: str) -> str:
+    cleaned = str(name).strip()
+    if not cleaned:
+        raise ValueError("a generator name cannot be empty")
+    if len(cleaned) > _MAX_NAME_CHARS:
+        raise ValueError(f"a generator name is limited to {_MAX_NAME_CHARS} characters")
+    if any(ord(ch) < 32 for ch in cleaned):
+        raise ValueError("a generator name cannot contain control characters (tabs, line breaks)")
+    return cleaned
+
+
+def _clean_text(value: str | None) -> str | None:
+    if value is None:
+        return None
+    cleaned = str(value).strip()
+    return cleaned or None
+
+
+class _Keep:
+    """Marks a detail that ``set_details`` should leave unchanged (``None`` clears it)."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP = _Keep()
+
+
+# --------------------------------------------------------------------------- the library
+
+
+class Library:
+    """An open library file bound to one extractor; use :meth:`open`, then close it (or ``with``)."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, meta: LibraryMeta, timeout: float) -> None:
+        self.path = path
+        self.meta = meta
+        self.timeout = timeout
+        self._conn: sqlite3.Connection | None = conn
+        # One connection may serve a GUI thread and a worker; the lock keeps their
+        # transactions from interleaving on it.
+        self._lock = threading.RLock()
+
+    # ----------------------------------------------------------------- opening
+
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        extractor_id: str,
+        embedding_dim: int,
+        create: bool = True,
+        *,
+        timeout: float = DEFAULT_TIMEOUT_S,
+    ) -> Library:
+        """Open (or create) the library at ``path`` for embeddings of ``extractor_id``."""
+        path = Path(path)
+        if not extractor_id:
+            raise ValueError("an extractor id is required to open a library")
+        if int(embedding_dim) <= 0:
+            raise ValueError(f"embedding_dim must be positive, not {embedding_dim}")
+        if not path.exists():
+            if not create:
+                raise LibraryNotFoundError(path)
+            _create_library_file(path, extractor_id, int(embedding_dim))
+        _check_header(path)
+        with _translated(path, "open the library"):
+            conn = _connect(path, timeout, readonly=False)
+            try:
+                meta = cls._validated_meta(conn, path, extractor_id, int(embedding_dim))
+                conn.execute("PRAGMA foreign_keys = ON")
+            except BaseException:
+                conn.close()
+                raise
+        return cls(path, conn, meta, timeout)
+
+    @staticmethod
+    def _validated_meta(conn: sqlite3.Connection, path: Path, extractor_id: str, embedding_dim: int) -> LibraryMeta:
+        conn.execute("BEGIN")
+        try:
+            meta = _read_meta(conn, path)
+            if meta.extractor_id != extractor_id:
+                raise _mismatch_error(conn, path, meta, extractor_id)
+            if meta.embedding_dim != embedding_dim:
+                raise ValueError(
+                    f"the library {path} holds {meta.embedding_dim}-dimensional embeddings of extractor "
+                    f"{extractor_id}, but {embedding_dim} was given"
+                )
+            return meta
+        finally:
+            if conn.in_transaction:
+                with suppress(sqlite3.Error):
+                    conn.execute("COMMIT")
+
+    def close(self) -> None:
+        """Release the file; safe to call twice."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "open" if self._conn is not None else "closed"
+        return f"<Library {self.path} extractor={self.extractor_id} dim={self.embedding_dim} {state}>"
+
+    @property
+    def extractor_id(self) -> str:
+        return self.meta.extractor_id
+
+    @property
+    def embedding_dim(self) -> int:
+        return self.meta.embedding_dim
+
+    @contextmanager
+    def _transaction(self, action: str, write: bool = True) -> Iterator[sqlite3.Cursor]:
+        """One transaction: all of it commits, or none of it does.
+
+        Writes take the write lock up front (``BEGIN IMMEDIATE``) so contention shows at
+        the start; reads get a consistent view across their several queries.
+        """
+        with self._lock, _translated(self.path, action):
+            if self._conn is None:
+                raise LibraryError(f"The library {self.path} is closed; open it again to {action}.")
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield conn.cursor()
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    with suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
+                raise
+
+    # ----------------------------------------------------------------- writing
+
+    def enroll(
+        self,
+        name: str,
+        references: Iterable[Reference],
+        family: str | None = None,
+        notes: str | None = None,
+    ) -> GeneratorInfo:
+        """Enrol a new generator from its reference embeddings, in one transaction.
+
+        The returned info's ``warnings`` say when fewer than ``MIN_REFERENCES_ADVISED``
+        distinct images were given.
+        """
+        name = _clean_name(name)
+        rows = self._prepare(references)
+        if not rows:
+            raise ValueError(f"enrolling '{name}' needs at least one reference image; none were given")
+        now = _now()
+        with self._transaction(f"enrol '{name}'") as cur:
+            existing = cur.execute("SELECT name FROM generators WHERE name = ?", (name,)).fetchone()
+            if existing is not None:
+                raise GeneratorExistsError(existing[0])
+            cur.execute(
+                "INSERT INTO generators (name, family, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                (name, _clean_text(family), _clean_text(notes), now, now),
+            )
+            generator_id = cur.lastrowid
+            for row in rows:
+                self._insert_reference(cur, generator_id, row, now)
+            return self._info(cur, generator_id)
+
+    def add_references(self, name: str, references: Iterable[Reference]) -> int:
+        """Add reference images to an enrolled generator; returns how many were new.
+
+        An image already among its references (same SHA-256) is not counted twice.
+        """
+        rows = self._prepare(references)
+        now = _now()
+        with self._transaction(f"add references to '{name}'") as cur:
+            generator_id = self._generator_id(cur, name)
+            added = sum(self._insert_reference(cur, generator_id, row, now) for row in rows)
+            if added:
+                cur.execute("UPDATE generators SET updated_at = ? WHERE id = ?", (now, generator_id))
+            return added
+
+    def rename(self, old: str, new: str) -> GeneratorInfo:
+        """Rename a generator; a change of case alone is allowed."""
+        new = _clean_name(new)
+        with self._transaction(f"rename '{old}'") as cur:
+            generator_id = self._generator_id(cur, old)
+            query = "SELECT name FROM generators WHERE name = ? AND id != ?"
+            clash = cur.execute(query, (new, generator_id)).fetchone()
+            if clash is not None:
+                raise GeneratorExistsError(clash[0], "choose another name")
+            cur.execute("UPDATE generators SET name = ?, updated_at = ? WHERE id = ?", (new, _now(), generator_id))
+            return self._info(cur, generator_id)
+
+    def remove(self, name: str) -> None:
+        """Remove a generator and all its references."""
+        with self._transaction(f"remove '{name}'") as cur:
+            cur.execute("DELETE FROM generators WHERE id = ?", (self._generator_id(cur, name),))
+
+    def set_details(
+        self, name: str, family: str | None | _Keep = KEEP, notes: str | None | _Keep = KEEP
+    ) -> GeneratorInfo:
+        """Change a generator's family and/or notes; ``None`` clears a detail, ``KEEP`` leaves it."""
+        with self._transaction(f"edit '{name}'") as cur:
+            generator_id = self._generator_id(cur, name)
+            for column, value in (("family", family), ("notes", notes)):
+                if not isinstance(value, _Keep):
+                    cur.execute(f"UPDATE generators SET {column} = ? WHERE id = ?", (_clean_text(value), generator_id))
+            cur.execute("UPDATE generators SET updated_at = ? WHERE id = ?", (_now(), generator_id))
+            return self._info(cur, generator_id)
+
+    def _prepare(self, references: Iterable[Reference]) -> list[tuple[str, str, bytes]]:
+        """Check every reference before the transaction starts; -> (sha256, path, blob) rows."""
+        rows = []
+        for index, reference in enumerate(references, start=1):
+            try:
+                sha256, ref_path, embedding = reference
+            except (TypeError, ValueError):
+                raise ValueError(f"reference {index} is not a (sha256, path, embedding) triple") from None
+            rows.append((self._checked_sha(sha256, index), os.path.abspath(os.fspath(ref_path)),
+                         self._embedding_blob(embedding, index, ref_path)))
+        return rows
+
+    @staticmethod
+    def _checked_sha(sha256: str, index: int) -> str:
+        value = str(sha256).strip().lower()
+        if not _SHA256_RE.fullmatch(value):
+            raise ValueError(f"reference {index}: '{sha256}' is not a SHA-256 hex digest")
+        return value
+
+    def _embedding_blob(self, embedding: Any, index: int, ref_path: Any) -> bytes:
+        vector = np.asarray(embedding, dtype=np.float64)
+        if vector.shape != (self.embedding_dim,):
+            raise ValueError(
+                f"reference {index} ({ref_path}): embedding of shape {vector.shape}, but this library "
+                f"holds {self.embedding_dim}-dimensional embeddings of extractor {self.extractor_id}"
+            )
+        if not np.all(np.isfinite(vector)) or not np.any(vector):
+            raise ValueError(f"reference {index} ({ref_path}): the embedding is zero or not finite")
+        return vector.astype("<f4").tobytes()
+
+    def _insert_reference(
+        self, cur: sqlite3.Cursor, generator_id: int, row: tuple[str, str, bytes], added_at: str
+    ) -> bool:
+        """Insert one reference unless that image is already there; True when inserted."""
+        cur.execute(
+            'INSERT INTO "references" (generator_id, sha256, path, embedding, added_at) VALUES (?, ?, ?, ?, ?) '
+            "ON CONFLICT (generator_id, sha256) DO NOTHING",
+            (generator_id, *row, added_at),
+        )
+        return cur.rowcount == 1
+
+    # ----------------------------------------------------------------- reading
+
+    def _generator_id(self, cur: sqlite3.Cursor, name: str) -> int:
+        row = cur.execute("SELECT id FROM generators WHERE name = ?", (str(name).strip(),)).fetchone()
+        if row is None:
+            names = [r[0] for r in cur.execute("SELECT name FROM generators")]
+            by_key = {n.casefold(): n for n in names}
+            close = difflib.get_close_matches(str(name).casefold(), list(by_key), n=3, cutoff=0.6)
+            raise UnknownGeneratorError(str(name), [by_key[key] for key in close])
+        return row[0]
+
+    _INFO_SQL = (
+        'SELECT g.name, g.family, g.notes, COUNT(r.id), g.created_at, g.updated_at FROM generators g '
+        'LEFT JOIN "references" r ON r.generator_id = g.id'
+    )
+
+    def _info(self, cur: sqlite3.Cursor, generator_id: int) -> GeneratorInfo:
+        row = cur.execute(f"{self._INFO_SQL} WHERE g.id = ? GROUP BY g.id", (generator_id,)).fetchone()
+        return GeneratorInfo(*row)
+
+    def generators(self) -> list[GeneratorInfo]:
+        """Every enrolled generator, in name order (ignoring case)."""
+        with self._transaction("list the generators", write=False) as cur:
+            rows = cur.execute(f"{self._INFO_SQL} GROUP BY g.id ORDER BY g.name").fetchall()
+        return [GeneratorInfo(*row) for row in rows]
+
+    def get(self, name: str) -> GeneratorInfo:
+        """One generator by name (ignoring case)."""
+        with self._transaction(f"read '{name}'", write=False) as cur:
+            return self._info(cur, self._generator_id(cur, name))
+
+    def reference_embeddings(self, name: str) -> np.ndarray:
+        """A generator's reference embeddings, (n, D) float32, in enrolment order."""
+        with self._transaction(f"read '{name}'", write=False) as cur:
+            generator_id = self._generator_id(cur, name)
+            query = 'SELECT embedding FROM "references" WHERE generator_id = ? ORDER BY id'
+            blobs = [row[0] for row in cur.execute(query, (generator_id,))]
+        return _embeddings_from_blobs(blobs, self.embedding_dim, self.path)
+
+    def reference_paths(self, name: str) -> list[tuple[str, str]]:
+        """A generator's references as (sha256, path at enrolment), in enrolment order."""
+        with self._transaction(f"read '{name}'", write=False) as cur:
+            generator_id = self._generator_id(cur, name)
+            query = 'SELECT sha256, path FROM "references" WHERE generator_id = ? ORDER BY id'
+            return cur.execute(query, (generator_id,)).fetchall()
+
+    def gallery(self) -> tuple[list[str], np.ndarray]:
+        """Names and the (G, D) float32 matrix of unit-normalised mean reference embeddings.
+
+        Attribution reads this on every run, so all embeddings come from one plain table
+        scan (no SQL sort, which would copy every blob) and are grouped with numpy.
+        Generators without references have no mean and are left out.
+        """
+        with self._transaction("read the gallery", write=False) as cur:
+            generators = cur.execute("SELECT id, name FROM generators ORDER BY name").fetchall()
+            rows = cur.execute('SELECT generator_id, embedding FROM "references"').fetchall()
+        if not generators or not rows:
+            return [], np.zeros((0, self.embedding_dim), np.float32)
+        ids = np.array([row[0] for row in generators], dtype=np.int64)
+        owners = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+        embeddings = _embeddings_from_blobs([row[1] for row in rows], self.embedding_dim, self.path)
+        positions = _positions(ids, owners, self.path)
+        order = np.argsort(positions, kind="stable")
+        positions = positions[order]
+        starts = np.flatnonzero(np.r_[True, positions[1:] != positions[:-1]])
+        sums = np.add.reduceat(embeddings[order], starts, axis=0, dtype=np.float64)
+        return [generators[i][1] for i in positions[starts]], _normalised_rows(sums)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The library's identity for an evidence report.
+
+        ``content_sha256`` covers the extractor id, and per generator in name order its
+        name, family and, in SHA-256 order, each reference's hash and embedding bytes:
+        everything attribution depends on, and nothing that does not (paths, times, notes).
+        """
+        with self._transaction("read the library", write=False) as cur:
+            rows = cur.execute(
+                'SELECT g.id, g.name, g.family, r.sha256, r.embedding FROM generators g '
+                'LEFT JOIN "references" r ON r.generator_id = g.id ORDER BY g.name, r.sha256'
+            ).fetchall()
+        grouped: dict[int, tuple[str, str | None, list[tuple[str, bytes]]]] = {}
+        for generator_id, name, family, sha256, blob in rows:
+            refs = grouped.setdefault(generator_id, (name, family, []))[2]
+            if sha256 is not None:
+                refs.append((sha256, blob))
+        digest = hashlib.sha256()
+        _feed(digest, "forensics-app library", str(SCHEMA_VERSION), self.extractor_id, str(self.embedding_dim))
+        for name, family, refs in grouped.values():
+            _feed(digest, "generator", name, family, str(len(refs)))
+            for sha256, blob in refs:
+                _feed(digest, sha256, blob)
+        return {
+            "extractor_id": self.extractor_id,
+            "embedding_dim": self.embedding_dim,
+            "schema_version": SCHEMA_VERSION,
+            "content_sha256": digest.hexdigest(),
+            "generator_count": len(grouped),
+            "reference_count": sum(len(refs) for _, _, refs in grouped.values()),
+            "generators": [
+                {"name": name, "family": family, "reference_count": len(refs)}
+                for name, family, refs in grouped.values()
+            ],
+        }
+
+    # ----------------------------------------------------------------- exchange
+
+    def export(self, path_out: str | os.PathLike[str], overwrite: bool = False) -> Path:
+        """Copy the whole library into one portable file (same format, same stamp).
+
+        Written through SQLite's backup API to a temporary name and renamed into place,
+        so the copy is consistent and an existing file is only replaced by a complete one.
+        """
+        target = Path(path_out)
+        action = f"export the library to {target}"
+        if target.exists() and target.resolve() == self.path.resolve():
+            raise LibraryWriteError(self.path, action, "the export would overwrite the library itself")
+        if target.exists() and not overwrite:
+            raise LibraryWriteError(self.path, action, f"{target} already exists")
+        temp = _sibling_temp(target, "export")
+        try:
+            with self._lock, _translated(self.path, action):
+                if self._conn is None:
+                    raise LibraryError(f"The library {self.path} is closed; open it again to export it.")
+                destination = sqlite3.connect(str(temp))
+                try:
+                    self._conn.backup(destination)
+                finally:
+                    destination.close()
+                os.replace(temp, target)
+        finally:
+            _remove_quietly(temp)
+        return target
+
+    def import_library(self, path_in: str | os.PathLike[str], on_conflict: OnConflict = "skip") -> list[str]:
+        """Merge another library file (same extractor) into this one; returns the names imported.
+
+        ``on_conflict`` decides about a name already enrolled: ``"skip"`` keeps ours and
+        leaves theirs out, ``"rename"`` imports theirs as ``"<name> (2)"`` (or the next free
+        number), ``"error"`` imports nothing and raises :class:`GeneratorExistsError`.
+        """
+        if on_conflict not in ("skip", "rename", "error"):
+            raise ValueError(f"on_conflict must be 'skip', 'rename' or 'error', not {on_conflict!r}")
+        source = Path(path_in)
+        incoming = self._read_importable(source)
+        now = _now()
+        with self._transaction(f"import {source}") as cur:
+            taken = {row[0].casefold() for row in cur.execute("SELECT name FROM generators")}
+            clashes = [g["name"] for g in incoming if g["name"].casefold() in taken]
+            if clashes and on_conflict == "error":
+                raise GeneratorExistsError(
+                    clashes[0], f"{len(clashes)} generator(s) of {source} clash ({', '.join(clashes)}); "
+                    "nothing was imported. Import with conflicts skipped or renamed"
+                )
+            imported = []
+            for generator in incoming:
+                name = generator["name"]
+                if name.casefold() in taken:
+                    if on_conflict == "skip":
+                        continue
+                    name = self._free_name(name, taken)
+                taken.add(name.casefold())
+                cur.execute(
+                    "INSERT INTO generators (name, family, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                    (name, generator["family"], generator["notes"], generator["created_at"], now),
+                )
+                generator_id = cur.lastrowid
+                for sha256, ref_path, blob, added_at in generator["references"]:
+                    self._insert_reference(cur, generator_id, (sha256, ref_path, blob), added_at)
+                imported.append(name)
+            return imported
+
+    def _read_importable(self, source: Path) -> list[dict[str, Any]]:
+        """Read a whole library file read-only, refusing other weights and damaged content."""
+        with _readonly_connection(source, self.timeout, f"read {source}") as conn:
+            meta = _read_meta(conn, source)
+            if meta.extractor_id != self.extractor_id or meta.embedding_dim != self.embedding_dim:
+                raise _mismatch_error(conn, source, meta, self.extractor_id)
+            generators = {
+                row[0]: {"name": row[1], "family": row[2], "notes": row[3], "created_at": row[4], "references": []}
+                for row in conn.execute("SELECT id, name, family, notes, created_at FROM generators ORDER BY name")
+            }
+            refs = conn.execute('SELECT generator_id, sha256, path, embedding, added_at FROM "references" ORDER BY id')
+            for generator_id, sha256, ref_path, blob, added_at in refs:
+                if generator_id in generators:
+                    generators[generator_id]["references"].append((sha256, ref_path, blob, added_at))
+        for generator in generators.values():
+            blobs = [ref[2] for ref in generator["references"]]
+            _embeddings_from_blobs(blobs, self.embedding_dim, source)  # refuses damaged blobs
+        return [g for g in generators.values() if g["references"]]
+
+    @staticmethod
+    def _free_name(name: str, taken: set[str]) -> str:
+        number = 2
+        while f"{name} ({number})".casefold() in taken:
+            number += 1
+        return f"{name} ({number})"
+
+    # ----------------------------------------------------------------- rebuilding
+
+    @classmethod
+    def rebuild(
+        cls,
+        path: str | os.PathLike[str],
+        extractor_id: str,
+        embedding_dim: int,
+        plan: dict[str, dict[str, Any]] | None,
+        embed_fn: Callable[[list[str]], Iterable[Reference]],
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: CancelCheck | None = None,
+        timeout: float = DEFAULT_TIMEOUT_S,
+    ) -> RebuildResult:
+        """Re-enrol a library's generators with the current weights, then swap the file.
+
+        ``plan`` is :func:`read_reenrolment_plan` (read when ``None``), possibly with
+        generators left out; ``embed_fn(paths)`` returns one generator's references
+        (sha256, path, embedding) computed with the current weights, leaving out files it
+        could not read.  A file whose SHA-256 differs from the enrolled image is a
+        different image and is not re-enrolled.  The new library is written next to the
+        old one and renamed over it only when complete; the old file is kept as
+        ``<name>.bak-<old extractor id>``.  On any error or cancellation the library is
+        left as it was.
+        """
+        path = Path(path)
+        old = read_library_meta(path, timeout)
+        plan = read_reenrolment_plan(path, timeout) if plan is None else plan
+        new_path = _sibling_temp(path, "rebuild")
+        try:
+            with cls.open(new_path, extractor_id, embedding_dim, timeout=timeout) as library:
+                outcomes = []
+                for done, entry in enumerate(plan.values(), start=1):
+                    if cancel is not None and cancel():
+                        raise RebuildCancelled(path)
+                    outcomes.append(library._reenrol(entry, embed_fn))
+                    if progress is not None:
+                        progress(done, len(plan))
+            backup = cls._free_backup_path(path, old.extractor_id)
+            with _translated(path, "replace the library with its rebuilt copy"):
+                shutil.copy2(path, backup)
+                os.replace(new_path, path)
+        finally:
+            _remove_quietly(new_path)
+        return RebuildResult(path, backup, outcomes)
+
+    def _reenrol(self, entry: dict[str, Any], embed_fn: Callable[[list[str]], Iterable[Reference]]) -> GeneratorRebuild:
+        paths = [str(p) for p in entry.get("paths", [])]
+        enrolled_hashes = {str(s).lower() for s in entry.get("sha256s", [])}
+        kept: list[Reference] = []
+        changed: list[str] = []
+        for sha256, ref_path, embedding in (embed_fn(paths) if paths else []):
+            if enrolled_hashes and str(sha256).lower() not in enrolled_hashes:
+                changed.append(str(ref_path))
+            else:
+                kept.append((sha256, ref_path, embedding))
+        returned = {os.path.abspath(os.fspath(p)) for _, p, _ in kept} | {os.path.abspath(p) for p in changed}
+        not_embedded = [p for p in paths if os.path.abspath(p) not in returned]
+        enrolled = 0
+        if kept:
+            info = self.enroll(entry["name"], kept, family=entry.get("family"), notes=entry.get("notes"))
+            enrolled = info.reference_count
+        return GeneratorRebuild(entry["name"], enrolled, list(entry.get("missing", [])), not_embedded, changed)
+
+    @staticmethod
+    def _free_backup_path(path: Path, old_id: str) -> Path:
+        backup = path.with_name(f"{path.name}.bak-{old_id}")
+        number = 2
+        while backup.exists():
+            backup = path.with_name(f"{path.name}.bak-{old_id}-{number}")
+            number += 1
+        return backup

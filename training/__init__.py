@@ -1,0 +1,1 @@
+"""Model synthesis, extractor training and fidelity measurement."""

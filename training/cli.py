@@ -1,0 +1,87 @@
+"""Command line of the training package (`python -m training --help`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+REPO_EXTRACTOR = Path(__file__).resolve().parent.parent / "resources" / "extractor"
+
+
+def _parse_override(text: str) -> tuple[str, object]:
+    key, _, value = text.partition("=")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    import torch
+
+    from training.config import load_config
+    from training.train import command_line, export, train
+
+    config = load_config(args.config, dict(_parse_override(o) for o in args.set))
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    out_dir = Path(args.out or f"runs/{config.name}")
+    summary = train(config, out_dir, shards=args.shards, max_steps=args.max_steps)
+    if int(__import__("os").environ.get("RANK", "0")) != 0:
+        return 0
+    destination = REPO_EXTRACTOR if args.install else None
+    card = export(config, out_dir, summary, command_line(), destination)
+    print(json.dumps({"extractor_id": card.extractor_id, "heldout": summary.get("heldout")}, indent=2))
+    return 0
+
+
+def cmd_photos(args: argparse.Namespace) -> int:
+    from training.photos import fetch_wallpapers
+
+    counts = fetch_wallpapers(Path(args.out))
+    print(json.dumps(counts, indent=2))
+    return 0
+
+
+def cmd_fidelity(args: argparse.Namespace) -> int:
+    from training.fidelity_report import fidelity_report
+
+    report = fidelity_report(Path(args.real), Path(args.run), ablate=args.ablate, max_images=args.max_images)
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m training", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("train", help="synthesise models and train the extractor from a recipe")
+    p.add_argument("--config", default="cpu", help="recipe name (tiny, cpu, paper) or JSON path")
+    p.add_argument("--out", help="run folder (default runs/<recipe>); an existing run resumes")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a recipe setting")
+    p.add_argument("--shards", type=int, default=1, help="split every batch into this many parts (as DDP would)")
+    p.add_argument("--max-steps", type=int, help="stop early (tests, smoke runs)")
+    p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    p.add_argument("--install", action="store_true", help=f"write the weights to {REPO_EXTRACTOR}")
+    p.set_defaults(func=cmd_train)
+    p = sub.add_parser("photos", help="fetch the training photographs from Debian's wallpaper packages")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_photos)
+    p = sub.add_parser("fidelity", help="Frechet Frequency Distance between real generators and a run's synthetic models")
+    p.add_argument("--real", required=True, help="folder of folders of real generator images")
+    p.add_argument("--run", required=True, help="a training run folder (its synthetic models)")
+    p.add_argument("--ablate", action="store_true", help="also FFD with each factor of the space held at its default")
+    p.add_argument("--max-images", type=int, default=100)
+    p.set_defaults(func=cmd_fidelity)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (FileNotFoundError, ValueError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
