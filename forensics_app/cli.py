@@ -203,9 +203,11 @@ def cmd_library(args: argparse.Namespace) -> int:
     from forensics_app.core.library import Library, default_library_path
     from forensics_app.paths import extractor_dir
 
+    action = args.action
+    if action == "rebuild":
+        return rebuild_library(args)
     card = read_card(extractor_dir())
     library = Library.open(default_library_path(args.library), card.extractor_id, card.network.embedding_dim)
-    action = args.action
     if action == "list":
         generators = library.generators()
         data = [{"name": g.name, "family": g.family, "notes": g.notes, "references": g.reference_count,
@@ -225,6 +227,27 @@ def cmd_library(args: argparse.Namespace) -> int:
     elif action == "import":
         names = library.import_library(Path(args.file), on_conflict=args.on_conflict)
         emit(args, {"imported": names}, f"imported {len(names)} generator(s): {', '.join(names)}")
+    return EXIT_OK
+
+
+def rebuild_library(args: argparse.Namespace) -> int:
+    """Re-enrol every generator of a library made with other weights from its stored paths."""
+    from forensics_app.core.library import Library, default_library_path
+    from forensics_app.core.pipeline import fingerprint_files
+
+    extractor = load_extractor(args)
+
+    def embed(paths):
+        results = fingerprint_files(extractor, [Path(p) for p in paths], max_pixels=args.max_pixels)
+        return [(r.sha256, str(r.path), r.embedding) for r in results if r.ok]
+
+    path = default_library_path(args.library)
+    result = Library.rebuild(path, extractor.extractor_id, extractor.embedding_dim, None, embed)
+    data = {"library": str(result.path), "backup": str(result.backup_path), "extractor_id": extractor.extractor_id,
+            "generators": [g.__dict__ for g in result.generators], "dropped": list(result.dropped)}
+    lines = [f"rebuilt {result.path} with extractor {extractor.extractor_id}; old file kept as {result.backup_path}"]
+    lines += [f"  {g.name}: {g.enrolled} reference(s), {len(g.missing)} missing, {len(g.changed)} changed" for g in result.generators]
+    emit(args, data, "\n".join(lines))
     return EXIT_OK
 
 
@@ -387,6 +410,7 @@ def build_parser() -> argparse.ArgumentParser:
     a = actions.add_parser("export", parents=[common]); a.add_argument("file")
     a = actions.add_parser("import", parents=[common]); a.add_argument("file")
     a.add_argument("--on-conflict", choices=["skip", "rename", "error"], default="error")
+    actions.add_parser("rebuild", parents=[common], help="re-enrol a library made with other weights from its stored image paths")
     p.set_defaults(func=cmd_library)
     p = sub.add_parser("cluster", parents=[common], help="group images by common source")
     p.add_argument("paths", nargs="+")
@@ -421,16 +445,14 @@ def main(argv: list[str] | None = None) -> int:
     from forensics_app.core.case import CaseError
     from forensics_app.core.fingerprint.extractor import ExtractorError
 
-    handled: tuple[type[Exception], ...] = (CommandError, ExtractorError, CaseError, FileNotFoundError, ValueError)
-    try:
-        from forensics_app.core.library import LibraryError
+    from forensics_app.core.library import LibraryError, LibraryExtractorMismatchError
 
-        handled += (LibraryError,)
-    except ImportError:
-        pass
     try:
         return args.func(args)
-    except handled as exc:
+    except LibraryExtractorMismatchError as exc:
+        print(f"error: {exc}\nTo re-enrol: forensics-app library rebuild", file=sys.stderr)
+        return EXIT_FAILED
+    except (CommandError, ExtractorError, CaseError, LibraryError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:

@@ -11,17 +11,25 @@ import torch
 
 
 @pytest.fixture(scope="session")
-def extractor_dir(tmp_path_factory):
-    """Small extractor weights made for the tests (random but fixed by seed)."""
-    from forensics_app.core.fingerprint.extractor import write_extractor
-    from forensics_app.core.fingerprint.network import FingerprintNet, NetworkConfig
-    from forensics_app.core.fingerprint.preprocess import PreprocessConfig
+def tiny_run(tmp_path_factory):
+    """The `tiny` training recipe, run once per session: a real, if small, trained extractor.
 
-    torch.manual_seed(0)
-    network = FingerprintNet(NetworkConfig(base_width=8, embedding_dim=32))
-    directory = tmp_path_factory.mktemp("extractor")
-    write_extractor(directory, network.eval(), PreprocessConfig(), extra={"name": "test weights"})
-    return directory
+    Its photos are scikit-image's samples, so it needs nothing from outside the test.
+    """
+    from training.config import load_config
+    from training.train import export, train
+
+    out_dir = tmp_path_factory.mktemp("tiny-run")
+    config = load_config("tiny")
+    summary = train(config, out_dir)
+    card = export(config, out_dir, summary, "python -m training train --config tiny")
+    return {"out_dir": out_dir, "summary": summary, "card": card, "config": config}
+
+
+@pytest.fixture(scope="session")
+def extractor_dir(tiny_run):
+    """The weights every test fingerprints with (never the bundled ones)."""
+    return tiny_run["out_dir"] / "extractor"
 
 
 @pytest.fixture(autouse=True)

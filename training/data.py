@@ -145,7 +145,7 @@ def _random_crop(pixels: np.ndarray, size: int, rng: np.random.Generator) -> np.
     if h < size or w < size:
         raise ValueError(f"a {w} x {h} image cannot give a {size} px crop; render larger images")
     y, x = int(rng.integers(0, h - size + 1)), int(rng.integers(0, w - size + 1))
-    return np.ascontiguousarray(pixels[y : y + size, x : x + size])
+    return np.array(pixels[y : y + size, x : x + size], copy=True)
 
 
 def _jpeg_round_trip(pixels: np.ndarray, quality: int) -> np.ndarray:

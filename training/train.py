@@ -332,8 +332,15 @@ def train(config: TrainConfig, out_dir: Path, shards: int = 1, max_steps: int | 
         optimiser.step()
         optimiser.zero_grad(set_to_none=True)
         step += 1
+        if world > 1:  # every process logs the mean over all shares, as one process would
+            values = torch.tensor([record["loss"], record["ce"], record["triplet"]], dtype=torch.float64)
+            torch.distributed.all_reduce(values)
+            record.update(zip(("loss", "ce", "triplet"), (values / world).tolist()))
         record["step"] = step
         losses_since.append(record)
+        if rank == 0:
+            with open(out_dir / "losses.jsonl", "a", encoding="utf-8") as handle:
+                handle.write(json.dumps(record) + "\n")
         if step % 25 == 0 or step == total:
             rate = (step - tick_step) / max(1e-9, time.time() - tick)
             mean = {k: np.mean([r[k] for r in losses_since]) for k in ("loss", "ce", "triplet")}

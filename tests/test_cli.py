@@ -1,0 +1,163 @@
+"""Every headless command: JSON shapes, exit codes, rejected files, libraries and cases."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from forensics_app.cli import EXIT_FAILED, EXIT_OK, EXIT_REJECTED, main
+from forensics_app.core.case import load_case
+from tests.tiny_generators import generate, save_pngs
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory) -> dict[str, list[Path]]:
+    """PNGs of three tiny generators; 'shuffle' is never enrolled."""
+    root = tmp_path_factory.mktemp("images")
+    return {kind: save_pngs(generate(kind, 9, size=160, seed=7), root / kind, kind) for kind in ("nearest", "transposed", "shuffle")}
+
+
+def run(capsys, *argv: str) -> tuple[int, object, str]:
+    code = main([*argv])
+    captured = capsys.readouterr()
+    data = json.loads(captured.out) if "--json" in argv and captured.out.strip() else captured.out
+    return code, data, captured.err
+
+
+def enroll_two(capsys, images) -> None:
+    for kind in ("nearest", "transposed"):
+        code, data, _ = run(capsys, "enroll", kind, *map(str, images[kind][:5]), "--json")
+        assert code == EXIT_OK and data["references"] == 5
+
+
+def test_enroll_attribute_and_open_set(capsys, images, tmp_path):
+    enroll_two(capsys, images)
+    probes = images["nearest"][5:] + images["transposed"][5:]
+    code, records, _ = run(capsys, "attribute", *map(str, probes), "--json", "--threshold", "-1")
+    assert code == EXIT_OK and len(records) == len(probes)
+    for record, path in zip(records, probes):
+        assert record["path"] == str(path) and len(record["sha256"]) == 64
+        assert [m["generator"] for m in record["matches"]][0] == path.parent.name
+        assert {"generator", "similarity", "score"} <= set(record["matches"][0])
+        assert record["decision"] == path.parent.name
+    # a threshold between the known probes and the never-enrolled generator says "unknown"
+    _, strangers, _ = run(capsys, "attribute", *map(str, images["shuffle"]), "--json", "--threshold", "-1")
+    known_best = min(r["matches"][0]["similarity"] for r in records)
+    stranger_best = max(r["matches"][0]["similarity"] for r in strangers)
+    assert stranger_best < known_best, "the tiny extractor must separate a never-enrolled generator"
+    threshold = str((known_best + stranger_best) / 2)
+    _, strangers, _ = run(capsys, "attribute", *map(str, images["shuffle"]), "--json", "--threshold", threshold)
+    assert {r["decision"] for r in strangers} == {"unknown"}
+
+
+def test_rejected_files_are_listed_and_exit_one(capsys, images, tmp_path):
+    enroll_two(capsys, images)
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 20)
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    code, records, err = run(capsys, "attribute", str(images["nearest"][6]), str(broken), str(empty), "--json")
+    assert code == EXIT_REJECTED
+    assert "matches" in records[0] and "error" in records[1] and "error" in records[2]
+    assert "2 file(s) rejected" in err and "broken.png" in err
+
+
+def test_attribute_with_an_empty_library_fails_clearly(capsys, images):
+    code, _, err = run(capsys, "attribute", str(images["nearest"][0]))
+    assert code == EXIT_FAILED and "library is empty" in err
+
+
+def test_library_commands_round_trip(capsys, images, tmp_path):
+    enroll_two(capsys, images)
+    code, listing, _ = run(capsys, "library", "list", "--json")
+    assert code == EXIT_OK and [g["name"] for g in listing["generators"]] == ["nearest", "transposed"]
+    assert run(capsys, "library", "rename", "nearest", "Model N", "--json")[0] == EXIT_OK
+    exported = tmp_path / "export.sqlite"
+    assert run(capsys, "library", "export", str(exported), "--json")[0] == EXIT_OK
+    assert run(capsys, "library", "remove", "Model N", "--json")[0] == EXIT_OK
+    _, listing, _ = run(capsys, "library", "list", "--json")
+    assert [g["name"] for g in listing["generators"]] == ["transposed"]
+    code, imported, _ = run(capsys, "library", "import", str(exported), "--on-conflict", "skip", "--json")
+    assert code == EXIT_OK and imported["imported"] == ["Model N"]
+    code, _, err = run(capsys, "library", "remove", "no such model")
+    assert code == EXIT_FAILED and "error" in err
+
+
+def test_library_from_other_weights_is_refused(capsys, images, tmp_path, monkeypatch):
+    from forensics_app.core.library import Library
+
+    path = tmp_path / "other.sqlite"
+    with Library.open(path, "0123456789ab", 32) as library:
+        sha256 = hashlib.sha256(images["nearest"][0].read_bytes()).hexdigest()
+        library.enroll("old", [(sha256, str(images["nearest"][0]), np.ones(32, np.float32))])
+    code, _, err = run(capsys, "attribute", str(images["nearest"][1]), "--library", str(path))
+    assert code == EXIT_FAILED and "0123456789ab" in err and "library rebuild" in err
+    code, data, _ = run(capsys, "library", "rebuild", "--library", str(path), "--json")
+    assert code == EXIT_OK and data["generators"][0]["enrolled"] == 1
+    assert run(capsys, "library", "list", "--library", str(path), "--json")[0] == EXIT_OK
+
+
+def test_cluster_groups_generators_and_saves_a_case(capsys, images, tmp_path):
+    files = images["nearest"][:6] + images["transposed"][:6]
+    case_path = tmp_path / "c.fcase"
+    code, records, _ = run(capsys, "cluster", *map(str, files), "--json", "--threshold", "0.99", "--case", str(case_path))
+    assert code == EXIT_OK and [r["path"] for r in records] == [str(f) for f in files]
+    assert all(isinstance(r["cluster"], int) for r in records)
+    case = load_case(case_path)
+    assert [item.cluster for item in case.items] == [r["cluster"] for r in records]
+    assert case.audit[-1].action == "cluster"
+
+
+def test_attribute_saves_a_case_the_app_can_open(capsys, images, tmp_path):
+    enroll_two(capsys, images)
+    case_path = tmp_path / "a.fcase"
+    code, records, _ = run(capsys, "attribute", *map(str, images["nearest"][5:7]), "--json", "--case", str(case_path), "--reference", "R-1")
+    case = load_case(case_path)
+    assert code == EXIT_OK and case.reference == "R-1" and len(case.items) == 2
+    assert case.items[0].sha256 == records[0]["sha256"] and case.items[0].attribution["matches"]
+    assert case.library["generators"] and case.extractor["id"]
+
+
+def test_verify(capsys, images):
+    code, data, _ = run(capsys, "verify", str(images["nearest"][0]), str(images["nearest"][1]), "--json")
+    assert code == EXIT_OK and {"similarity", "score", "same_source", "threshold"} <= set(data)
+    _, other, _ = run(capsys, "verify", str(images["nearest"][0]), str(images["transposed"][1]), "--json")
+    assert data["similarity"] > other["similarity"]
+    code, _, err = run(capsys, "verify", str(images["nearest"][0]), "/no/such/file.png")
+    assert code == EXIT_FAILED
+
+
+def test_embed_and_evaluate(capsys, images, tmp_path):
+    out = tmp_path / "e.npz"
+    dataset = images["nearest"][0].parent.parent
+    code, data, _ = run(capsys, "embed", str(dataset), "--out", str(out), "--json")
+    arrays = np.load(out)
+    assert code == EXIT_OK and arrays["embeddings"].shape == (27, 32) and arrays["embeddings"].dtype == np.float32
+    assert sorted(set(arrays["labels"])) == ["nearest", "shuffle", "transposed"] and len(arrays["paths"]) == 27
+    code, report, _ = run(capsys, "evaluate", str(dataset), "--refs", "3", "--seeds", "2", "--json")
+    assert code == EXIT_OK
+    assert {"accuracy", "macro_f1", "auc", "ari", "nmi", "models", "images"} <= set(report)
+    assert report["models"] == 3 and report["images"] == 27 and report["accuracy"] > 0.6
+    code, excluded, _ = run(capsys, "evaluate", str(dataset), "--refs", "3", "--seeds", "1", "--exclude", "shuffle", "--json")
+    assert excluded["models"] == 2
+    code, spectrum, _ = run(capsys, "evaluate", str(dataset), "--refs", "3", "--seeds", "1", "--method", "spectrum", "--json")
+    assert code == EXIT_OK and spectrum["method"] == "spectrum" and spectrum["images"] == 27
+    code, text, _ = run(capsys, "evaluate", str(dataset), "--refs", "3", "--seeds", "1")
+    assert "1:N accuracy" in text and "per-generator recall" in text
+
+
+def test_missing_weights_fail_with_a_clear_message(capsys, images, tmp_path, monkeypatch):
+    monkeypatch.setenv("FORENSICS_APP_EXTRACTOR", str(tmp_path / "nothing"))
+    code, _, err = run(capsys, "attribute", str(images["nearest"][0]))
+    assert code == EXIT_FAILED and "no extractor weights are bundled" in err
+
+
+def test_empty_folder_and_info(capsys, tmp_path):
+    code, _, err = run(capsys, "cluster", str(tmp_path))
+    assert code == EXIT_FAILED and "no image files" in err
+    code, data, _ = run(capsys, "info", "--json")
+    assert code == EXIT_OK and data["card"]["extractor_id"]

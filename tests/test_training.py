@@ -1,0 +1,111 @@
+"""Extractor training end to end: the tiny recipe, resuming, and the 2-process run."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from forensics_app.core.fingerprint.extractor import Extractor, read_card
+from tests.tiny_generators import generate
+from training.config import TrainConfig, load_config
+from training.data import PostProcess
+from training.train import batch_hard_triplet, batch_shards, plan_models
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_tiny_recipe_trains_saves_reloads_and_embeds(tiny_run):
+    card = read_card(tiny_run["out_dir"] / "extractor")
+    assert card.extra["training"]["command"].startswith("python -m training train")
+    assert card.extra["training"]["recipe"]["name"] == "tiny"
+    assert "synthetic architectures never seen" in card.calibration.source
+    assert -1.0 < card.calibration.threshold < 1.0 and card.calibration.slope > 0
+    heldout = card.extra["figures"]["heldout_synthetic"]
+    assert set(heldout) == {"unseen_seeds", "unseen_architectures"}
+    history = [json.loads(line) for line in (tiny_run["out_dir"] / "log.jsonl").read_text().splitlines()]
+    assert [h["step"] for h in history] == [20, 40]
+    losses = [json.loads(line)["loss"] for line in (tiny_run["out_dir"] / "losses.jsonl").read_text().splitlines()]
+    assert np.mean(losses[-10:]) < np.mean(losses[:10])  # it learns
+    extractor = Extractor.load(tiny_run["out_dir"] / "extractor", "cpu")
+    embeddings = extractor.embed_pixels(generate("nearest", 2) + generate("transposed", 2))
+    assert embeddings.shape == (4, 32) and np.isfinite(embeddings).all()
+
+
+def test_a_finished_run_resumes_without_training_again(tiny_run, tmp_path):
+    from training.train import train
+
+    out_dir = tmp_path / "run"
+    shutil.copytree(tiny_run["out_dir"], out_dir)
+    before = (out_dir / "losses.jsonl").read_text()
+    summary = train(tiny_run["config"], out_dir)
+    assert summary["steps"] == 40 and (out_dir / "losses.jsonl").read_text() == before
+
+
+def test_plan_keeps_heldout_architectures_out_of_training():
+    config = load_config("tiny")
+    plan = plan_models(config)
+    train_archs = {arch for arch, _ in plan.train}
+    assert len(train_archs) == config.architectures
+    assert not train_archs & {arch for arch, _ in plan.unseen_architectures}
+    assert {arch for arch, _ in plan.unseen_seeds} <= train_archs
+    assert not set(plan.train) & set(plan.unseen_seeds)
+    assert plan_models(config) == plan  # deterministic
+
+
+def test_batches_are_p_models_by_k_images_split_into_shards():
+    config = TrainConfig(models_per_batch=6, images_per_model=3, bank_images=8)
+    shards = batch_shards(5, config, models=20, shards=2)
+    models = np.concatenate([m for m, _ in shards])
+    assert len(shards) == 2 and models.size == 6 and np.unique(models).size == 6
+    assert all(images.shape[1] == 3 for _, images in shards)
+    again = batch_shards(5, config, models=20, shards=1)
+    np.testing.assert_array_equal(np.sort(again[0][0]), np.sort(models))
+
+
+def test_batch_hard_triplet_picks_the_hardest_pairs():
+    embeddings = torch.tensor([[1.0, 0.0], [0.6, 0.8], [0.0, 1.0], [0.8, 0.6]])
+    labels = torch.tensor([0, 0, 1, 1])
+    loss = batch_hard_triplet(embeddings, labels, margin=0.3)
+    d = torch.cdist(embeddings, embeddings)
+    expected = torch.stack([
+        torch.relu(d[0, 1] - d[0, 3] + 0.3), torch.relu(d[1, 0] - d[1, 3] + 0.3),
+        torch.relu(d[2, 3] - d[2, 1] + 0.3), torch.relu(d[3, 2] - d[3, 1] + 0.3),
+    ]).mean()
+    torch.testing.assert_close(loss, expected)
+
+
+def test_post_processing_recompresses_rescales_and_crops():
+    images = torch.from_numpy(np.stack(generate("bilinear", 4, size=160))).permute(0, 3, 1, 2).contiguous()
+    rng = np.random.default_rng(0)
+    out = PostProcess(out_size=128, jpeg_probability=1.0, resize_probability=1.0)(images, rng)
+    assert out.shape == (4, 3, 128, 128) and out.dtype == torch.uint8
+    untouched = PostProcess(out_size=160)(images, np.random.default_rng(0))
+    assert torch.equal(untouched, images)
+
+
+@pytest.mark.slow
+def test_two_process_gloo_run_matches_one_process_on_the_same_batches(tmp_path):
+    """DistributedDataParallel over 2 CPU processes = one process accumulating 2 shares."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    common = ["-m", "training", "train", "--config", "tiny", "--max-steps", "4", "--threads", "1",
+              "--set", "jpeg_probability=0.0"]
+    single = subprocess.run([sys.executable, *common, "--out", str(tmp_path / "one"), "--shards", "2"],
+                            cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert single.returncode == 0, single.stderr[-2000:]
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517"]
+    double = subprocess.run([*torchrun, *common, "--out", str(tmp_path / "two")],
+                            cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert double.returncode == 0, double.stderr[-2000:]
+
+    def losses(run: str) -> list[float]:
+        return [json.loads(line)["loss"] for line in (tmp_path / run / "losses.jsonl").read_text().splitlines()]
+
+    np.testing.assert_allclose(losses("two"), losses("one"), rtol=1e-4)
