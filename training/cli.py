@@ -49,7 +49,8 @@ def cmd_photos(args: argparse.Namespace) -> int:
 def cmd_fidelity(args: argparse.Namespace) -> int:
     from training.fidelity_report import fidelity_report
 
-    report = fidelity_report(Path(args.real), Path(args.run), ablate=args.ablate, max_images=args.max_images)
+    report = fidelity_report(Path(args.real), Path(args.run), ablate=args.ablate, max_images=args.max_images,
+                             max_models=args.max_models)
     print(json.dumps(report, indent=2))
     return 0
 
@@ -74,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run", required=True, help="a training run folder (its synthetic models)")
     p.add_argument("--ablate", action="store_true", help="also FFD with each factor of the space held at its default")
     p.add_argument("--max-images", type=int, default=100)
+    p.add_argument("--max-models", type=int, default=400, help="synthetic models to profile (a random subset)")
     p.set_defaults(func=cmd_fidelity)
     return parser
 

@@ -60,8 +60,14 @@ class PhotoPool:
     def from_folders(
         cls, folders: Sequence[str | Path], max_side: int = 512, min_side: int = 160, include_skimage: bool = False
     ) -> "PhotoPool":
+        missing = [str(f) for f in folders if not Path(f).expanduser().is_dir()]
+        if missing:
+            raise FileNotFoundError(
+                f"photo folder(s) not found: {', '.join(missing)}; fetch the recipe's photographs with "
+                "'python -m training photos --out runs/photos' or name other folders with --set photo_folders=[...]"
+            )
         photos: list[np.ndarray] = skimage_photos() if include_skimage else []
-        for path in iter_image_files([Path(f) for f in folders]):
+        for path in iter_image_files([Path(f).expanduser() for f in folders]):
             try:
                 with Image.open(path) as image:
                     pixels = _shrink(image, max_side)

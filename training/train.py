@@ -95,16 +95,18 @@ def photo_batches(pool: PhotoPool, config: TrainConfig):
     return next_batch
 
 
-def render_bank(specs: list[Spec], cache_dir: Path, pool: PhotoPool, config: TrainConfig, salt: int) -> np.ndarray:
+def render_bank(
+    specs: list[Spec], cache_dir: Path, pool: PhotoPool, config: TrainConfig, salt: int, device: torch.device
+) -> np.ndarray:
     """(models, bank_images, 3, size, size) uint8: what each synthetic model generates."""
     size = config.render_size
     bank = np.empty((len(specs), config.bank_images, 3, size, size), dtype=np.uint8)
     with torch.inference_mode():
         for index, (arch, seed) in enumerate(specs):
-            model = load_model(arch, seed, cache_dir)
+            model = load_model(arch, seed, cache_dir).to(device)
             generator = torch.Generator().manual_seed((config.seed + 1) * 7919 + salt * 100_003 + index)
-            photos = pool.sample(config.bank_images, size, generator)
-            bank[index] = quantise(model(photos)).numpy()
+            photos = pool.sample(config.bank_images, size, generator).to(device)
+            bank[index] = quantise(model(photos)).cpu().numpy()
     return bank
 
 
@@ -255,7 +257,7 @@ def every_tenth(report):
     return progress
 
 
-def prepare_models(config: TrainConfig, out_dir: Path) -> tuple[ModelPlan, dict[str, np.ndarray]]:
+def prepare_models(config: TrainConfig, out_dir: Path, device: torch.device) -> tuple[ModelPlan, dict[str, np.ndarray]]:
     """Plan, synthesise and render every model (rank 0 only writes; others wait)."""
     plan = plan_models(config)
     cache_dir = out_dir / "synthetic-models"
@@ -268,13 +270,15 @@ def prepare_models(config: TrainConfig, out_dir: Path) -> tuple[ModelPlan, dict[
         log(f"photos: {len(pool)} from {config.photo_folders or []} (+ scikit-image samples: {config.include_skimage_photos})")
         every = plan.train + plan.unseen_seeds + plan.unseen_architectures
         started = time.time()
+        # stacking the models of one architecture pays on a GPU; on a CPU one model at a
+        # time is faster (benchmarks/synthesis_speed.py), so the choice follows the device
         synthesize(
             every, photo_batches(pool, config), config.synth_steps, cache_dir,
-            eta=config.eta, lr=config.synth_lr,
+            eta=config.eta, lr=config.synth_lr, batched=device.type == "cuda", device=device,
             progress=every_tenth(lambda done, total: log(f"synthesis {done}/{total} models, {time.time() - started:.0f} s")),
         )
         for salt, (name, specs) in enumerate(sets.items()):
-            cached_bank(bank_dir / f"{name}.npy", lambda: render_bank(specs, cache_dir, pool, config, salt))
+            cached_bank(bank_dir / f"{name}.npy", lambda: render_bank(specs, cache_dir, pool, config, salt, device))
             log(f"bank {name}: {len(specs)} models x {config.bank_images} images")
     if torch.distributed.is_initialized():
         torch.distributed.barrier()
@@ -289,7 +293,7 @@ def train(config: TrainConfig, out_dir: Path, shards: int = 1, max_steps: int | 
     out_dir.mkdir(parents=True, exist_ok=True)
     rank, world, device = setup_distributed()
     started = time.time()
-    plan, banks = prepare_models(config, out_dir)
+    plan, banks = prepare_models(config, out_dir, device)
     train_bank = banks.pop("train")
     torch.manual_seed(config.seed)
     network = FingerprintNet(NetworkConfig.from_dict(config.network))
