@@ -118,7 +118,8 @@ def build_case(args: argparse.Namespace, extractor, results, library=None):
     from forensics_app.core.case import Case, CaseItem
 
     case = Case(reference=getattr(args, "reference", "") or "")
-    case.extractor = {"id": extractor.extractor_id, "sha256": extractor.card.sha256}
+    case.extractor = {"id": extractor.extractor_id, "sha256": extractor.card.sha256,
+                      "calibration": extractor.card.calibration.to_dict()}
     case.settings = {"threshold": threshold_of(args, extractor), "crops": extractor.card.preprocess.crops_per_image,
                      "device": str(extractor.device), "max_pixels": args.max_pixels}
     if library is not None:
@@ -368,6 +369,45 @@ def cmd_info(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the evidence report of a saved case, then save the case with the report's hash."""
+    from forensics_app.core.case import CaseError, load_case
+    from forensics_app.core.fingerprint.extractor import ExtractorError, read_card
+    from forensics_app.core.report import ReportError, write_report
+    from forensics_app.paths import extractor_dir
+
+    if args.threshold is not None:
+        raise CommandError("a report states the threshold the case was analysed with; to change it, "
+                           "analyse the images again with 'attribute --threshold'")
+    case_path = Path(args.case)
+    case = load_case(case_path)
+    for name in ("reference", "examiner", "organisation", "question"):
+        value, before = getattr(args, name), getattr(case, name)
+        if value is not None and value != before:
+            case.log("details", None, f"{name} set to {value!r}" + (f" (was {before!r})" if before else ""))
+            setattr(case, name, value)
+    try:
+        card = read_card(extractor_dir())
+    except ExtractorError as exc:
+        print(f"warning: the extractor's model card is not available ({exc}); the report says so", file=sys.stderr)
+        card = None
+    try:
+        result = write_report(case, Path(args.out), extractor_card=card, progress=Progress("writing report", not args.json))
+    except ReportError as exc:
+        raise CommandError(str(exc)) from exc
+    try:
+        case.save(case_path)
+    except CaseError as exc:
+        raise CommandError(f"the report was written to {result.path} (SHA-256 {result.sha256}), but the case could not "
+                           f"be updated to record it: {exc}") from exc
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    emit(args, {"report": str(result.path), "sha256": result.sha256, "pages": result.pages, "case": str(case_path),
+                "warnings": result.warnings, "checks": [check.__dict__ for check in result.checks]},
+         f"report written to {result.path} ({result.pages} pages)\nSHA-256 {result.sha256} (recorded in {case_path})")
+    return EXIT_OK
+
+
 # --- parser ------------------------------------------------------------------------------
 
 
@@ -432,6 +472,14 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--seeds", type=int, default=5, help="random reference draws to average (default 5)")
             p.add_argument("--method", choices=["extractor", "spectrum"], default="extractor")
         p.set_defaults(func=func)
+    p = sub.add_parser("report", parents=[common], help="write the PDF evidence report of a saved case")
+    p.add_argument("case", help="the case file (.fcase); the report's SHA-256 is added to its audit log")
+    p.add_argument("--out", required=True, help="the PDF to write")
+    p.add_argument("--reference", help="case reference, if the case has none or it must change (logged)")
+    p.add_argument("--examiner", help="examiner's name (logged in the case when set)")
+    p.add_argument("--organisation", help="examiner's organisation (logged in the case when set)")
+    p.add_argument("--question", help="the question the examination answers (logged in the case when set)")
+    p.set_defaults(func=cmd_report)
     p = sub.add_parser("info", parents=[common], help="versions, device and the extractor's model card")
     p.set_defaults(func=cmd_info)
     return parser
