@@ -7,7 +7,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test setup bench clean
+.PHONY: run test setup bench screenshots clean
 
 setup: $(STAMP)
 
@@ -22,6 +22,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen OMP_NUM_THREADS=2 $(PY) -m pytest -q
+
+# The main views after a scripted session, rendered offscreen to build/screenshots/.
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen OMP_NUM_THREADS=2 $(PY) build_spec/screenshots.py --out build/screenshots
 
 bench: $(STAMP)
 	$(PY) benchmarks/embed_speed.py

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
+import sys
 import threading
+import types
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
+from forensics_app.gui import main_window as main_window_module
+from forensics_app.gui.evidence_model import COLUMN
 from forensics_app.gui.main_window import MainWindow
+from forensics_app.gui.preferences import Preferences, recent_cases
+from forensics_app.gui.widgets.dialogs import EnrolDetails, EnrolDialog, SettingsDialog
 from tests.tiny_generators import generate, save_pngs
 
 
@@ -85,6 +93,8 @@ def test_cancel_stops_a_long_batch_and_keeps_what_was_done(qtbot, window, tmp_pa
     window.cancel_work()
     wait_idle(qtbot, window)
     assert 0 < window.model.rowCount() < 40
+    # what was finished stays usable: clustered like any other batch
+    assert all(cell(window, r, "Cluster") != "" for r in range(window.model.rowCount()))
 
 
 def test_saving_and_reopening_a_case_restores_the_table(qtbot, window, tmp_path, settings):
@@ -117,3 +127,231 @@ def test_missing_weights_are_explained(qtbot, settings, monkeypatch, tmp_path):
     qtbot.addWidget(window)
     assert window.extractor is None
     assert "no extractor weights are bundled" in window.empty_hint.text()
+
+
+# --- the issue's scenarios -------------------------------------------------------------------
+
+
+def cell(window: MainWindow, row: int, column: str) -> str:
+    return window.model.index(row, COLUMN[column]).data()
+
+
+def table_rows(window: MainWindow) -> list[list[str]]:
+    return [[window.model.index(r, c).data() for c in range(len(COLUMN))] for r in range(window.model.rowCount())]
+
+
+def enrol_pixels(window: MainWindow, name: str, images) -> None:
+    """Enrol a generator straight into the window's library, as another session would."""
+    embeddings = window.extractor.embed_pixels(images)
+    references = [(hashlib.sha256(p.tobytes()).hexdigest(), f"/refs/{name}/{i}.png", e)
+                  for i, (p, e) in enumerate(zip(images, embeddings))]
+    window.library.library.enroll(name, references)
+    window.library.refresh()
+
+
+def two_generators(tmp_path, count: int = 3):
+    return (save_pngs(generate("nearest", count, seed=1), tmp_path / "nearest", "n"),
+            save_pngs(generate("transposed", count, seed=2), tmp_path / "transposed", "t"))
+
+
+def test_embedding_runs_off_the_gui_thread_and_the_table_gets_matches(qtbot, window, tmp_path):
+    enrol_pixels(window, "nearest-model", generate("nearest", 4, seed=9))
+    nearest, transposed = two_generators(tmp_path)
+    gui_thread = threading.get_ident()
+    with qtbot.waitSignal(window.analysis_finished, timeout=60_000):
+        drop(window, [tmp_path / "nearest", *transposed])
+        worker = window.worker
+    wait_idle(qtbot, window)
+    assert worker.thread_id is not None and worker.thread_id != gui_thread
+    assert window.model.rowCount() == 6
+    for row in range(6):
+        assert cell(window, row, "Best match") == "nearest-model"
+        assert cell(window, row, "Decision") in ("nearest-model", "unknown")
+        assert float(cell(window, row, "Score")) >= 0.0
+    actions = [entry.action for entry in window.case.audit]
+    assert actions.count("intake") == 6 and "attribute" in actions and "cluster" in actions
+
+
+def test_a_corrupt_file_shows_its_reason_and_the_others_finish(qtbot, window, tmp_path):
+    good = save_pngs(generate("bilinear", 3), tmp_path, "b")
+    corrupt = tmp_path / "b_001_corrupt.png"
+    corrupt.write_bytes(good[0].read_bytes()[:200])
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    drop(window, [good[0], corrupt, empty, *good[1:]])
+    wait_idle(qtbot, window)
+    rows = {cell(window, r, "File"): r for r in range(window.model.rowCount())}
+    assert len(rows) == 5
+    for name in ("b_001_corrupt.png", "empty.jpg"):
+        status = cell(window, rows[name], "Status")
+        assert status.startswith("rejected: ") and len(status) > len("rejected: ") + 10
+        assert window.model.index(rows[name], 0).data(Qt.ToolTipRole).count("Rejected") == 1
+    assert "empty" in cell(window, rows["empty.jpg"], "Status")
+    for name in ("b_000.png", "b_001.png", "b_002.png"):
+        assert cell(window, rows[name], "Status") == "fingerprinted"
+        assert cell(window, rows[name], "Cluster") != ""
+    window.select_item(window.case.items[rows["empty.jpg"]])
+    assert "rejected" in window.inspector.matches.header.text()
+
+
+def test_selecting_a_row_updates_the_spectrum_view_and_clicking_a_map_point_selects_the_row(qtbot, window, tmp_path):
+    nearest, transposed = two_generators(tmp_path)
+    drop(window, [*nearest, *transposed])
+    wait_idle(qtbot, window)
+    assert len(window.map_items) == 6 and window.case.map is not None
+    first = window.case.items[0]
+    window.select_item(first)
+    spectrum = window.inspector.spectrum
+    qtbot.waitUntil(lambda: spectrum.current == first.sha256, timeout=20_000)
+    assert spectrum.canvas.figure.axes, "the spectra are drawn"
+    assert window.map_view.highlighted == [window.map_items.index(first)]
+    # the cluster mean appears beside it once the background scan has read the group
+    qtbot.waitUntil(lambda: spectrum.shown_reference is not None, timeout=20_000)
+
+    target = window.map_items[4]
+    canvas = window.map_view.canvas
+    qtbot.mouseClick(canvas, Qt.LeftButton, pos=window.map_view.widget_position(4))
+    assert window.current_item() is target
+    assert window.selected_items() == [target]
+    qtbot.waitUntil(lambda: spectrum.current == target.sha256, timeout=20_000)
+    assert window.map_view.highlighted == [4]
+
+
+def test_enrolling_from_a_selection_adds_a_generator_and_reranks_the_images(qtbot, window, tmp_path, monkeypatch,
+                                                                           settings):
+    nearest, transposed = two_generators(tmp_path)
+    drop(window, [*nearest, *transposed])
+    wait_idle(qtbot, window)
+    assert window.library_panel.stack.currentWidget() is window.library_panel.first_run
+    assert all(cell(window, r, "Best match") == "" for r in range(6))
+    selection = window.table.selectionModel()
+    for item in window.case.items[:3]:
+        index = window.proxy.mapFromSource(window.model.index(window.case.items.index(item), 0))
+        selection.select(index, selection.SelectionFlag.Select | selection.SelectionFlag.Rows)
+    assert len(window.selected_references()) == 3
+    monkeypatch.setattr(EnrolDialog, "ask", staticmethod(lambda *a, **k: EnrolDetails("Nearest GAN", "GAN", "case refs")))
+    window.actions_by_name["enrol_selection"].trigger()
+    wait_idle(qtbot, window)
+    generators = window.library.library.generators()
+    assert [(g.name, g.family, g.reference_count) for g in generators] == [("Nearest GAN", "GAN", 3)]
+    assert window.library_panel.stack.currentWidget() is window.library_panel.list_page
+    assert all(cell(window, r, "Best match") == "Nearest GAN" for r in range(6))
+    assert all(cell(window, r, "Decision") == "Nearest GAN" for r in range(3))
+    assert "1 generator(s), 3 reference(s)" in window.library_label.text()
+    assert [e.action for e in window.case.audit][-2:] == ["enrol", "attribute"]
+
+    # the attributed case comes back exactly as it was, matches and map included
+    path = tmp_path / "attributed.fcase"
+    assert window.write_case(path)
+    assert recent_cases(settings)[0] == str(path.resolve())
+    other = MainWindow(device="cpu", settings=settings)
+    qtbot.addWidget(other)
+    assert other.open_case(path)
+    assert table_rows(other) == table_rows(window)
+    assert np.allclose(other.map_view.coords, window.map_view.coords, atol=1e-3)
+
+
+def test_settings_and_layout_survive_a_restart_of_the_window(qtbot, settings, dialogs):
+    first = MainWindow(device=None, settings=settings)
+    qtbot.addWidget(first)
+    first.resize(780, 560)  # within the offscreen screen, which restoreGeometry fits windows into
+    first.show()
+    card_threshold = first.card.calibration.threshold
+    chosen = Preferences(device="cpu", threshold=round(card_threshold - 0.05, 3), crops=1, perplexity=12.0)
+    first.apply_preferences(chosen)
+    first.splitters["main"].setSizes([500, 700])
+    sizes = first.splitters["main"].sizes()
+    first.close()
+
+    second = MainWindow(device=None, settings=settings)
+    qtbot.addWidget(second)
+    second.show()
+    assert second.preferences == chosen
+    assert second.threshold == chosen.threshold
+    assert second.extractor.device.type == "cpu"
+    assert second.extractor.card.preprocess.crops_per_image == 1
+    assert second.card.preprocess.crops_per_image != 1 or second.card is not second.extractor.card
+    assert "1 crop" in second.extractor_label.text()
+    assert second.splitters["main"].sizes() == sizes
+    dialog = SettingsDialog(second, second.preferences, card_threshold)
+    assert dialog.preferences() == chosen
+    dialog.card_default.setChecked(True)
+    assert dialog.preferences().threshold is None
+    dialog.deleteLater()
+
+
+def test_export_csv_copy_hashes_and_report_action(qtbot, window, tmp_path, monkeypatch):
+    paths = save_pngs(generate("shuffle", 2), tmp_path, "s")
+    drop(window, paths)
+    wait_idle(qtbot, window)
+    window.table.selectAll()
+    window.copy_hashes()
+    digests = {hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
+    assert {line.split("  ")[0] for line in QApplication.clipboard().text().splitlines()} == digests
+
+    csv_path = tmp_path / "table.csv"
+    monkeypatch.setattr(main_window_module.QFileDialog, "getSaveFileName", lambda *a, **k: (str(csv_path), ""))
+    window.export_csv()
+    lines = csv_path.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("exhibit,path,sha256") and len(lines) == 3
+    assert {line.split(",")[2] for line in lines[1:]} == digests
+
+    # File > Export report calls core's write_report in a worker and logs the PDF's hash
+    calls = []
+
+    def write_report(case, out_path, *, extractor_card, app_versions=None, progress=None):
+        calls.append((threading.get_ident(), len(case.items), extractor_card.extractor_id, app_versions["Qt"]))
+        out_path.write_bytes(b"%PDF-1.4 test")
+
+    monkeypatch.setitem(sys.modules, "forensics_app.core.report", types.SimpleNamespace(write_report=write_report))
+    pdf = tmp_path / "report.pdf"
+    monkeypatch.setattr(main_window_module.QFileDialog, "getSaveFileName", lambda *a, **k: (str(pdf), ""))
+    window.export_report()
+    wait_idle(qtbot, window)
+    assert calls and calls[0][0] != threading.get_ident() and calls[0][1] == 2
+    entry = window.case.audit[-1]
+    assert entry.action == "report" and entry.sha256 == hashlib.sha256(pdf.read_bytes()).hexdigest()
+
+
+def test_an_unavailable_gpu_is_explained_and_the_app_stays_on_its_device(qtbot, settings, dialogs):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    window = MainWindow(device=None, settings=settings)
+    qtbot.addWidget(window)
+    window.apply_preferences(window.preferences.with_(device="gpu"))
+    assert window.extractor is not None and window.extractor.device.type == "cpu"
+    assert window.preferences.device == "auto"
+    assert any("GPU" in text or "CUDA" in text for text in dialogs)
+
+
+def test_a_library_of_other_weights_is_explained_and_can_be_rebuilt(qtbot, settings, tmp_path, dialogs):
+    from forensics_app.core.library import Library, default_library_path
+
+    references = save_pngs(generate("nearest", 3), tmp_path / "refs", "r")
+    with Library.open(default_library_path(), "0123456789ab", 32) as old:
+        old.enroll("nearest", [(hashlib.sha256(p.read_bytes()).hexdigest(), str(p), np.ones(32, np.float32))
+                               for p in references])
+    window = MainWindow(device="cpu", settings=settings)
+    qtbot.addWidget(window)
+    panel = window.library_panel
+    assert panel.stack.currentWidget() is panel.problem_page
+    assert "0123456789ab" in panel.problem_label.text() and not panel.rebuild_button.isHidden()
+    assert "unavailable" in window.library_label.text()
+    panel.rebuild_button.click()
+    wait_idle(qtbot, window)
+    assert panel.stack.currentWidget() is panel.list_page
+    assert [(g.name, g.reference_count) for g in window.library.generators] == [("nearest", 3)]
+    assert any("rebuilt" in text for text in dialogs)
+
+
+def test_a_damaged_case_file_is_refused_and_the_open_case_is_kept(qtbot, window, tmp_path, dialogs):
+    drop(window, save_pngs(generate("nearest", 2), tmp_path, "n"))
+    wait_idle(qtbot, window)
+    damaged = tmp_path / "damaged.fcase"
+    damaged.write_text('{"format": 1, "items": [', encoding="utf-8")
+    case = window.case
+    assert not window.open_case(damaged, confirmed=True)
+    assert window.case is case and window.model.rowCount() == 2
+    assert "not a readable case file" in dialogs[-1]

@@ -1,13 +1,33 @@
-"""The evidence table's model: one row per case item, sortable by every column."""
+"""The evidence table's model: one row per case item, sortable by every column.
+
+Rows are appended and updated in place (never a model reset while the case is open), so
+the analyst's selection and scroll position survive new images and re-ranking.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QFontDatabase, QIcon, QImage, QPixmap
 
 from forensics_app.core.case import Case, CaseItem
 
 COLUMNS = ("Exhibit", "File", "SHA-256", "Size", "Format", "Status", "Best match", "Score", "Decision", "Cluster")
+COLUMN = {name: index for index, name in enumerate(COLUMNS)}
+REJECTED_COLOUR = QColor("#b00020")
+UNKNOWN_COLOUR = QColor("#6b6b6b")
+
+
+def best_match(item: CaseItem) -> dict | None:
+    matches = (item.attribution or {}).get("matches") or []
+    return matches[0] if matches else None
+
+
+def status_text(item: CaseItem) -> str:
+    if item.error:
+        return f"rejected: {item.error}"
+    return "fingerprinted" if item.embedding is not None else "pending"
 
 
 def _size_text(item: CaseItem) -> str:
@@ -19,12 +39,12 @@ def _size_text(item: CaseItem) -> str:
 
 def cell_value(item: CaseItem, column: int):
     """The value shown (and sorted on) in one cell."""
-    best = (item.attribution or {}).get("matches", [None])[0] if item.attribution and item.attribution.get("matches") else None
+    best = best_match(item)
     name = COLUMNS[column]
     if name == "Exhibit":
         return item.exhibit
     if name == "File":
-        return item.path.rsplit("/", 1)[-1]
+        return item.path.replace("\\", "/").rsplit("/", 1)[-1]
     if name == "SHA-256":
         return (item.sha256 or "")[:16]
     if name == "Size":
@@ -32,9 +52,7 @@ def cell_value(item: CaseItem, column: int):
     if name == "Format":
         return (item.evidence or {}).get("format", "")
     if name == "Status":
-        if item.error:
-            return f"rejected: {item.error}"
-        return "fingerprinted" if item.embedding is not None else "pending"
+        return status_text(item)
     if name == "Best match":
         return best["generator"] if best else ""
     if name == "Score":
@@ -46,19 +64,80 @@ def cell_value(item: CaseItem, column: int):
     raise IndexError(column)
 
 
+def _sort_key(item: CaseItem, column: int):
+    name = COLUMNS[column]
+    if name == "Size":  # by pixel count, not alphabetically
+        evidence = item.evidence or {}
+        return int(evidence.get("width", 0)) * int(evidence.get("height", 0))
+    value = cell_value(item, column)
+    if value is None:
+        return -1
+    return value.casefold() if isinstance(value, str) else value
+
+
+def tooltip(item: CaseItem) -> str:
+    if item.error:
+        return f"{item.path}\nRejected: {item.error}"
+    evidence = item.evidence or {}
+    lines = [item.path, f"SHA-256 {item.sha256}", f"{evidence.get('size_bytes', 0):,} bytes, {evidence.get('mode', '')}"]
+    lines += list(evidence.get("notes", []))
+    if item.padded:
+        lines.append("smaller than one crop: padded by mirroring for the fingerprint")
+    return "\n".join(lines)
+
+
 class EvidenceTableModel(QAbstractTableModel):
-    def __init__(self, case: Case) -> None:
+    """`thumbnail(sha256)` supplies decorations; until it has one the row shows none."""
+
+    def __init__(self, case: Case, thumbnail: Callable[[str], QImage | None] | None = None) -> None:
         super().__init__()
         self.case = case
+        self.thumbnail = thumbnail or (lambda sha: None)
+        self._icons: dict[str, QIcon] = {}
+        self._rows: dict[str, int] = {}  # sha256 -> row, so a thumbnail finds its row at once
+        self._index_rows()
+        self._mono = QFontDatabase.systemFont(QFontDatabase.FixedFont)
+        self._rejected_icon: QIcon | None = None
+
+    def _index_rows(self, first: int = 0) -> None:
+        for row in range(first, len(self.case.items)):
+            sha = self.case.items[row].sha256
+            if sha:
+                self._rows.setdefault(sha, row)
 
     def set_case(self, case: Case) -> None:
         self.beginResetModel()
         self.case = case
+        self._icons.clear()
+        self._rows.clear()
+        self._index_rows()
         self.endResetModel()
 
     def refresh(self) -> None:
-        self.beginResetModel()
-        self.endResetModel()
+        """Every cell may have changed (attribution, clusters): one dataChanged, no reset."""
+        if self.case.items:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.case.items) - 1, len(COLUMNS) - 1))
+
+    def append(self, items: Sequence[CaseItem]) -> None:
+        if not items:
+            return
+        first = len(self.case.items)
+        self.beginInsertRows(QModelIndex(), first, first + len(items) - 1)
+        self.case.items.extend(items)
+        self._index_rows(first)
+        self.endInsertRows()
+
+    def item(self, row: int) -> CaseItem:
+        return self.case.items[row]
+
+    def row_of_sha(self, sha256: str) -> int | None:
+        return self._rows.get(sha256)
+
+    def thumbnail_changed(self, sha256: str) -> None:
+        row = self.row_of_sha(sha256)
+        if row is not None:
+            index = self.index(row, COLUMN["File"])
+            self.dataChanged.emit(index, index, [Qt.DecorationRole])
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.case.items)
@@ -69,22 +148,54 @@ class EvidenceTableModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole):
         if role == Qt.DisplayRole and orientation == Qt.Horizontal:
             return COLUMNS[section]
+        if role == Qt.ToolTipRole and orientation == Qt.Horizontal:
+            return {
+                "Score": "Calibrated probability that image and best match share a source",
+                "Decision": "Open-set decision: the best match if it clears the threshold, else 'unknown'",
+                "Cluster": "Group of images of likely common source (0 is the largest)",
+                "SHA-256": "First 16 hex digits; the full hash is in the tooltip and copied by Edit > Copy SHA-256",
+            }.get(COLUMNS[section])
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.DisplayRole):
         if not index.isValid():
             return None
         item = self.case.items[index.row()]
+        column = index.column()
         if role == Qt.DisplayRole:
-            value = cell_value(item, index.column())
+            value = cell_value(item, column)
             return "" if value is None else (f"{value:.3f}" if isinstance(value, float) else str(value))
         if role == Qt.UserRole:  # sort key
-            value = cell_value(item, index.column())
-            return -1 if value is None else value
+            return _sort_key(item, column)
         if role == Qt.ToolTipRole:
+            return tooltip(item)
+        if role == Qt.DecorationRole and column == COLUMN["File"]:
+            return self._decoration(item)
+        if role == Qt.FontRole and column == COLUMN["SHA-256"]:
+            return self._mono
+        if role == Qt.ForegroundRole:
             if item.error:
-                return item.error
-            return f"{item.path}\nSHA-256 {item.sha256}"
-        if role == Qt.ForegroundRole and item.error:
-            return QBrush(QColor("#b00020"))
+                return QBrush(REJECTED_COLOUR)
+            if column == COLUMN["Decision"] and (item.attribution or {}).get("decision") == "unknown":
+                return QBrush(UNKNOWN_COLOUR)
+        if role == Qt.TextAlignmentRole and column in (COLUMN["Score"], COLUMN["Cluster"]):
+            return int(Qt.AlignRight | Qt.AlignVCenter)
         return None
+
+    def _decoration(self, item: CaseItem) -> QIcon | None:
+        if item.error:
+            if self._rejected_icon is None:
+                from PySide6.QtWidgets import QApplication, QStyle
+
+                self._rejected_icon = QApplication.style().standardIcon(QStyle.SP_MessageBoxWarning)
+            return self._rejected_icon
+        sha = item.sha256
+        if not sha:
+            return None
+        icon = self._icons.get(sha)
+        if icon is None:
+            image = self.thumbnail(sha)
+            if image is None:
+                return None
+            icon = self._icons[sha] = QIcon(QPixmap.fromImage(image))
+        return icon

@@ -1,0 +1,58 @@
+"""What leaves the window besides the case file: the table as CSV, and the facts the
+report and About state about the program (versions; whether the report module is there).
+
+Kept apart from the window so they can be used and tested without widgets.
+"""
+
+from __future__ import annotations
+
+import csv
+import platform
+from pathlib import Path
+
+import numpy as np
+
+from forensics_app import __version__
+from forensics_app.core.case import Case
+from forensics_app.core.fingerprint.extractor import Extractor
+from forensics_app.gui.evidence_model import best_match, status_text
+
+
+def app_versions(extractor: Extractor | None) -> dict[str, str]:
+    """Everything that shaped a result, for About and for the report."""
+    import PySide6
+    import torch
+    from PySide6.QtCore import qVersion
+
+    versions = {"Forensics App": __version__, "Python": platform.python_version(), "Qt": qVersion(),
+                "PySide6": PySide6.__version__, "torch": torch.__version__, "numpy": np.__version__}
+    if extractor is not None:
+        versions["Device"] = str(extractor.device)
+        versions["Extractor"] = extractor.extractor_id
+    return versions
+
+
+def report_module_available() -> bool:
+    """Whether core's report module is installed (it is built separately from the window)."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("forensics_app.core.report") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def write_table_csv(case: Case, path: Path) -> None:
+    """Every row with full hashes and raw numbers (not the table's shortened text)."""
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["exhibit", "path", "sha256", "md5", "width", "height", "bytes", "format", "status",
+                         "best_match", "similarity", "score", "decision", "threshold", "cluster"])
+        for item in case.items:
+            evidence, best = item.evidence or {}, best_match(item)
+            writer.writerow([
+                item.exhibit, item.path, item.sha256 or "", evidence.get("md5", ""), evidence.get("width", ""),
+                evidence.get("height", ""), evidence.get("size_bytes", ""), evidence.get("format", ""),
+                status_text(item), best["generator"] if best else "", f"{best['similarity']:.4f}" if best else "",
+                f"{best['score']:.4f}" if best else "", (item.attribution or {}).get("decision", ""),
+                (item.attribution or {}).get("threshold", ""), "" if item.cluster is None else item.cluster])

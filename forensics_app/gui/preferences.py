@@ -1,0 +1,95 @@
+"""The analyst's settings, kept in QSettings so they survive a restart.
+
+QSettings hands back strings from INI files and native types from the registry, so
+every value is read through one typed accessor and checked; a damaged or foreign value
+falls back to the default instead of breaking start-up.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from PySide6.QtCore import QSettings
+
+DEVICES = ("auto", "cpu", "gpu")
+DEVICE_LABELS = {"auto": "Automatic (GPU when available)", "cpu": "CPU", "gpu": "GPU"}
+CROPS = (9, 1)
+MAX_RECENT = 8
+
+
+@dataclass(frozen=True)
+class Preferences:
+    device: str = "auto"  # one of DEVICES
+    threshold: float | None = None  # open-set threshold; None: the model card's calibrated one
+    crops: int = 9  # crops per image: 9 (3 x 3 grid, the method's protocol) or 1 (centre)
+    perplexity: float = 30.0  # t-SNE perplexity
+
+    def threshold_or(self, card_threshold: float) -> float:
+        return card_threshold if self.threshold is None else self.threshold
+
+    def with_(self, **changes) -> "Preferences":
+        return dataclasses.replace(self, **changes)
+
+
+def _read(settings: QSettings, key: str, kind: type, default):
+    value = settings.value(key, None)
+    if value is None or value == "":
+        return default
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def load_preferences(settings: QSettings) -> Preferences:
+    device = str(_read(settings, "analysis/device", str, "auto")).lower()
+    threshold = _read(settings, "analysis/threshold", float, None)
+    crops = _read(settings, "analysis/crops", int, 9)
+    perplexity = _read(settings, "analysis/perplexity", float, 30.0)
+    return Preferences(
+        device=device if device in DEVICES else "auto",
+        threshold=threshold if threshold is not None and -1.0 <= threshold <= 1.0 else None,
+        crops=crops if crops in CROPS else 9,
+        perplexity=perplexity if 2.0 <= perplexity <= 100.0 else 30.0,
+    )
+
+
+def save_preferences(settings: QSettings, preferences: Preferences) -> None:
+    settings.setValue("analysis/device", preferences.device)
+    settings.setValue("analysis/threshold", "" if preferences.threshold is None else preferences.threshold)
+    settings.setValue("analysis/crops", preferences.crops)
+    settings.setValue("analysis/perplexity", preferences.perplexity)
+    settings.sync()
+
+
+def torch_device(device: str) -> str:
+    """The preference as `Extractor.load` understands it: GPU is CUDA, or Apple's MPS."""
+    if device != "gpu":
+        return device
+    import torch
+
+    if not torch.cuda.is_available() and getattr(torch.backends, "mps", None) is not None \
+            and torch.backends.mps.is_available():
+        return "mps"
+    return "cuda"
+
+
+def recent_cases(settings: QSettings) -> list[str]:
+    value = settings.value("cases/recent", [])
+    if isinstance(value, str):
+        value = [value]
+    return [str(v) for v in (value or []) if v]
+
+
+def remember_case(settings: QSettings, path: str) -> list[str]:
+    paths = [path] + [p for p in recent_cases(settings) if p != path]
+    settings.setValue("cases/recent", paths[:MAX_RECENT])
+    return paths[:MAX_RECENT]
+
+
+def forget_case(settings: QSettings, path: str | None = None) -> list[str]:
+    """Drop one recent case (a file that went missing), or all of them."""
+    paths = [] if path is None else [p for p in recent_cases(settings) if p != path]
+    settings.setValue("cases/recent", paths)
+    return paths
