@@ -115,11 +115,10 @@ def threshold_of(args: argparse.Namespace, extractor) -> float:
 
 
 def build_case(args: argparse.Namespace, extractor, results, library=None):
-    from forensics_app.core.case import Case, CaseItem
+    from forensics_app.core.case import Case, CaseItem, extractor_stamp
 
     case = Case(reference=getattr(args, "reference", "") or "")
-    case.extractor = {"id": extractor.extractor_id, "sha256": extractor.card.sha256,
-                      "calibration": extractor.card.calibration.to_dict()}
+    case.extractor = extractor_stamp(extractor.card)
     case.settings = {"threshold": threshold_of(args, extractor), "crops": extractor.card.preprocess.crops_per_image,
                      "device": str(extractor.device), "max_pixels": args.max_pixels}
     if library is not None:
@@ -425,6 +424,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="forensics-app", description="Attribute generated images to the model that made them.")
     parser.add_argument("--version", action="version", version=f"forensics-app {__version__}")
+    parser.add_argument("--self-check", action="store_true",
+                        help="check headlessly that this installation works (weights, fingerprints, library, "
+                             "attribution, PDF report, Qt) using temporary files only; exit 0 when it does")
     sub = parser.add_subparsers(dest="command")
 
     p = sub.add_parser("gui", parents=[common], help="the desktop app (the default)")
@@ -488,6 +490,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.self_check:
+        from forensics_app.selfcheck import run as run_self_check
+
+        return run_self_check()
     if args.command is None:
         args = parser.parse_args(["gui", *(argv if argv is not None else sys.argv[1:])])
     from forensics_app.core.case import CaseError

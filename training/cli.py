@@ -55,6 +55,25 @@ def cmd_fidelity(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_record(args: argparse.Namespace) -> int:
+    """Copy the headline figures of an `evaluate --json` run into the model card.
+
+    The card is not covered by the weights' SHA-256, so figures measured after training
+    can be added without touching the weights; the evaluation command is recorded too.
+    """
+    card_path = Path(args.card)
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    report = json.loads(Path(args.evaluation).read_text(encoding="utf-8"))
+    if report.get("extractor_id") != card.get("extractor_id"):
+        raise ValueError(f"the evaluation was made with extractor {report.get('extractor_id')}, the card is {card.get('extractor_id')}")
+    keys = ("models", "images", "refs", "seeds", "accuracy", "accuracy_std", "macro_f1", "auc", "ari", "nmi",
+            "open_set_auroc", "size_only_accuracy", "within_size_groups", "recall", "excluded", "method")
+    card.setdefault("figures", {})[args.name] = {"command": args.command, **{k: report[k] for k in keys if k in report}}
+    card_path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    print(f"recorded {args.name} in {card_path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m training", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -77,6 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-images", type=int, default=100)
     p.add_argument("--max-models", type=int, default=400, help="synthetic models to profile (a random subset)")
     p.set_defaults(func=cmd_fidelity)
+    p = sub.add_parser("record", help="copy figures of 'forensics-app evaluate --json' into a model card")
+    p.add_argument("--card", default=str(REPO_EXTRACTOR / "model_card.json"))
+    p.add_argument("--evaluation", required=True, help="the JSON that evaluate --json printed")
+    p.add_argument("--name", required=True, help="key under 'figures', e.g. dev_set")
+    p.add_argument("--command", required=True, help="the evaluate command that produced it")
+    p.set_defaults(func=cmd_record)
     return parser
 
 

@@ -28,6 +28,15 @@ class CaseError(Exception):
     """A case file cannot be read or written; the message says why."""
 
 
+def extractor_stamp(card) -> dict:
+    """What a case records of the extractor: its id, weights hash and calibration.
+
+    The calibration is kept so that a report can state how scores were calibrated even
+    when other weights are installed by the time it is written.
+    """
+    return {"id": card.extractor_id, "sha256": card.sha256, "calibration": card.calibration.to_dict()}
+
+
 def utc_now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 

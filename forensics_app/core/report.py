@@ -492,7 +492,10 @@ class _Facts:
 
     @property
     def calibration_source(self) -> str | None:
-        return self.card.calibration.source if self.card_matches else None
+        """From the matching card, else from the calibration the case itself recorded."""
+        if self.card_matches:
+            return self.card.calibration.source
+        return (self.case.extractor.get("calibration") or {}).get("source")
 
     @property
     def uncalibrated(self) -> bool:

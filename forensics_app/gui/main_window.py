@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from forensics_app.core.case import CASE_SUFFIX, Case, CaseError, CaseItem, load_case
+from forensics_app.core.case import CASE_SUFFIX, Case, CaseError, CaseItem, extractor_stamp, load_case
 from forensics_app.core.fingerprint.extractor import Extractor, ExtractorError, ModelCard
 from forensics_app.core.fingerprint.preprocess import PreprocessConfig
 from forensics_app.core.library import Reference
@@ -458,7 +458,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(message, 10_000)
             if counts["added"]:
                 if self.case.extractor.get("id") is None:
-                    self.case.extractor = {"id": self.extractor.extractor_id, "sha256": self.card.sha256}
+                    self.case.extractor = extractor_stamp(self.card)
                 self.schedule_analysis()
 
         self.jobs.submit(Job("Fingerprinting", tasks.intake_job(self.extractor, paths), on_partial=one,
@@ -596,7 +596,7 @@ class MainWindow(QMainWindow):
             if case is not self.case:
                 return
             missing = [i for i in items if i.sha256 not in redone]
-            self.case.extractor = {"id": self.extractor.extractor_id, "sha256": self.card.sha256}
+            self.case.extractor = extractor_stamp(self.card)
             self._audit("refingerprint", f"{len(redone)} of {len(items)} images with extractor "
                         f"{self.extractor.extractor_id}, {self.preferences.crops} crop(s)")
             if missing:
@@ -787,7 +787,7 @@ class MainWindow(QMainWindow):
 
     def write_case(self, path: Path) -> bool:
         if self.extractor is not None and not self.case.extractor:
-            self.case.extractor = {"id": self.extractor.extractor_id, "sha256": self.card.sha256}
+            self.case.extractor = extractor_stamp(self.card)
         if not self.case.settings:
             self._record_settings()
         try:
@@ -852,7 +852,7 @@ class MainWindow(QMainWindow):
         if not path.lower().endswith(".pdf"):
             path += ".pdf"
         if self.extractor is not None and not self.case.extractor:
-            self.case.extractor = {"id": self.extractor.extractor_id, "sha256": self.card.sha256}
+            self.case.extractor = extractor_stamp(self.card)
         self._record_settings()
         snapshot = Case.from_dict(self.case.to_dict())  # the worker reads a copy, the analyst may go on
         case = self.case
