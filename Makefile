@@ -7,7 +7,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test setup bench screenshots clean
+.PHONY: run test setup bench screenshots dist dist-check clean
 
 setup: $(STAMP)
 
@@ -29,6 +29,15 @@ screenshots: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/embed_speed.py
+
+# The desktop bundle: one folder, dist/forensics-app/, that runs without Python (README: Desktop bundle).
+dist: $(STAMP)
+	$(PY) -m PyInstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller build_spec/forensics_app.spec
+
+# Builds the bundle, runs its headless self-check, and reports its size.  Not part of `make test` (too slow).
+dist-check: dist
+	QT_QPA_PLATFORM=offscreen dist/forensics-app/forensics-app --self-check
+	@du -sh dist/forensics-app
 
 clean:
 	rm -rf build dist .pytest_cache

@@ -12,7 +12,7 @@ temporary folder that is deleted afterwards.
 Each check prints one line, ``ok`` or ``FAILED`` with the reason; a check that needs a
 failed one is listed as not run, so nothing unchecked looks checked.  The exit status is
 0 when every check passed and 2 otherwise (the command-line convention for a failed
-command).
+command).  With FORENSICS_APP_DEBUG set, a failing check also prints its traceback on stderr.
 """
 
 from __future__ import annotations
@@ -220,13 +220,12 @@ def count_pdf_pages(data: bytes) -> int:
 
 def _build_case(state: State):
     """The case an analyst would have after the same steps in the app."""
-    from forensics_app.core.case import Case, CaseItem
+    from forensics_app.core.case import Case, CaseItem, extractor_stamp
 
     extractor = state.extractor
     case = Case(reference="SELF-CHECK", examiner="forensics-app --self-check",
                 question="Does this installation fingerprint, attribute and report correctly?")
-    case.extractor = {"id": extractor.extractor_id, "sha256": extractor.card.sha256,
-                      "calibration": extractor.card.calibration.to_dict()}
+    case.extractor = extractor_stamp(extractor.card)
     case.settings = {"threshold": state.attribution.threshold, "crops": extractor.card.preprocess.crops_per_image,
                      "device": str(extractor.device)}
     case.library = state.library.snapshot()
@@ -270,7 +269,8 @@ CHECKS: tuple[Check, ...] = (
 
 
 def _describe(exc: BaseException) -> str:
-    """The message a user can act on; the exception type only where the message is bare."""
+    """The program's own errors already say what to do; anything else is named with its type,
+    since it points at a broken installation (a missing library, a module left out of a bundle)."""
     from forensics_app.core.fingerprint.extractor import ExtractorError
 
     if isinstance(exc, (CheckFailed, ExtractorError)):
