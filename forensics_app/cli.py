@@ -142,16 +142,17 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 
 def cmd_attribute(args: argparse.Namespace) -> int:
-    from forensics_app.core.attribution import attribute
+    from forensics_app.core.attribution import attribute, library_calibration
 
     extractor = load_extractor(args)
     library = open_library(args, extractor)
     names, gallery = library.gallery()
     if not names:
         raise CommandError("the library is empty: enrol generators first with 'forensics-app enroll NAME DIR'")
+    calibration = library_calibration({name: library.reference_embeddings(name) for name in names}, extractor.card.calibration)
     results = fingerprint(args, extractor, args.paths)
     ok = [r for r in results if r.ok]
-    attributions = iter(attribute(np.stack([r.embedding for r in ok]), names, gallery, extractor.card.calibration,
+    attributions = iter(attribute(np.stack([r.embedding for r in ok]), names, gallery, calibration,
                                   threshold=args.threshold, top=args.top)) if ok else iter(())
     records, rows = [], []
     case = build_case(args, extractor, results, library) if args.case else None
@@ -170,7 +171,9 @@ def cmd_attribute(args: argparse.Namespace) -> int:
             rows.append([result.path.name, (result.sha256 or "-")[:12], "rejected", "-", "-", result.error])
         records.append(record)
     if case is not None:
-        case.log("attribute", None, f"{len(ok)} images against {len(names)} generators, threshold {threshold_of(args, extractor):.3f}")
+        used = calibration.threshold if args.threshold is None else args.threshold
+        case.settings.update(threshold=used, calibration=calibration.to_dict())
+        case.log("attribute", None, f"{len(ok)} images against {len(names)} generators, threshold {used:.3f}")
         case.save(Path(args.case))
     emit(args, records, format_table(["file", "sha256", "decision", "best match", "similarity", "score"], rows))
     return report_rejections(results)

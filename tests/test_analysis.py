@@ -177,3 +177,18 @@ def test_damaged_case_files_are_clear_errors(tmp_path):
     bad.write_text(json.dumps({"format": 99}))
     with pytest.raises(CaseError, match="unsupported case format"):
         load_case(bad)
+
+
+def test_library_calibration_is_never_looser_than_the_card():
+    from forensics_app.core.attribution import library_calibration
+
+    card = Calibration(threshold=0.3, slope=10.0, intercept=-3.0, source="synthetic")
+    close, labels, _ = blobs(3, 6, spread=0.6, seed=4)  # generators that resemble one another
+    references = {f"g{k}": close[labels == k] for k in range(3)}
+    raised = library_calibration(references, card)
+    assert raised.threshold > card.threshold and raised.slope == card.slope
+    assert raised.score(raised.threshold) == pytest.approx(0.5)
+    assert "this library" in raised.source
+    strict = Calibration(threshold=0.999, slope=10.0, intercept=-9.99, source="synthetic")
+    assert library_calibration(references, strict) is strict  # already stricter: unchanged
+    assert library_calibration({"only": close[:6]}, card) is card  # one generator: nothing to measure

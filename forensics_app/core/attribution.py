@@ -10,11 +10,12 @@ fitted on synthetic models the extractor never saw, so they travel with the weig
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
-from forensics_app.core.evaluation import normalise
+from forensics_app.core.evaluation import equal_error_threshold, normalise
 from forensics_app.core.fingerprint.extractor import Calibration
 
 UNKNOWN = "unknown"
@@ -39,6 +40,45 @@ class Attribution:
 
     def to_dict(self) -> dict:
         return {"decision": self.decision, "threshold": self.threshold, "matches": [asdict(m) for m in self.matches]}
+
+
+def library_calibration(references: Mapping[str, np.ndarray], base: Calibration) -> Calibration:
+    """The card's calibration, made no less strict than the library's own references allow.
+
+    The card's threshold and score map were fitted on synthetic models.  Real generators
+    can sit closer together than synthetic ones, and then a threshold from synthetic
+    models lets a generator that is not enrolled pass as an enrolled one with a high
+    score.  The enrolled references measure this for the library at hand: each reference
+    is compared, leave-one-out, with its own generator's mean (genuine) and with every
+    other generator's mean (impostor).  When their equal-error similarity is above the
+    card's threshold, the threshold is raised to it and the score map is re-centred there
+    (the card's slope kept), so that even odds sit where this library's generators start
+    to be confused.  Needs two generators with at least two references each; otherwise
+    the card's calibration is returned unchanged.
+    """
+    usable = {name: normalise(np.asarray(refs, dtype=np.float32)) for name, refs in references.items() if len(refs) >= 2}
+    if len(usable) < 2:
+        return base
+    names = list(usable)
+    means = normalise(np.stack([refs.mean(axis=0) for refs in usable.values()]))
+    genuine, impostor = [], []
+    for index, name in enumerate(names):
+        refs = usable[name]
+        totals = refs.sum(axis=0)
+        leave_one_out = normalise(totals[None, :] - refs)
+        genuine.append(np.einsum("ij,ij->i", refs, leave_one_out))
+        others = np.delete(means, index, axis=0)
+        impostor.append((refs @ others.T).ravel())
+    threshold = equal_error_threshold(np.concatenate(genuine), np.concatenate(impostor))
+    if threshold <= base.threshold:
+        return base
+    return replace(
+        base,
+        threshold=threshold,
+        intercept=-base.slope * threshold,
+        source=f"{base.source}; raised to this library's equal-error similarity over "
+        f"{sum(len(r) for r in usable.values())} enrolled references of {len(usable)} generators",
+    )
 
 
 def similarity_matrix(embeddings: np.ndarray, gallery: np.ndarray) -> np.ndarray:

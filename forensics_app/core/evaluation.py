@@ -109,6 +109,15 @@ def verification_auc(embeddings: np.ndarray, labels: np.ndarray, max_pairs: int 
     return float(roc_auc_score(same, scores))
 
 
+def equal_error_threshold(genuine: np.ndarray, impostor: np.ndarray) -> float:
+    """The similarity at which as many genuine matches fall below as impostors rise above."""
+    similarity = np.concatenate([genuine, impostor]).astype(np.float64)
+    candidates = np.unique(np.quantile(similarity, np.linspace(0.0, 1.0, 513)))
+    false_reject = np.array([(genuine < t).mean() for t in candidates])
+    false_accept = np.array([(impostor >= t).mean() for t in candidates])
+    return float(candidates[np.argmin(np.abs(false_reject - false_accept))])
+
+
 def fit_calibration(genuine: np.ndarray, impostor: np.ndarray, source: str):
     """Open-set threshold and similarity-to-score map from probe-to-gallery similarities.
 
@@ -123,10 +132,7 @@ def fit_calibration(genuine: np.ndarray, impostor: np.ndarray, source: str):
 
     similarity = np.concatenate([genuine, impostor]).astype(np.float64)
     same = np.concatenate([np.ones(genuine.size), np.zeros(impostor.size)])
-    candidates = np.unique(np.quantile(similarity, np.linspace(0.0, 1.0, 513)))
-    false_reject = np.array([(genuine < t).mean() for t in candidates])
-    false_accept = np.array([(impostor >= t).mean() for t in candidates])
-    threshold = float(candidates[np.argmin(np.abs(false_reject - false_accept))])
+    threshold = equal_error_threshold(genuine, impostor)
     model = LogisticRegression(class_weight="balanced", C=100.0).fit(similarity[:, None], same)
     return Calibration(
         threshold=threshold,

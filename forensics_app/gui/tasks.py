@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from forensics_app.core.analysis import MIN_MAP_IMAGES, cluster, tsne_map
-from forensics_app.core.attribution import attribute
+from forensics_app.core.attribution import attribute, library_calibration
 from forensics_app.core.evidence import DEFAULT_MAX_PIXELS, EvidenceError, iter_image_files
 from forensics_app.core.fingerprint.extractor import Calibration, Extractor
 from forensics_app.core.library import GeneratorInfo, Library, Reference
@@ -123,7 +123,11 @@ def _attribution_stage(request: AnalysisRequest) -> AnalysisStage:
         return AnalysisStage("attribution", None, "the library is empty", snapshot)
     if not len(request.embeddings):
         return AnalysisStage("attribution", [], library=snapshot)
-    results = attribute(request.embeddings, names, gallery, request.calibration, request.threshold)
+    calibration = library_calibration({name: request.library.reference_embeddings(name) for name in names},
+                                      request.calibration)
+    # the settings' threshold governs only when the analyst moved it off the card's value
+    threshold = None if request.threshold == request.calibration.threshold else request.threshold
+    results = attribute(request.embeddings, names, gallery, calibration, threshold)
     return AnalysisStage("attribution", [r.to_dict() for r in results], library=snapshot)
 
 
