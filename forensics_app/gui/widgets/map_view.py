@@ -13,10 +13,10 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib import colormaps
 from PySide6.QtCore import QPoint, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QWidget
 
 from forensics_app.gui.widgets.hint import hint_label
-from forensics_app.gui.widgets.plot_canvas import FONT_SIZE, PlotCanvas
+from forensics_app.gui.widgets.plot_canvas import FONT_SIZE, PlotCanvas, lay_out_plot_pane
 
 BY_CLUSTER, BY_MATCH = "cluster", "match"
 HIT_RADIUS_PX = 9
@@ -57,14 +57,7 @@ class MapView(QWidget):
         self.canvas.mpl_connect("button_press_event", self._on_press)
         self.caption = hint_label("t-SNE keeps neighbours together; distances between groups are not to scale. "
                                   "Hover over a point to name it, click it to select its row.")
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Colour by:"))
-        top.addWidget(self.combo, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(top)
-        layout.addWidget(self.canvas, 1)
-        layout.addWidget(self.caption)
+        lay_out_plot_pane(self, "Colour by:", self.combo, self.canvas, self.caption)
         self.coords = np.zeros((0, 2), np.float32)
         self.clusters: list[str] = []
         self.matches: list[str] = []

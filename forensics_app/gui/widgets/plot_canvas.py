@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
-from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
+from PySide6.QtWidgets import QApplication, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 FONT_SIZE = 8
 
@@ -49,3 +49,15 @@ class PlotCanvas(FigureCanvasQTAgg):
         self.figure.text(0.5, 0.5, text, ha="center", va="center", wrap=True,
                          fontsize=FONT_SIZE + 1, color=self.foreground, alpha=0.75)
         self.draw_idle()
+
+
+def lay_out_plot_pane(pane: QWidget, label: str, combo: QComboBox, canvas: PlotCanvas, caption: QLabel) -> None:
+    """The layout every plot pane shares: a labelled chooser, the plot, a caption."""
+    top = QHBoxLayout()
+    top.addWidget(QLabel(label))
+    top.addWidget(combo, 1)
+    layout = QVBoxLayout(pane)
+    layout.setContentsMargins(4, 4, 4, 4)
+    layout.addLayout(top)
+    layout.addWidget(canvas, 1)
+    layout.addWidget(caption)

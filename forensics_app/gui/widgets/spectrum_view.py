@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QWidget
 
 from forensics_app.gui.previews import AverageSpectrum
 from forensics_app.gui.widgets.hint import hint_label
-from forensics_app.gui.widgets.plot_canvas import FONT_SIZE, PlotCanvas
+from forensics_app.gui.widgets.plot_canvas import FONT_SIZE, PlotCanvas, lay_out_plot_pane
 
 CLUSTER = "cluster"
 GENERATOR_PREFIX = "generator:"
@@ -41,14 +41,7 @@ class SpectrumView(QWidget):
         self.combo.currentIndexChanged.connect(lambda _: self.comparison_changed.emit(self.comparison()))
         self.note = hint_label()
         self.canvas = PlotCanvas(self)
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Compare with:"))
-        top.addWidget(self.combo, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(top)
-        layout.addWidget(self.canvas, 1)
-        layout.addWidget(self.note)
+        lay_out_plot_pane(self, "Compare with:", self.combo, self.canvas, self.note)
         self.current: str | None = None  # sha256 of the image shown
         self.shown_reference: str | None = None  # key of the reference shown
         self.show_message("Select an image in the table to see the spectrum of its noise residual.")
