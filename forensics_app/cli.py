@@ -149,7 +149,7 @@ def cmd_attribute(args: argparse.Namespace) -> int:
     names, gallery = library.gallery()
     if not names:
         raise CommandError("the library is empty: enrol generators first with 'forensics-app enroll NAME DIR'")
-    calibration = library_calibration({name: library.reference_embeddings(name) for name in names}, extractor.card.calibration)
+    calibration = library_calibration(library.reference_sets(), extractor.card.calibration)
     results = fingerprint(args, extractor, args.paths)
     ok = [r for r in results if r.ok]
     attributions = iter(attribute(np.stack([r.embedding for r in ok]), names, gallery, calibration,

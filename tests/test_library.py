@@ -568,3 +568,15 @@ def test_default_library_path_prefers_explicit_then_environment_then_user_data(t
 
     assert default_library_path() == user_data_dir() / "library.sqlite"
     assert str(default_library_path()).startswith(str(tmp_path))  # the hermetic data folder
+
+
+def test_reference_sets_match_per_generator_reads(tmp_path):
+    rng = np.random.default_rng(9)
+    with Library.open(tmp_path / "sets.sqlite", "abcdefabcdef", 8) as library:
+        for name, count in (("b", 3), ("a", 2)):
+            library.enroll(name, [(f"{name}{i}".ljust(64, "0")[:64].replace(name, "f"), f"/x/{name}{i}.png",
+                                   rng.normal(size=8).astype(np.float32)) for i in range(count)])
+        sets = library.reference_sets()
+        assert sorted(sets) == ["a", "b"]
+        for name in sets:
+            np.testing.assert_array_equal(np.sort(sets[name], axis=0), np.sort(library.reference_embeddings(name), axis=0))

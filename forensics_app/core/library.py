@@ -897,6 +897,23 @@ class Library:
         sums = np.add.reduceat(embeddings[order], starts, axis=0, dtype=np.float64)
         return [generators[i][1] for i in positions[starts]], _normalised_rows(sums)
 
+    def reference_sets(self) -> dict[str, np.ndarray]:
+        """Every generator's (n, D) reference embeddings, read in one table scan.
+
+        Calibrating against the library's own references needs all of them at once; one
+        query per generator would cost a round trip each for a large library.
+        """
+        with self._transaction("read the references", write=False) as cur:
+            generators = cur.execute("SELECT id, name FROM generators ORDER BY name").fetchall()
+            rows = cur.execute('SELECT generator_id, embedding FROM "references"').fetchall()
+        if not generators or not rows:
+            return {}
+        ids = np.array([row[0] for row in generators], dtype=np.int64)
+        owners = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+        embeddings = _embeddings_from_blobs([row[1] for row in rows], self.embedding_dim, self.path)
+        positions = _positions(ids, owners, self.path)
+        return {generators[i][1]: embeddings[positions == i] for i in np.unique(positions)}
+
     def snapshot(self) -> dict[str, Any]:
         """The library's identity for an evidence report.
 

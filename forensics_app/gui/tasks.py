@@ -123,8 +123,7 @@ def _attribution_stage(request: AnalysisRequest) -> AnalysisStage:
         return AnalysisStage("attribution", None, "the library is empty", snapshot)
     if not len(request.embeddings):
         return AnalysisStage("attribution", [], library=snapshot)
-    calibration = library_calibration({name: request.library.reference_embeddings(name) for name in names},
-                                      request.calibration)
+    calibration = library_calibration(request.library.reference_sets(), request.calibration)
     # the settings' threshold governs only when the analyst moved it off the card's value
     threshold = None if request.threshold == request.calibration.threshold else request.threshold
     results = attribute(request.embeddings, names, gallery, calibration, threshold)
