@@ -109,3 +109,23 @@ def test_two_process_gloo_run_matches_one_process_on_the_same_batches(tmp_path):
         return [json.loads(line)["loss"] for line in (tmp_path / run / "losses.jsonl").read_text().splitlines()]
 
     np.testing.assert_allclose(losses("two"), losses("one"), rtol=1e-4)
+
+
+def test_shared_photos_give_every_model_the_same_content(monkeypatch, tmp_path):
+    """With a shared pool, content cannot tell models apart; without it, it can."""
+    import training.train as train_module
+    from training.architectures import PAPER_SPACE
+    from training.data import PhotoPool, skimage_photos
+
+    monkeypatch.setattr(train_module, "load_model", lambda arch, seed, cache: torch.nn.Identity())
+    pool = PhotoPool(skimage_photos())
+    specs = [(PAPER_SPACE[0], 0), (PAPER_SPACE[1], 0)]
+
+    def contents(config: TrainConfig) -> list[set[bytes]]:
+        bank = train_module.render_bank(specs, tmp_path, pool, config, salt=0, device=torch.device("cpu"))
+        return [{image.tobytes() for image in model_images} for model_images in bank]
+
+    shared = contents(TrainConfig(bank_images=4, shared_photos=4, render_size=64))
+    assert shared[0] == shared[1]
+    separate = contents(TrainConfig(bank_images=4, render_size=64))
+    assert not separate[0] & separate[1]

@@ -31,6 +31,7 @@ class TrainConfig:
     eta: float = 0.005
     bank_images: int = 16  # images rendered per synthetic model
     render_size: int = 128  # side of the rendered images; above crop_size leaves room for rescaling
+    shared_photos: int = 0  # > 0: every model renders from one pool of this many crops
     # photographs
     photo_folders: list[str] = field(default_factory=list)
     include_skimage_photos: bool = True

@@ -101,12 +101,20 @@ def render_bank(
     """(models, bank_images, 3, size, size) uint8: what each synthetic model generates."""
     size = config.render_size
     bank = np.empty((len(specs), config.bank_images, 3, size, size), dtype=np.uint8)
+    shared = None
+    if config.shared_photos:
+        # one pool of crops for every model: content then says nothing about which model
+        # made an image, and the extractor must learn the trace instead
+        shared = pool.sample(config.shared_photos, size, torch.Generator().manual_seed((config.seed + 1) * 7919 + salt))
     with torch.inference_mode():
         for index, (arch, seed) in enumerate(specs):
             model = load_model(arch, seed, cache_dir).to(device)
             generator = torch.Generator().manual_seed((config.seed + 1) * 7919 + salt * 100_003 + index)
-            photos = pool.sample(config.bank_images, size, generator).to(device)
-            bank[index] = quantise(model(photos)).cpu().numpy()
+            if shared is None:
+                photos = pool.sample(config.bank_images, size, generator)
+            else:
+                photos = shared[torch.randperm(len(shared), generator=generator)[: config.bank_images]]
+            bank[index] = quantise(model(photos.to(device))).cpu().numpy()
     return bank
 
 
