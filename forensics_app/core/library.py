@@ -882,20 +882,30 @@ class Library:
         scan (no SQL sort, which would copy every blob) and are grouped with numpy.
         Generators without references have no mean and are left out.
         """
-        with self._transaction("read the gallery", write=False) as cur:
-            generators = cur.execute("SELECT id, name FROM generators ORDER BY name").fetchall()
-            rows = cur.execute('SELECT generator_id, embedding FROM "references"').fetchall()
-        if not generators or not rows:
+        names, positions, embeddings = self._scan_references("read the gallery")
+        if not len(positions):
             return [], np.zeros((0, self.embedding_dim), np.float32)
-        ids = np.array([row[0] for row in generators], dtype=np.int64)
-        owners = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-        embeddings = _embeddings_from_blobs([row[1] for row in rows], self.embedding_dim, self.path)
-        positions = _positions(ids, owners, self.path)
         order = np.argsort(positions, kind="stable")
         positions = positions[order]
         starts = np.flatnonzero(np.r_[True, positions[1:] != positions[:-1]])
         sums = np.add.reduceat(embeddings[order], starts, axis=0, dtype=np.float64)
-        return [generators[i][1] for i in positions[starts]], _normalised_rows(sums)
+        return [names[i] for i in positions[starts]], _normalised_rows(sums)
+
+    def _scan_references(self, action: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """(generator names in name order, each reference's index into them, embeddings).
+
+        One plain table scan (no SQL sort, which would copy every blob); callers group
+        the rows with numpy.
+        """
+        with self._transaction(action, write=False) as cur:
+            generators = cur.execute("SELECT id, name FROM generators ORDER BY name").fetchall()
+            rows = cur.execute('SELECT generator_id, embedding FROM "references"').fetchall()
+        if not generators or not rows:
+            return [], np.zeros(0, np.int64), np.zeros((0, self.embedding_dim), np.float32)
+        ids = np.array([row[0] for row in generators], dtype=np.int64)
+        owners = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+        embeddings = _embeddings_from_blobs([row[1] for row in rows], self.embedding_dim, self.path)
+        return [row[1] for row in generators], _positions(ids, owners, self.path), embeddings
 
     def reference_sets(self) -> dict[str, np.ndarray]:
         """Every generator's (n, D) reference embeddings, read in one table scan.
@@ -903,16 +913,8 @@ class Library:
         Calibrating against the library's own references needs all of them at once; one
         query per generator would cost a round trip each for a large library.
         """
-        with self._transaction("read the references", write=False) as cur:
-            generators = cur.execute("SELECT id, name FROM generators ORDER BY name").fetchall()
-            rows = cur.execute('SELECT generator_id, embedding FROM "references"').fetchall()
-        if not generators or not rows:
-            return {}
-        ids = np.array([row[0] for row in generators], dtype=np.int64)
-        owners = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-        embeddings = _embeddings_from_blobs([row[1] for row in rows], self.embedding_dim, self.path)
-        positions = _positions(ids, owners, self.path)
-        return {generators[i][1]: embeddings[positions == i] for i in np.unique(positions)}
+        names, positions, embeddings = self._scan_references("read the references")
+        return {names[i]: embeddings[positions == i] for i in np.unique(positions)}
 
     def snapshot(self) -> dict[str, Any]:
         """The library's identity for an evidence report.
