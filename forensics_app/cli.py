@@ -110,8 +110,9 @@ def fingerprint(args: argparse.Namespace, extractor, inputs: list[str], label: s
     return list(fingerprint_files(extractor, paths, max_pixels=args.max_pixels, progress=Progress(label, not args.json)))
 
 
-def threshold_of(args: argparse.Namespace, extractor) -> float:
-    return extractor.card.calibration.threshold if args.threshold is None else args.threshold
+def threshold_of(args: argparse.Namespace, calibration) -> float:
+    """The open-set threshold in force: --threshold, else the calibration's."""
+    return calibration.threshold if args.threshold is None else args.threshold
 
 
 def build_case(args: argparse.Namespace, extractor, results, library=None):
@@ -119,7 +120,7 @@ def build_case(args: argparse.Namespace, extractor, results, library=None):
 
     case = Case(reference=getattr(args, "reference", "") or "")
     case.extractor = extractor_stamp(extractor.card)
-    case.settings = {"threshold": threshold_of(args, extractor), "crops": extractor.card.preprocess.crops_per_image,
+    case.settings = {"threshold": threshold_of(args, extractor.card.calibration), "crops": extractor.card.preprocess.crops_per_image,
                      "device": str(extractor.device), "max_pixels": args.max_pixels}
     if library is not None:
         case.library = library.snapshot()
@@ -171,7 +172,7 @@ def cmd_attribute(args: argparse.Namespace) -> int:
             rows.append([result.path.name, (result.sha256 or "-")[:12], "rejected", "-", "-", result.error])
         records.append(record)
     if case is not None:
-        used = calibration.threshold if args.threshold is None else args.threshold
+        used = threshold_of(args, calibration)
         case.settings.update(threshold=used, calibration=calibration.to_dict())
         case.log("attribute", None, f"{len(ok)} images against {len(names)} generators, threshold {used:.3f}")
         case.save(Path(args.case))
@@ -260,7 +261,7 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     extractor = load_extractor(args)
     results = fingerprint(args, extractor, args.paths)
     ok = [r for r in results if r.ok]
-    labels = cluster(np.stack([r.embedding for r in ok]), threshold_of(args, extractor)) if ok else []
+    labels = cluster(np.stack([r.embedding for r in ok]), threshold_of(args, extractor.card.calibration)) if ok else []
     by_path = {id(r): int(label) for r, label in zip(ok, labels)}
     records = [{"path": str(r.path), "sha256": r.sha256, "cluster": by_path.get(id(r)), **({"error": r.error} if not r.ok else {})}
                for r in results]
