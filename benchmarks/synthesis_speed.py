@@ -9,7 +9,10 @@ what a recipe would see.
 
 Stacking pays where one small model leaves the device idle (a GPU: `--device cuda`); on a
 CPU, convolutions of one model already run near the core's peak and the stacked
-activations outgrow the caches, so expect a ratio near or below 1 there.
+activations outgrow the caches, so expect a ratio near or below 1 there.  To show how
+much room there is at all, the benchmark counts the floating-point operations of the
+training steps (torch's FLOP counter) and measures the processor's peak on a dense
+float32 matrix product: no batching can beat one-at-a-time by more than peak / achieved.
 """
 
 from __future__ import annotations
@@ -23,12 +26,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch.utils.flop_counter import FlopCounterMode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from training.architectures import EXTENDED_FACTORS, PAPER_FACTORS, sample_architectures  # noqa: E402
 from training.data import PhotoPool, skimage_photos  # noqa: E402
-from training.synthesis import synthesize  # noqa: E402
+from training.synthesis import build_model, stack_models, synthesize, train_stack  # noqa: E402
 
 SPACES = {"paper": PAPER_FACTORS, "extended": EXTENDED_FACTORS}
 
@@ -56,6 +60,38 @@ def timed_synthesis(specs, batches, steps: int, batched: bool, group_size: int, 
         if device.startswith("cuda"):
             torch.cuda.synchronize()
         return time.perf_counter() - started
+
+
+def training_flops(specs, batches, steps: int) -> float:
+    """Floating-point operations of the convolutions in training every model for `steps`.
+
+    torch's counter sees convolutions and matrix products only, not the element-wise
+    work, so the ceiling derived from it is an upper bound.  Counted on one model per
+    architecture and scaled by how many models share it; stacking adds no arithmetic.
+    """
+    per_arch = {}
+    for arch, _ in specs:
+        if arch not in per_arch:
+            with FlopCounterMode(display=False) as counter:
+                train_stack(stack_models([build_model(arch, 0)]), lambda step: batches[0], 1)
+            per_arch[arch] = counter.get_total_flops()
+    return float(sum(per_arch[arch] for arch, _ in specs) * steps)
+
+
+def peak_flops_per_second(device: str, size: int = 512, repeats: int = 20) -> float:
+    """The processor's float32 rate on a dense matrix product: the best a convolution can hope for."""
+    a = torch.randn(size, size, device=device)
+    b = torch.randn(size, size, device=device)
+    for _ in range(3):
+        a @ b
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+    started = time.perf_counter()
+    for _ in range(repeats):
+        a @ b
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+    return 2 * size**3 * repeats / (time.perf_counter() - started)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
 
     alone = timed_synthesis(specs, batches, args.steps, False, group_size, args.device)
     stacked = timed_synthesis(specs, batches, args.steps, True, group_size, args.device)
+    flops = training_flops(specs, batches, args.steps)
+    peak = peak_flops_per_second(args.device)
     figures = {
         "models": args.models,
         "architectures": [arch.arch_id for arch in archs],
@@ -98,6 +136,11 @@ def main(argv: list[str] | None = None) -> int:
         "one_at_a_time_models_per_minute": 60 * args.models / alone,
         "batched_models_per_minute": 60 * args.models / stacked,
         "speedup": alone / stacked,
+        "gflop": flops / 1e9,
+        "peak_gflop_per_s": peak / 1e9,
+        "one_at_a_time_gflop_per_s": flops / alone / 1e9,
+        "batched_gflop_per_s": flops / stacked / 1e9,
+        "speedup_ceiling": peak * alone / flops,
     }
     if args.json:
         print(json.dumps(figures, indent=2))
@@ -107,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"one at a time: {figures['one_at_a_time_models_per_minute']:8.1f} models/min ({alone:.1f} s)")
         print(f"batched (G={group_size}): {figures['batched_models_per_minute']:8.1f} models/min ({stacked:.1f} s)")
         print(f"speedup: {figures['speedup']:.2f}x")
+        print(f"arithmetic: {figures['gflop']:.0f} GFLOP; one at a time {figures['one_at_a_time_gflop_per_s']:.0f} GFLOP/s, "
+              f"batched {figures['batched_gflop_per_s']:.0f} GFLOP/s, peak (dense matmul) {figures['peak_gflop_per_s']:.0f} GFLOP/s")
+        print(f"the most any batching could gain here: {figures['speedup_ceiling']:.2f}x")
     return 0
 
 
