@@ -97,12 +97,22 @@ def test_half_spectrum_is_the_right_half_of_the_full_one():
     torch.testing.assert_close(half[..., 64], full[..., 0], atol=1e-4, rtol=1e-4)  # Nyquist column
 
 
-def test_network_input_is_standardised():
+@pytest.mark.parametrize("representation, width", [("spectrum", 65), ("residual", 128)])
+def test_network_input_is_standardised(representation, width):
     crops = torch.from_numpy(np.stack([random_pixels(128, 128, s) for s in range(4)]))
-    x = pp.network_input(crops)
-    assert x.shape == (4, 3, 128, 65) and x.dtype == torch.float32
+    x = pp.network_input(crops, representation)
+    assert x.shape == (4, 3, 128, width) and x.dtype == torch.float32
     assert torch.allclose(x.flatten(1).mean(1), torch.zeros(4), atol=1e-4)
     assert torch.allclose(x.flatten(1).std(1), torch.ones(4), atol=1e-4)
+
+
+def test_an_unknown_representation_is_refused():
+    with pytest.raises(ValueError, match="representation"):
+        pp.PreprocessConfig(representation="wavelet")
+    with pytest.raises(ValueError, match="representation"):
+        pp.network_input(torch.zeros(1, 3, 8, 8, dtype=torch.uint8), "wavelet")
+    config = pp.PreprocessConfig(representation="residual")
+    assert pp.PreprocessConfig.from_dict(config.to_dict()) == config
 
 
 def test_display_spectrum_shows_a_periodic_artefact():

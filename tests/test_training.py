@@ -17,7 +17,7 @@ from forensics_app.core.fingerprint.extractor import Extractor, read_card
 from tests.tiny_generators import generate
 from training.config import TrainConfig, load_config
 from training.data import PostProcess
-from training.train import batch_hard_triplet, batch_shards, plan_models
+from training.train import batch_hard_triplet, batch_shards, overlay, plan_models
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -129,3 +129,22 @@ def test_shared_photos_give_every_model_the_same_content(monkeypatch, tmp_path):
     assert shared[0] == shared[1]
     separate = contents(TrainConfig(bank_images=4, render_size=64))
     assert not separate[0] & separate[1]
+
+
+def test_overlay_lays_every_output_over_its_photo_at_the_drawn_strength():
+    generator = torch.Generator().manual_seed(0)
+    photos = torch.rand(3, 3, 32, 32, generator=generator) * 2 - 1
+    # a nearly flat output, as untrained models often give, still leaves its full pattern
+    output = 0.7 + 1e-3 * torch.rand(3, 3, 32, 32, generator=generator)
+    strength = torch.tensor([0.01, 0.05, 0.1]).view(3, 1, 1, 1)
+    added = overlay(photos, output, strength) - photos
+    torch.testing.assert_close(added.mean(dim=(-2, -1)), torch.zeros(3, 3), atol=1e-4, rtol=0)
+    torch.testing.assert_close(added.std(dim=(-2, -1)), strength.view(3, 1).expand(3, 3), atol=1e-4, rtol=1e-3)
+    flat = overlay(photos, torch.full_like(photos, 0.3), strength)  # a constant output adds nothing
+    assert (flat - photos).abs().max() < 0.25 / 255  # far below a grey level: quantising removes it
+
+
+def test_overlay_strength_survives_the_recipe_round_trip():
+    config = load_config("tiny", {"overlay_strength": [0.02, 0.1]})
+    assert config.overlay_strength == (0.02, 0.1)
+    assert TrainConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config

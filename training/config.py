@@ -32,6 +32,8 @@ class TrainConfig:
     bank_images: int = 16  # images rendered per synthetic model
     render_size: int = 128  # side of the rendered images; above crop_size leaves room for rescaling
     shared_photos: int = 0  # > 0: every model renders from one pool of this many crops
+    # (low, high): lay each output over its photo as a pattern of this std ([-1, 1] units)
+    overlay_strength: tuple[float, float] | None = None
     # photographs
     photo_folders: list[str] = field(default_factory=list)
     include_skimage_photos: bool = True
@@ -43,6 +45,7 @@ class TrainConfig:
     # extractor
     network: dict = field(default_factory=lambda: {"backbone": "resnet_small", "base_width": 16, "embedding_dim": 128})
     crop_size: int = 128
+    representation: str = "spectrum"  # the network's input; see PreprocessConfig
     # optimisation
     epochs: int = 4
     steps_per_epoch: int = 250
@@ -74,8 +77,8 @@ class TrainConfig:
         if unknown:
             raise ValueError(f"unknown training settings: {sorted(unknown)}")
         values = dict(data)
-        for key in ("jpeg_quality", "resize_scale"):
-            if key in values:
+        for key in ("jpeg_quality", "resize_scale", "overlay_strength"):
+            if values.get(key) is not None:
                 values[key] = tuple(values[key])
         return cls(**values)
 

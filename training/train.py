@@ -114,8 +114,30 @@ def render_bank(
                 photos = pool.sample(config.bank_images, size, generator)
             else:
                 photos = shared[torch.randperm(len(shared), generator=generator)[: config.bank_images]]
-            bank[index] = quantise(model(photos.to(device))).cpu().numpy()
+            output = model(photos.to(device))
+            if config.overlay_strength:
+                strength = torch.empty(len(photos), 1, 1, 1).uniform_(*config.overlay_strength, generator=generator)
+                output = overlay(photos.to(device), output, strength.to(device))
+            bank[index] = quantise(output).cpu().numpy()
     return bank
+
+
+FLAT_STD = 1e-5  # [-1, 1] units; a grey level is 2 / 255
+
+
+def overlay(photos: torch.Tensor, output: torch.Tensor, strength: torch.Tensor) -> torch.Tensor:
+    """The photo with the model's output laid over it as a faint pattern of given std.
+
+    An untrained synthetic model rarely outputs anything like an image (often a nearly
+    flat field, whose trace then drowns in 8-bit rounding), while a real generator's
+    trace sits under natural content.  Standardising the output per image and channel and
+    adding it at a few grey levels keeps every model's pattern and puts it where the
+    extractor will meet it: beneath a photograph's own residual.
+    """
+    centred = output - output.mean(dim=(-2, -1), keepdim=True)
+    # below FLAT_STD an output is constant but for float rounding, which must not be blown up
+    pattern = centred / centred.std(dim=(-2, -1), keepdim=True).clamp_min(FLAT_STD)
+    return photos + strength * pattern
 
 
 def cached_bank(path: Path, make) -> np.ndarray:
@@ -190,7 +212,7 @@ def shard_tensors(
 
 
 def shard_loss(model: nn.Module, crops: torch.Tensor, labels: torch.Tensor, config: TrainConfig, device) -> dict:
-    x = network_input(crops.to(device))
+    x = network_input(crops.to(device), config.representation)
     if device.type == "cuda":
         x = x.contiguous(memory_format=torch.channels_last)
     with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
@@ -211,14 +233,16 @@ def lr_factor(step: int, config: TrainConfig) -> float:
 # --- validation -----------------------------------------------------------------------
 
 
-def embed_bank(network: FingerprintNet, bank: np.ndarray, device, crop_size: int, chunk: int = 64) -> np.ndarray:
+def embed_bank(
+    network: FingerprintNet, bank: np.ndarray, device, crop_size: int, representation: str = "spectrum", chunk: int = 64
+) -> np.ndarray:
     """One embedding per bank image (its centre crop), in eval mode."""
     network.eval()
     crops = torch.from_numpy(bank.reshape(-1, *bank.shape[2:]))
     offset = (crops.shape[-1] - crop_size) // 2
     crops = crops[..., offset : offset + crop_size, offset : offset + crop_size].contiguous()
     with torch.inference_mode():
-        out = [network.embed(network_input(part.to(device))).cpu() for part in crops.split(chunk)]
+        out = [network.embed(network_input(part.to(device), representation)).cpu() for part in crops.split(chunk)]
     network.train()
     return torch.cat(out).numpy()
 
@@ -226,7 +250,7 @@ def embed_bank(network: FingerprintNet, bank: np.ndarray, device, crop_size: int
 def validate(network: FingerprintNet, banks: dict[str, np.ndarray], config: TrainConfig, device) -> dict:
     figures = {}
     for name, bank in banks.items():
-        embeddings = embed_bank(network, bank, device, config.crop_size)
+        embeddings = embed_bank(network, bank, device, config.crop_size, config.representation)
         labels = np.repeat(np.arange(bank.shape[0]), bank.shape[1])
         result = evaluation.identification(embeddings, labels, refs=config.validation_refs, seeds=3)
         figures[name] = {
@@ -385,7 +409,7 @@ def export(config: TrainConfig, out_dir: Path, summary: dict, command: str, dest
     network = FingerprintNet(NetworkConfig.from_dict(config.network))
     network.load_state_dict({k[len("network."):]: v for k, v in state["model"].items() if k.startswith("network.")})
     bank = np.load(Path(out_dir) / "banks" / "unseen_architectures.npy")
-    embeddings = embed_bank(network, bank, device, config.crop_size)
+    embeddings = embed_bank(network, bank, device, config.crop_size, config.representation)
     labels = np.repeat(np.arange(bank.shape[0]), bank.shape[1])
     result = evaluation.identification(embeddings, labels, refs=config.validation_refs, seeds=5)
     calibration = evaluation.fit_calibration(
@@ -409,7 +433,7 @@ def export(config: TrainConfig, out_dir: Path, summary: dict, command: str, dest
         "figures": {"heldout_synthetic": summary.get("heldout", {})},
     }
     destination = Path(destination) if destination else Path(out_dir) / "extractor"
-    card = write_extractor(destination, network.eval(), PreprocessConfig(crop_size=config.crop_size), calibration, extra)
+    card = write_extractor(destination, network.eval(), PreprocessConfig(crop_size=config.crop_size, representation=config.representation), calibration, extra)
     log(f"extractor {card.extractor_id} written to {destination}")
     return card
 

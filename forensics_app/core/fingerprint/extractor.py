@@ -257,7 +257,7 @@ class Extractor:
         """(N * crops_per_image, h, w, 3) uint8 -> (N, D) unit embeddings, crop means."""
         with torch.inference_mode(), self._autocast():
             batch = torch.from_numpy(crops).to(self.device, non_blocking=True)
-            inputs = network_input(batch)
+            inputs = network_input(batch, self.card.preprocess.representation)
             if self.device.type == "cuda":
                 inputs = inputs.contiguous(memory_format=torch.channels_last)
             per_crop = self.network.embed(inputs)

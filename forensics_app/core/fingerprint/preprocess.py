@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 LOG_EPS = 1e-4
+REPRESENTATIONS = ("spectrum", "residual")
 
 
 @dataclass(frozen=True)
@@ -33,13 +34,20 @@ class PreprocessConfig:
 
     crop_size: int = 128
     grid: int = 3  # 3 -> a 3 x 3 grid of crops (the method's protocol); 1 -> centre crop
+    # what the network sees of the residual: "spectrum" (its log-magnitude DFT) or
+    # "residual" (the residual itself, keeping the phase the spectrum discards)
+    representation: str = "spectrum"
+
+    def __post_init__(self) -> None:
+        if self.representation not in REPRESENTATIONS:
+            raise ValueError(f"representation must be one of {REPRESENTATIONS}, got {self.representation!r}")
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> "PreprocessConfig":
-        return cls(**{k: data[k] for k in ("crop_size", "grid") if k in data})
+        return cls(**{k: data[k] for k in ("crop_size", "grid", "representation") if k in data})
 
     @property
     def crops_per_image(self) -> int:
@@ -162,9 +170,17 @@ def standardise(x: torch.Tensor) -> torch.Tensor:
     return (x - mean) / std
 
 
-def network_input(crops: torch.Tensor) -> torch.Tensor:
-    """uint8 crops -> the extractor's input tensor (B, 3, crop, crop // 2 + 1), float32."""
-    return standardise(log_spectrum(noise_residual(crops), half=True))
+def network_input(crops: torch.Tensor, representation: str = "spectrum") -> torch.Tensor:
+    """uint8 crops -> the extractor's input tensor, float32, standardised per crop.
+
+    (B, 3, crop, crop // 2 + 1) for the spectrum, (B, 3, crop, crop) for the residual.
+    """
+    residual = noise_residual(crops)
+    if representation == "spectrum":
+        return standardise(log_spectrum(residual, half=True))
+    if representation == "residual":
+        return standardise(residual)
+    raise ValueError(f"representation must be one of {REPRESENTATIONS}, got {representation!r}")
 
 
 # --- display -----------------------------------------------------------------------
