@@ -164,17 +164,18 @@ def test_unknown_backbone_is_refused():
 # --- extractor ----------------------------------------------------------------------
 
 
-def test_loaded_extractor_reproduces_the_network(tmp_path):
+@pytest.mark.parametrize("representation", pp.REPRESENTATIONS)
+def test_loaded_extractor_reproduces_the_network(tmp_path, representation):
     torch.manual_seed(1)
     network = FingerprintNet(NetworkConfig(base_width=8, embedding_dim=16)).eval()
-    card = write_extractor(tmp_path, network, pp.PreprocessConfig(), half=False)
+    card = write_extractor(tmp_path, network, pp.PreprocessConfig(representation=representation), half=False)
     extractor = Extractor.load(tmp_path, device="cpu")
     assert extractor.extractor_id == card.sha256[:12]
     images = [random_pixels(200, 260, s) for s in range(3)]
     ours = extractor.embed_pixels(images)
     with torch.inference_mode():
         crops = torch.from_numpy(np.concatenate([pp.crop_grid(im)[0] for im in images]))
-        direct = network.embed(pp.network_input(crops)).view(3, 9, -1).mean(1)
+        direct = network.embed(pp.network_input(crops, representation)).view(3, 9, -1).mean(1)
         direct = torch.nn.functional.normalize(direct, dim=-1).numpy()
     np.testing.assert_allclose(ours, direct, atol=1e-5)
     np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
