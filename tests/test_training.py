@@ -17,7 +17,7 @@ from forensics_app.core.fingerprint.extractor import Extractor, read_card
 from tests.tiny_generators import generate
 from training.config import TrainConfig, load_config
 from training.data import PostProcess
-from training.train import batch_hard_triplet, batch_shards, overlay, plan_models
+from training.train import SETTINGS_FILE, batch_hard_triplet, batch_shards, check_run_folder, overlay, plan_models
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -148,3 +148,22 @@ def test_overlay_strength_survives_the_recipe_round_trip():
     config = load_config("tiny", {"overlay_strength": [0.02, 0.1]})
     assert config.overlay_strength == (0.02, 0.1)
     assert TrainConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
+
+
+def test_a_run_folder_is_reused_only_under_the_settings_that_made_it(tmp_path):
+    run = tmp_path / "run"
+    config = load_config("tiny")
+    check_run_folder(config, run)  # a new folder records its settings
+    assert (run / SETTINGS_FILE).is_file()
+    check_run_folder(load_config("tiny", {"epochs": 9, "lr": 1e-4}), run)  # training settings may change
+    with pytest.raises(ValueError, match=r"overlay_strength: None -> \[0.02, 0.1\]"):
+        check_run_folder(load_config("tiny", {"overlay_strength": [0.02, 0.1]}), run)
+    with pytest.raises(ValueError, match="synth_steps"):
+        check_run_folder(load_config("tiny", {"synth_steps": config.synth_steps + 1}), run)
+
+    unrecorded = tmp_path / "old-run"
+    (unrecorded / "banks").mkdir(parents=True)
+    (unrecorded / "banks" / "train.npy").write_bytes(b"")
+    with pytest.raises(ValueError, match="not recorded"):
+        check_run_folder(config, unrecorded)
+    assert (unrecorded / "banks" / "train.npy").exists()  # nothing is deleted

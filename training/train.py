@@ -289,14 +289,56 @@ def every_tenth(report):
     return progress
 
 
+# Every setting that changes which synthetic models exist, their weights or the images they
+# render: a run folder's cached models and banks are valid for these values only.
+RENDER_SETTINGS = (
+    "seed", "space", "architectures", "heldout_architectures", "seeds_per_architecture", "heldout_seeds",
+    "synth_steps", "synth_batch", "synth_size", "synth_lr", "eta", "bank_images", "render_size",
+    "shared_photos", "overlay_strength", "photo_folders", "include_skimage_photos",
+)
+SETTINGS_FILE = "render_settings.json"
+
+
+def check_run_folder(config: TrainConfig, out_dir: Path) -> None:
+    """Refuse to reuse a run folder whose models or banks were made under other settings.
+
+    The caches are keyed by file name, not by recipe, so without this a changed setting
+    (say, an overlay strength) would silently train on the old banks and resume the old
+    checkpoint.  Nothing is deleted: the message says what differs and what to do.
+    """
+    wanted = {key: value for key, value in config.to_dict().items() if key in RENDER_SETTINGS}
+    wanted = json.loads(json.dumps(wanted))  # tuples as lists, as they read back
+    path = out_dir / SETTINGS_FILE
+    if path.is_file():
+        recorded = json.loads(path.read_text(encoding="utf-8"))
+        differing = sorted(key for key in set(wanted) | set(recorded) if wanted.get(key) != recorded.get(key))
+        if differing:
+            changes = "; ".join(f"{key}: {recorded.get(key)!r} -> {wanted.get(key)!r}" for key in differing)
+            raise ValueError(
+                f"{out_dir} holds synthetic models and banks made with other settings ({changes}); "
+                "train into a new --out folder, or delete that folder to start it again"
+            )
+        return
+    made = [out_dir / name for name in ("banks", "synthetic-models", "checkpoint.pt") if (out_dir / name).exists()]
+    if any(p.is_file() or any(p.iterdir()) for p in made):
+        raise ValueError(
+            f"{out_dir} holds a run whose settings were not recorded ({SETTINGS_FILE} is missing), so it "
+            "cannot be checked against this recipe; train into a new --out folder"
+        )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(wanted, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
 def prepare_models(config: TrainConfig, out_dir: Path, device: torch.device) -> tuple[ModelPlan, dict[str, np.ndarray]]:
     """Plan, synthesise and render every model (rank 0 only writes; others wait)."""
     plan = plan_models(config)
+    rank = int(os.environ.get("RANK", "0"))
+    if rank == 0:
+        check_run_folder(config, out_dir)
     cache_dir = out_dir / "synthetic-models"
     bank_dir = out_dir / "banks"
     bank_dir.mkdir(parents=True, exist_ok=True)
     sets = {"train": plan.train, "unseen_seeds": plan.unseen_seeds, "unseen_architectures": plan.unseen_architectures}
-    rank = int(os.environ.get("RANK", "0"))
     if rank == 0 and not all((bank_dir / f"{name}.npy").is_file() for name in sets):
         pool = PhotoPool.from_folders(config.photo_folders, include_skimage=config.include_skimage_photos)
         log(f"photos: {len(pool)} from {config.photo_folders or []} (+ scikit-image samples: {config.include_skimage_photos})")
