@@ -129,3 +129,26 @@ def test_synthetic_profiles_of_cached_models(tmp_path):
     assert list(profiles) == [f"{arch.arch_id}__s{seed}" for arch, seed in specs]
     assert all(p.shape == (33,) and np.all(np.isfinite(p)) for p in profiles.values())
     assert not np.allclose(*profiles.values())
+
+
+def test_profiles_follow_how_the_run_rendered_its_banks(tmp_path):
+    """FFD must profile the images the extractor learnt from: overlaid when the run overlaid."""
+    from training.config import load_config
+    from training.fidelity_report import run_overlay_strength
+    from training.train import check_run_folder
+
+    specs = [(Architecture(1, 1, "transposed", "relu", "none", ORDER_POST), 0)]
+    synthesize(specs, lambda step: images(2, size=32, seed=step), 0, tmp_path / "synthetic-models")
+    photos = images(3, size=64, smooth=True)
+    plain = synthetic_profiles(specs, tmp_path / "synthetic-models", photos)
+    faint = synthetic_profiles(specs, tmp_path / "synthetic-models", photos, overlay_strength=(0.02, 0.05))
+    smooth_photos = model_profile(saved_image(photos))
+    (key,) = plain
+    # laid faintly over smooth photos, the model's trace is there but weaker than on its own
+    assert np.abs(faint[key] - smooth_photos).sum() < np.abs(plain[key] - smooth_photos).sum()
+    assert not np.allclose(faint[key], smooth_photos)
+
+    run = tmp_path / "run"
+    assert run_overlay_strength(run) is None
+    check_run_folder(load_config("tiny", {"overlay_strength": [0.02, 0.05]}), run)
+    assert run_overlay_strength(run) == (0.02, 0.05)

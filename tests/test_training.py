@@ -15,9 +15,9 @@ import torch
 
 from forensics_app.core.fingerprint.extractor import Extractor, read_card
 from tests.tiny_generators import generate
-from training.config import TrainConfig, load_config
-from training.data import PostProcess
-from training.train import SETTINGS_FILE, batch_hard_triplet, batch_shards, check_run_folder, overlay, plan_models
+from training.config import SETTINGS_FILE, TrainConfig, load_config
+from training.data import PostProcess, overlay
+from training.train import batch_hard_triplet, batch_shards, check_run_folder, plan_models
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -14,6 +14,16 @@ from pathlib import Path
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 
 
+# Every setting that changes which synthetic models exist, their weights or the images they
+# render: a run folder's cached models and banks are valid for these values only.
+RENDER_SETTINGS = (
+    "seed", "space", "architectures", "heldout_architectures", "seeds_per_architecture", "heldout_seeds",
+    "synth_steps", "synth_batch", "synth_size", "synth_lr", "eta", "bank_images", "render_size",
+    "shared_photos", "overlay_strength", "photo_folders", "include_skimage_photos",
+)
+SETTINGS_FILE = "render_settings.json"
+
+
 @dataclass
 class TrainConfig:
     name: str = "custom"

@@ -114,6 +114,24 @@ def quantise(images: torch.Tensor) -> torch.Tensor:
     return ((images.detach().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
 
 
+FLAT_STD = 1e-5  # [-1, 1] units; a grey level is 2 / 255
+
+
+def overlay(photos: torch.Tensor, output: torch.Tensor, strength: torch.Tensor) -> torch.Tensor:
+    """The photo with the model's output laid over it as a faint pattern of given std.
+
+    An untrained synthetic model rarely outputs anything like an image (often a nearly
+    flat field, whose trace then drowns in 8-bit rounding), while a real generator's
+    trace sits under natural content.  Standardising the output per image and channel and
+    adding it at a few grey levels keeps every model's pattern and puts it where the
+    extractor will meet it: beneath a photograph's own residual.
+    """
+    centred = output - output.mean(dim=(-2, -1), keepdim=True)
+    # below FLAT_STD an output is constant but for float rounding, which must not be blown up
+    pattern = centred / centred.std(dim=(-2, -1), keepdim=True).clamp_min(FLAT_STD)
+    return photos + strength * pattern
+
+
 @dataclass(frozen=True)
 class PostProcess:
     """What happens to evidence after the generator: resizing and recompression.

@@ -30,7 +30,7 @@ from forensics_app.core.fingerprint.preprocess import (
     to_float,
 )
 from training.architectures import Architecture
-from training.data import quantise
+from training.data import overlay, quantise
 from training.synthesis import load_model, model_path
 
 Profiles = np.ndarray | Mapping[str, np.ndarray]
@@ -106,11 +106,14 @@ def synthetic_profiles(
     photos: torch.Tensor,
     batch_size: int = 32,
     progress: Callable[[int, int], None] | None = None,
+    overlay_strength: tuple[float, float] | None = None,
 ) -> dict[str, np.ndarray]:
     """Profiles of cached synthetic generators, each run over the same `photos`.
 
     Keyed by the model's file stem (`<arch_id>__s<seed>`).  Outputs are quantised as a
-    real generator's saved images would be.
+    real generator's saved images would be, after being laid over their photos when the
+    run rendered its banks that way (`overlay_strength`), so FFD measures the images the
+    extractor actually learnt from.
     """
     specs = list(specs)
     profiles = {}
@@ -118,6 +121,10 @@ def synthetic_profiles(
         model = load_model(arch, seed, cache_dir)
         with torch.inference_mode():
             outputs = torch.cat([model(photos[i : i + batch_size]) for i in range(0, len(photos), batch_size)])
+            if overlay_strength is not None:
+                generator = torch.Generator().manual_seed(done)
+                strength = torch.empty(len(photos), 1, 1, 1).uniform_(*overlay_strength, generator=generator)
+                outputs = overlay(photos, outputs, strength)
         profiles[model_path(cache_dir, arch, seed).stem] = model_profile(saved_image(outputs), batch_size)
         if progress is not None:
             progress(done, len(specs))

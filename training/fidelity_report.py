@@ -9,6 +9,7 @@ covariance; the report gives every subset's size.)
 
 from __future__ import annotations
 
+import json
 from dataclasses import fields
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import numpy as np
 import torch
 
 from training.architectures import EXTENDED_FACTORS, Architecture
+from training.config import SETTINGS_FILE
 from training.data import skimage_photos
 from training.fidelity import ffd, profiles_from_folders, synthetic_profiles
 from training.synthesis import read_metadata
@@ -30,6 +32,15 @@ def cached_specs(run_dir: Path) -> list[tuple[Architecture, int]]:
     if not specs:
         raise FileNotFoundError(f"no synthetic models in {cache}; run 'python -m training train' first")
     return specs
+
+
+def run_overlay_strength(run_dir: Path) -> tuple[float, float] | None:
+    """How the run laid its outputs over photos, from the settings it recorded (if any)."""
+    path = Path(run_dir) / SETTINGS_FILE
+    if not path.is_file():
+        return None
+    strength = json.loads(path.read_text(encoding="utf-8")).get("overlay_strength")
+    return tuple(strength) if strength else None
 
 
 def reference_photos(count: int = 48, size: int = 128, seed: int = 0) -> torch.Tensor:
@@ -49,9 +60,13 @@ def fidelity_report(
     if len(specs) > max_models:
         keep = np.random.default_rng(0).choice(len(specs), max_models, replace=False)
         specs = [specs[i] for i in sorted(keep)]
-    synthetic = synthetic_profiles(specs, Path(run_dir) / "synthetic-models", reference_photos())
+    overlay_strength = run_overlay_strength(run_dir)
+    synthetic = synthetic_profiles(
+        specs, Path(run_dir) / "synthetic-models", reference_photos(), overlay_strength=overlay_strength
+    )
     keys = list(synthetic)
-    report: dict = {"ffd": ffd(real, synthetic), "real_models": sorted(real), "synthetic_models": len(synthetic)}
+    report: dict = {"ffd": ffd(real, synthetic), "real_models": sorted(real), "synthetic_models": len(synthetic),
+                    "overlay_strength": overlay_strength}
     if ablate:
         report["ablation"] = {}
         for factor in fields(Architecture):

@@ -38,8 +38,8 @@ from forensics_app.core.fingerprint.extractor import write_extractor
 from forensics_app.core.fingerprint.network import FingerprintNet, NetworkConfig
 from forensics_app.core.fingerprint.preprocess import PreprocessConfig, network_input
 from training.architectures import EXTENDED_FACTORS, PAPER_FACTORS, Architecture, enumerate_space, sample_architectures
-from training.config import TrainConfig
-from training.data import PhotoPool, PostProcess, quantise
+from training.config import RENDER_SETTINGS, SETTINGS_FILE, TrainConfig
+from training.data import PhotoPool, PostProcess, overlay, quantise
 from training.synthesis import load_model, synthesize
 
 SPACES = {"paper": PAPER_FACTORS, "extended": EXTENDED_FACTORS}
@@ -120,24 +120,6 @@ def render_bank(
                 output = overlay(photos.to(device), output, strength.to(device))
             bank[index] = quantise(output).cpu().numpy()
     return bank
-
-
-FLAT_STD = 1e-5  # [-1, 1] units; a grey level is 2 / 255
-
-
-def overlay(photos: torch.Tensor, output: torch.Tensor, strength: torch.Tensor) -> torch.Tensor:
-    """The photo with the model's output laid over it as a faint pattern of given std.
-
-    An untrained synthetic model rarely outputs anything like an image (often a nearly
-    flat field, whose trace then drowns in 8-bit rounding), while a real generator's
-    trace sits under natural content.  Standardising the output per image and channel and
-    adding it at a few grey levels keeps every model's pattern and puts it where the
-    extractor will meet it: beneath a photograph's own residual.
-    """
-    centred = output - output.mean(dim=(-2, -1), keepdim=True)
-    # below FLAT_STD an output is constant but for float rounding, which must not be blown up
-    pattern = centred / centred.std(dim=(-2, -1), keepdim=True).clamp_min(FLAT_STD)
-    return photos + strength * pattern
 
 
 def cached_bank(path: Path, make) -> np.ndarray:
@@ -287,16 +269,6 @@ def every_tenth(report):
             report(done, total)
 
     return progress
-
-
-# Every setting that changes which synthetic models exist, their weights or the images they
-# render: a run folder's cached models and banks are valid for these values only.
-RENDER_SETTINGS = (
-    "seed", "space", "architectures", "heldout_architectures", "seeds_per_architecture", "heldout_seeds",
-    "synth_steps", "synth_batch", "synth_size", "synth_lr", "eta", "bank_images", "render_size",
-    "shared_photos", "overlay_strength", "photo_folders", "include_skimage_photos",
-)
-SETTINGS_FILE = "render_settings.json"
 
 
 def check_run_folder(config: TrainConfig, out_dir: Path) -> None:
