@@ -114,10 +114,11 @@ def render_bank(
                 photos = pool.sample(config.bank_images, size, generator)
             else:
                 photos = shared[torch.randperm(len(shared), generator=generator)[: config.bank_images]]
-            output = model(photos.to(device))
+            photos = photos.to(device)
+            output = model(photos)
             if config.overlay_strength:
                 strength = torch.empty(len(photos), 1, 1, 1).uniform_(*config.overlay_strength, generator=generator)
-                output = overlay(photos.to(device), output, strength.to(device))
+                output = overlay(photos, output, strength.to(device))
             bank[index] = quantise(output).cpu().numpy()
     return bank
 
@@ -447,7 +448,8 @@ def export(config: TrainConfig, out_dir: Path, summary: dict, command: str, dest
         "figures": {"heldout_synthetic": summary.get("heldout", {})},
     }
     destination = Path(destination) if destination else Path(out_dir) / "extractor"
-    card = write_extractor(destination, network.eval(), PreprocessConfig(crop_size=config.crop_size, representation=config.representation), calibration, extra)
+    preprocess = PreprocessConfig(crop_size=config.crop_size, representation=config.representation)
+    card = write_extractor(destination, network.eval(), preprocess, calibration, extra)
     log(f"extractor {card.extractor_id} written to {destination}")
     return card
 
