@@ -132,6 +132,18 @@ def overlay(photos: torch.Tensor, output: torch.Tensor, strength: torch.Tensor) 
     return photos + strength * pattern
 
 
+
+def overlay_at_random(
+    photos: torch.Tensor, output: torch.Tensor, strength_range: tuple[float, float], generator: torch.Generator
+) -> torch.Tensor:
+    """`overlay` at a strength drawn per image, uniformly from `strength_range`.
+
+    Drawn on the CPU from `generator`, whatever the device, so banks and the fidelity
+    profiles that mirror them are the same on every machine.
+    """
+    strength = torch.empty(len(photos), 1, 1, 1).uniform_(*strength_range, generator=generator)
+    return overlay(photos, output, strength.to(photos.device))
+
 @dataclass(frozen=True)
 class PostProcess:
     """What happens to evidence after the generator: resizing and recompression.

@@ -30,7 +30,7 @@ from forensics_app.core.fingerprint.preprocess import (
     to_float,
 )
 from training.architectures import Architecture
-from training.data import overlay, quantise
+from training.data import overlay_at_random, quantise
 from training.synthesis import load_model, model_path
 
 Profiles = np.ndarray | Mapping[str, np.ndarray]
@@ -122,9 +122,7 @@ def synthetic_profiles(
         with torch.inference_mode():
             outputs = torch.cat([model(photos[i : i + batch_size]) for i in range(0, len(photos), batch_size)])
             if overlay_strength is not None:
-                generator = torch.Generator().manual_seed(done)
-                strength = torch.empty(len(photos), 1, 1, 1).uniform_(*overlay_strength, generator=generator)
-                outputs = overlay(photos, outputs, strength)
+                outputs = overlay_at_random(photos, outputs, overlay_strength, torch.Generator().manual_seed(done))
         profiles[model_path(cache_dir, arch, seed).stem] = model_profile(saved_image(outputs), batch_size)
         if progress is not None:
             progress(done, len(specs))

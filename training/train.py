@@ -39,7 +39,7 @@ from forensics_app.core.fingerprint.network import FingerprintNet, NetworkConfig
 from forensics_app.core.fingerprint.preprocess import PreprocessConfig, network_input
 from training.architectures import EXTENDED_FACTORS, PAPER_FACTORS, Architecture, enumerate_space, sample_architectures
 from training.config import RENDER_SETTINGS, SETTINGS_FILE, TrainConfig
-from training.data import PhotoPool, PostProcess, overlay, quantise
+from training.data import PhotoPool, PostProcess, overlay_at_random, quantise
 from training.synthesis import load_model, synthesize
 
 SPACES = {"paper": PAPER_FACTORS, "extended": EXTENDED_FACTORS}
@@ -117,8 +117,7 @@ def render_bank(
             photos = photos.to(device)
             output = model(photos)
             if config.overlay_strength:
-                strength = torch.empty(len(photos), 1, 1, 1).uniform_(*config.overlay_strength, generator=generator)
-                output = overlay(photos, output, strength.to(device))
+                output = overlay_at_random(photos, output, config.overlay_strength, generator)
             bank[index] = quantise(output).cpu().numpy()
     return bank
 
