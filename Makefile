@@ -25,7 +25,7 @@ test: $(STAMP)
 
 # The main views after a scripted session, rendered offscreen to build/screenshots/.
 screenshots: $(STAMP)
-	QT_QPA_PLATFORM=offscreen OMP_NUM_THREADS=2 $(PY) build_spec/screenshots.py --out build/screenshots
+	QT_QPA_PLATFORM=offscreen OMP_NUM_THREADS=2 $(PY) tools/screenshots.py --out build/screenshots
 
 bench: $(STAMP)
 	$(PY) benchmarks/embed_speed.py

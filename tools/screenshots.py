@@ -7,7 +7,7 @@ spectrum beside its cluster's and beside the enrolled generator's, the map and t
 matches.  Everything runs in a scratch folder (own library, own settings), so the
 analyst's real data are never touched.
 
-    python build_spec/screenshots.py [--out build/screenshots] [--real-window]
+    python tools/screenshots.py [--out build/screenshots] [--real-window]
 
 Offscreen by default (QT_QPA_PLATFORM=offscreen); `--real-window` keeps the platform
 given by the environment (e.g. under xvfb-run) and also grabs the whole screen.
