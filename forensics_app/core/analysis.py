@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from forensics_app.core.evaluation import normalise
+from forensics_app.core.vectors import normalise
 
 MIN_MAP_IMAGES = 5
 

@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.metrics import f1_score, roc_auc_score
 
-
-def normalise(vectors: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
-    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+from forensics_app.core.analysis import cluster
+from forensics_app.core.vectors import class_means
+from forensics_app.core.vectors import normalise  # re-exported
 
 
 def split_references(labels: np.ndarray, refs: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -37,8 +36,7 @@ def split_references(labels: np.ndarray, refs: int, rng: np.random.Generator) ->
 
 def gallery(embeddings: np.ndarray, labels: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(classes, unit mean embedding per class) from the images selected by `mask`."""
-    classes = np.unique(labels[mask])
-    means = np.stack([embeddings[mask & (labels == c)].mean(axis=0) for c in classes])
+    classes, means = class_means(embeddings[mask], labels[mask])
     return classes, normalise(means)
 
 
@@ -206,8 +204,6 @@ def clustering_scores(embeddings: np.ndarray, labels: np.ndarray) -> dict:
     well a threshold guesses the count (which `cluster` in the app does).
     """
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
-
-    from forensics_app.core.analysis import cluster
 
     predicted = cluster(embeddings, 0.0, n_clusters=np.unique(labels).size)
     return {"ari": float(adjusted_rand_score(labels, predicted)), "nmi": float(normalized_mutual_info_score(labels, predicted))}

@@ -23,13 +23,12 @@ from safetensors.torch import save as save_safetensors
 
 from forensics_app.core.fingerprint.network import FingerprintNet, NetworkConfig
 from forensics_app.core.fingerprint.preprocess import PreprocessConfig, crop_grid, network_input
+from forensics_app.core.progress import CancelCheck, ProgressCallback  # re-exported
 
 CARD_NAME = "model_card.json"
 WEIGHTS_NAME = "extractor.safetensors"
 CARD_FORMAT = 1
 
-ProgressCallback = Callable[[int, int | None], None]
-CancelCheck = Callable[[], bool]
 T = TypeVar("T")
 
 

@@ -1,0 +1,43 @@
+"""Embedding arithmetic: unit length and class means, computed one way everywhere.
+
+Attribution, evaluation, clustering and the library gallery all compare fingerprints by
+cosine similarity against mean fingerprints.  If each computed its means or its norms a
+little differently, the same images could score differently in the app, in `evaluate`
+and in the report; keeping the arithmetic here makes them agree.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["class_means", "normalise"]
+
+
+def normalise(vectors: np.ndarray) -> np.ndarray:
+    """Unit length along the last axis, as float32; an all-zero vector stays zero."""
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def class_means(embeddings: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct labels in sorted order, (C, D) float64 mean embedding of each).
+
+    The rows are grouped with one sort and one ``reduceat`` rather than one mask per
+    class, because the library gallery runs this over every reference of every
+    generator on each attribution.  Sums are taken in float64 so that a class of many
+    float32 embeddings loses nothing to rounding.  The means are not normalised: the
+    callers that want unit vectors say so with :func:`normalise`.
+    """
+    embeddings = np.asarray(embeddings)
+    labels = np.asarray(labels)
+    if labels.shape[0] != embeddings.shape[0]:
+        raise ValueError(f"{embeddings.shape[0]} embeddings but {labels.shape[0]} labels")
+    names, inverse = np.unique(labels, return_inverse=True)
+    if not names.size:
+        return names, np.zeros((0, *embeddings.shape[1:]), np.float64)
+    order = np.argsort(inverse, kind="stable")
+    grouped = inverse.reshape(-1)[order]
+    starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
+    sums = np.add.reduceat(embeddings[order], starts, axis=0, dtype=np.float64)
+    counts = np.diff(np.r_[starts, grouped.size])
+    return names, sums / counts[:, None]
