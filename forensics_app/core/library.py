@@ -27,6 +27,12 @@ Embeddings are stored as float32 little-endian blobs, exactly as the extractor p
 them; references are keyed by the SHA-256 of the image file, so the same image is never
 counted twice for one generator.  Generator names are unique regardless of ASCII case
 (``SDXL`` and ``sdxl`` are one generator), and listed in that case-insensitive order.
+
+This module is the open library and its operations.  Its neighbours hold the rest, and
+every public name of theirs is importable from here too: ``library_file`` (the file
+format, its stamp and safe opening), ``library_errors`` (what the user is told),
+``library_location`` (which file to use) and ``library_rebuild`` (re-enrolment with new
+weights).
 """
 
 from __future__ import annotations
@@ -35,24 +41,57 @@ import difflib
 import hashlib
 import os
 import re
-import secrets
-import shutil
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+
+from forensics_app.core.library_errors import (
+    GeneratorExistsError,
+    LibraryCorruptError,
+    LibraryError,
+    LibraryExtractorMismatchError,
+    LibraryLockedError,
+    LibraryNotFoundError,
+    LibraryWriteError,
+    RebuildCancelled,
+    UnknownGeneratorError,
+)
+from forensics_app.core.library_file import (
+    APPLICATION_ID,
+    DEFAULT_TIMEOUT_S,
+    SCHEMA_VERSION,
+    LibraryMeta,
+    check_header,
+    connect_file,
+    create_library_file,
+    embeddings_from_blobs,
+    mismatch_error,
+    read_library_meta,
+    read_meta,
+    read_reenrolment_plan,
+    readonly_connection,
+    remove_quietly,
+    sibling_temp,
+    translated,
+    utc_timestamp,
+)
+from forensics_app.core.library_location import LIBRARY_ENV, LIBRARY_FILE_NAME, default_library_path
+from forensics_app.core.library_rebuild import GeneratorRebuild, RebuildResult, rebuild_library
+from forensics_app.core.progress import CancelCheck, ProgressCallback
+from forensics_app.core.vectors import class_means, normalise
 
 __all__ = [
     "APPLICATION_ID",
     "DEFAULT_TIMEOUT_S",
     "KEEP",
     "LIBRARY_ENV",
+    "LIBRARY_FILE_NAME",
     "MIN_REFERENCES_ADVISED",
     "SCHEMA_VERSION",
     "GeneratorExistsError",
@@ -78,200 +117,16 @@ __all__ = [
 #: Fewer references than this still enrol, with a warning: the mean of a handful of
 #: fingerprints is noisy, and attribution against a noisy mean is less reliable.
 MIN_REFERENCES_ADVISED = 5
-#: Version of the table layout below; a file with another version is not read.
-SCHEMA_VERSION = 1
-#: Written into the SQLite header ("FALB"), so a library is recognised, and any other
-#: program's database refused, from the first 100 bytes without opening it in SQLite.
-APPLICATION_ID = int.from_bytes(b"FALB", "big")
-#: How long to wait for another program's lock before reporting the library as in use:
-#: long enough to ride over a short write, short enough not to freeze the user.
-DEFAULT_TIMEOUT_S = 2.0
-#: Environment variable naming the library file (below ``--library``, above the default).
-LIBRARY_ENV = "FORENSICS_APP_LIBRARY"
-LIBRARY_FILE_NAME = "library.sqlite"
 
 #: One reference image: (SHA-256 of the file bytes, path at enrolment, embedding).
 Reference = tuple[str, "str | os.PathLike[str]", np.ndarray]
-ProgressCallback = Callable[[int, int], None]
-CancelCheck = Callable[[], bool]
 OnConflict = Literal["skip", "rename", "error"]
 
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
 _MAX_NAME_CHARS = 200
 
-_SCHEMA = (
-    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    """CREATE TABLE generators (
-        id INTEGER PRIMARY KEY,
-        name TEXT NOT NULL COLLATE NOCASE UNIQUE,
-        family TEXT,
-        notes TEXT,
-        created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL)""",
-    """CREATE TABLE "references" (
-        id INTEGER PRIMARY KEY,
-        generator_id INTEGER NOT NULL REFERENCES generators(id) ON DELETE CASCADE,
-        sha256 TEXT NOT NULL,
-        path TEXT NOT NULL,
-        embedding BLOB NOT NULL,
-        added_at TEXT NOT NULL,
-        UNIQUE (generator_id, sha256))""",
-)
-_REQUIRED_COLUMNS = {
-    "meta": {"key", "value"},
-    "generators": {"id", "name", "family", "notes", "created_at", "updated_at"},
-    "references": {"id", "generator_id", "sha256", "path", "embedding", "added_at"},
-}
-
-
-# --------------------------------------------------------------------------- errors
-
-
-class LibraryError(Exception):
-    """A library that cannot be used as asked; the message says why and what to do."""
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Subclasses take their own constructor arguments; rebuilding from the stored
-        # message and attributes keeps every one of them picklable (worker processes).
-        return (_restore_error, (type(self), self.args, self.__dict__))
-
-
-def _restore_error(cls: type[LibraryError], args: tuple[Any, ...], state: dict[str, Any]) -> LibraryError:
-    error = cls.__new__(cls)
-    error.args = args
-    error.__dict__.update(state)
-    return error
-
-
-class LibraryNotFoundError(LibraryError):
-    """The library file does not exist and creating it was not asked for."""
-
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        super().__init__(
-            f"There is no library at {path}. Enrol a generator to create one, or point "
-            f"--library (or {LIBRARY_ENV}) at an existing library file."
-        )
-        self.path = str(path)
-
-
-class LibraryCorruptError(LibraryError):
-    """The file is not a library this program can read; it is left byte-for-byte as it was."""
-
-    def __init__(self, path: str | os.PathLike[str], detail: str) -> None:
-        super().__init__(
-            f"{path} is not a usable forensics-app library: {detail}. The file was left "
-            f"untouched. Move it aside, or point --library (or {LIBRARY_ENV}) at another "
-            "file; a new library is created where no file exists yet."
-        )
-        self.path = str(path)
-        self.detail = detail
-
-
-class LibraryLockedError(LibraryError):
-    """Another program holds the library's write lock."""
-
-    def __init__(self, path: str | os.PathLike[str], action: str) -> None:
-        super().__init__(
-            f"Could not {action}: the library {path} is in use by another program or window "
-            "(the database is locked). Nothing was changed. Close the other program, or wait "
-            "for it to finish, then try again."
-        )
-        self.path = str(path)
-        self.action = action
-
-
-class LibraryWriteError(LibraryError):
-    """The file system refused the operation: folder not writable, disk full, unreadable file."""
-
-    def __init__(self, path: str | os.PathLike[str], action: str, detail: str) -> None:
-        super().__init__(
-            f"Could not {action} ({path}): {detail}. Nothing was changed. Check that the "
-            "folder exists and is writable and that the disk has free space, or choose "
-            f"another library with --library (or {LIBRARY_ENV})."
-        )
-        self.path = str(path)
-        self.action = action
-        self.detail = detail
-
-
-class LibraryExtractorMismatchError(LibraryError):
-    """The library was built with other extractor weights; its embeddings cannot be mixed.
-
-    ``reenrollable`` maps each generator name to those of its reference image paths that
-    still exist, which is what a re-enrolment with the current weights can work from.
-    """
-
-    def __init__(
-        self,
-        path: str | os.PathLike[str],
-        library_id: str,
-        current_id: str,
-        reenrollable: dict[str, list[str]],
-        stored_references: int,
-        generator_count: int,
-    ) -> None:
-        existing = sum(len(paths) for paths in reenrollable.values())
-        super().__init__(
-            f"The library {path} was built with extractor {library_id}, but the current "
-            f"extractor is {current_id}. Its reference embeddings were computed with other "
-            "weights and cannot be mixed with fingerprints from these. "
-            f"{existing} of its {stored_references} reference image(s) still exist at their "
-            f"enrolment paths, covering {len(reenrollable)} of its {generator_count} "
-            "generator(s): re-enrol from them to rebuild the library with the current weights "
-            f"(the old file is kept as {Path(path).name}.bak-{library_id}), or use the "
-            f"extractor {library_id} with this library."
-        )
-        self.path = str(path)
-        self.library_id = library_id
-        self.current_id = current_id
-        self.reenrollable = reenrollable
-        self.stored_references = stored_references
-
-
-class GeneratorExistsError(LibraryError):
-    """A generator of that name (ignoring case) is already enrolled."""
-
-    def __init__(self, name: str, hint: str = "choose another name, or add the images to it as references") -> None:
-        super().__init__(
-            f"A generator named '{name}' is already enrolled (names are compared without "
-            f"regard to case): {hint}."
-        )
-        self.name = name
-
-
-class UnknownGeneratorError(LibraryError):
-    """No generator of that name is enrolled; close names are suggested."""
-
-    def __init__(self, name: str, suggestions: Sequence[str]) -> None:
-        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
-        super().__init__(
-            f"No generator named '{name}' is enrolled in this library.{hint} "
-            "List the enrolled generators to see their exact names."
-        )
-        self.name = name
-        self.suggestions = list(suggestions)
-
-
-class RebuildCancelled(LibraryError):
-    """A rebuild was cancelled; the library was left as it was."""
-
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        super().__init__(f"The rebuild of {path} was cancelled; the library was left as it was.")
-        self.path = str(path)
-
 
 # --------------------------------------------------------------------------- plain data
-
-
-@dataclass(frozen=True)
-class LibraryMeta:
-    """What the library file says about itself."""
-
-    schema_version: int
-    extractor_id: str
-    embedding_dim: int
-    created_at: str
 
 
 @dataclass(frozen=True)
@@ -300,252 +155,7 @@ class GeneratorInfo:
         return {**asdict(self), "warnings": self.warnings}
 
 
-@dataclass(frozen=True)
-class GeneratorRebuild:
-    """How one generator fared in a rebuild: what was re-enrolled and what could not be."""
-
-    name: str
-    enrolled: int
-    missing: list[str] = field(default_factory=list)  # no longer at their enrolment path
-    not_embedded: list[str] = field(default_factory=list)  # the embedding function gave nothing
-    changed: list[str] = field(default_factory=list)  # bytes differ from the enrolled image
-
-
-@dataclass(frozen=True)
-class RebuildResult:
-    """The rebuilt library, where the old one was kept, and each generator's outcome."""
-
-    path: Path
-    backup_path: Path
-    generators: list[GeneratorRebuild]
-
-    @property
-    def dropped(self) -> list[str]:
-        """Generators left out because none of their reference images could be re-embedded."""
-        return [g.name for g in self.generators if g.enrolled == 0]
-
-
 # --------------------------------------------------------------------------- module helpers
-
-
-def default_library_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The library to use: an explicit path, else ``FORENSICS_APP_LIBRARY``, else the user data folder."""
-    if explicit is not None and str(explicit):
-        return Path(explicit).expanduser()
-    from_env = os.environ.get(LIBRARY_ENV)
-    if from_env:
-        return Path(from_env).expanduser()
-    from forensics_app.paths import user_data_dir
-
-    return user_data_dir() / LIBRARY_FILE_NAME
-
-
-def read_library_meta(path: str | os.PathLike[str], timeout: float = DEFAULT_TIMEOUT_S) -> LibraryMeta:
-    """Read a library's stamp (extractor id, embedding size) whatever weights are loaded."""
-    path = Path(path)
-    with _readonly_connection(path, timeout, "read the library") as conn:
-        return _read_meta(conn, path)
-
-
-def read_reenrolment_plan(
-    path: str | os.PathLike[str], timeout: float = DEFAULT_TIMEOUT_S
-) -> dict[str, dict[str, Any]]:
-    """What a re-enrolment with other weights can work from, read without those weights.
-
-    One entry per generator, in name order: ``name``, ``family``, ``notes``, ``paths``
-    (reference images still present at their enrolment path), ``missing`` (paths gone)
-    and ``sha256s`` (the hashes of the images it was enrolled with, so a file that has
-    changed since can be recognised and left out).
-    """
-    path = Path(path)
-    with _readonly_connection(path, timeout, "read the library") as conn:
-        _read_meta(conn, path)
-        return _reenrolment_plan(conn)
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def _sibling_temp(path: Path, purpose: str) -> Path:
-    """A fresh name in the library's own folder, so the final rename stays on one file system."""
-    return path.with_name(f".{path.name}.{purpose}-{secrets.token_hex(4)}.tmp")
-
-
-def _remove_quietly(path: Path) -> None:
-    for candidate in (path, path.with_name(path.name + "-journal")):
-        with suppress(OSError):
-            candidate.unlink()
-
-
-def _translate(exc: BaseException, path: Path, action: str) -> LibraryError:
-    """Turn an SQLite or OS failure into the library error the user can act on."""
-    text = str(exc).lower()
-    if isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text):
-        return LibraryLockedError(path, action)
-    if isinstance(exc, sqlite3.DatabaseError) and any(
-        word in text for word in ("not a database", "malformed", "corrupt")
-    ):
-        return LibraryCorruptError(path, f"SQLite reports '{exc}'")
-    if isinstance(exc, (sqlite3.OperationalError, OSError)):
-        return LibraryWriteError(path, action, str(exc) or type(exc).__name__)
-    return LibraryError(f"Could not {action} in the library {path}: {exc}.")
-
-
-@contextmanager
-def _translated(path: Path, action: str) -> Iterator[None]:
-    try:
-        yield
-    except LibraryError:
-        raise
-    except (sqlite3.Error, OSError) as exc:
-        raise _translate(exc, path, action) from exc
-
-
-def _check_header(path: Path) -> None:
-    """Refuse anything but a library of ours by its first bytes, before SQLite sees it."""
-    if path.is_dir():
-        raise LibraryCorruptError(path, "it is a folder, not a library file")
-    with _translated(path, "read the library"):
-        with open(path, "rb") as handle:
-            header = handle.read(100)
-    if not header:
-        raise LibraryCorruptError(path, "the file is empty")
-    if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
-        raise LibraryCorruptError(path, "it is not an SQLite database")
-    if int.from_bytes(header[68:72], "big") != APPLICATION_ID:
-        raise LibraryCorruptError(path, "it is an SQLite database of another program, not a library of this one")
-
-
-def _connect(path: Path, timeout: float, readonly: bool) -> sqlite3.Connection:
-    # isolation_level=None: transactions are begun and ended explicitly, so each
-    # operation is exactly one transaction and nothing is committed behind our back.
-    if readonly:
-        target, uri = f"{path.resolve().as_uri()}?mode=ro", True
-    else:
-        target, uri = str(path), False
-    return sqlite3.connect(target, timeout=timeout, isolation_level=None, uri=uri, check_same_thread=False)
-
-
-@contextmanager
-def _readonly_connection(path: Path, timeout: float, action: str) -> Iterator[sqlite3.Connection]:
-    """A connection that cannot write, for files whose weights (or origin) are not ours."""
-    if not path.exists():
-        raise LibraryNotFoundError(path)
-    _check_header(path)
-    with _translated(path, action):
-        conn = _connect(path, timeout, readonly=True)
-        try:
-            conn.execute("BEGIN")
-            yield conn
-        finally:
-            conn.close()
-
-
-def _read_meta(conn: sqlite3.Connection, path: Path) -> LibraryMeta:
-    """Validate the tables and read the stamp; any deviation is a corrupt library."""
-    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    missing = sorted(set(_REQUIRED_COLUMNS) - tables)
-    if missing:
-        raise LibraryCorruptError(path, f"it lacks the table(s) {', '.join(missing)}")
-    for table, required in _REQUIRED_COLUMNS.items():
-        present = {row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')}
-        if not required <= present:
-            lacking = ", ".join(sorted(required - present))
-            raise LibraryCorruptError(path, f"the table {table} lacks column(s) {lacking}")
-    meta = dict(conn.execute("SELECT key, value FROM meta"))
-    version = _as_int(meta.get("schema_version"))
-    if version is None:
-        raise LibraryCorruptError(path, "it has no valid schema version")
-    if version > SCHEMA_VERSION:
-        raise LibraryCorruptError(
-            path, f"it was written by a newer version of forensics-app (library format {version}; "
-            f"this version reads format {SCHEMA_VERSION}); update the program"
-        )
-    if version != SCHEMA_VERSION:
-        raise LibraryCorruptError(path, f"its library format {version} is unknown")
-    dim = _as_int(meta.get("embedding_dim"))
-    extractor_id = meta.get("extractor_id")
-    if not extractor_id or dim is None or dim <= 0:
-        raise LibraryCorruptError(path, "its extractor id or embedding size is missing or invalid")
-    return LibraryMeta(version, str(extractor_id), dim, str(meta.get("created_at", "")))
-
-
-def _as_int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _reenrolment_plan(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
-    plan: dict[str, dict[str, Any]] = {}
-    rows = conn.execute(
-        'SELECT g.name, g.family, g.notes, r.sha256, r.path FROM generators g '
-        'LEFT JOIN "references" r ON r.generator_id = g.id ORDER BY g.name, r.id'
-    )
-    for name, family, notes, sha256, ref_path in rows:
-        entry = plan.setdefault(
-            name, {"name": name, "family": family, "notes": notes, "paths": [], "missing": [], "sha256s": []}
-        )
-        if ref_path is None:
-            continue
-        entry["sha256s"].append(sha256)
-        bucket = entry["paths"] if os.path.isfile(ref_path) else entry["missing"]
-        if ref_path not in bucket:
-            bucket.append(ref_path)
-    return plan
-
-
-def _mismatch_error(
-    conn: sqlite3.Connection, path: Path, meta: LibraryMeta, current_id: str
-) -> LibraryExtractorMismatchError:
-    """The refusal of a library from other weights, with what a re-enrolment can use."""
-    plan = _reenrolment_plan(conn)
-    stored = conn.execute('SELECT COUNT(*) FROM "references"').fetchone()[0]
-    reenrollable = {name: entry["paths"] for name, entry in plan.items() if entry["paths"]}
-    return LibraryExtractorMismatchError(path, meta.extractor_id, current_id, reenrollable, stored, len(plan))
-
-
-def _create_library_file(path: Path, extractor_id: str, embedding_dim: int) -> None:
-    """Write an empty library beside ``path`` and rename it into place in one step."""
-    action = "create the library"
-    temp = _sibling_temp(path, "new")
-    try:
-        with _translated(path, action):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(temp), isolation_level=None)
-            try:
-                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                conn.execute("BEGIN")
-                for statement in _SCHEMA:
-                    conn.execute(statement)
-                conn.executemany(
-                    "INSERT INTO meta (key, value) VALUES (?, ?)",
-                    [
-                        ("schema_version", str(SCHEMA_VERSION)),
-                        ("extractor_id", extractor_id),
-                        ("embedding_dim", str(embedding_dim)),
-                        ("created_at", _now()),
-                    ],
-                )
-                conn.execute("COMMIT")
-            finally:
-                conn.close()
-            os.replace(temp, path)
-    finally:
-        _remove_quietly(temp)
-
-
-def _embeddings_from_blobs(blobs: Sequence[bytes], dim: int, path: Path) -> np.ndarray:
-    """Stored blobs -> (n, dim) native float32, refusing any blob of the wrong size."""
-    expected = 4 * dim
-    if any(len(blob) != expected for blob in blobs):
-        raise LibraryCorruptError(path, f"a stored embedding is not {dim} float32 values long")
-    if not blobs:
-        return np.zeros((0, dim), np.float32)
-    return np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(blobs), dim).astype(np.float32)
 
 
 def _positions(ids: np.ndarray, owners: np.ndarray, path: Path) -> np.ndarray:
@@ -556,11 +166,6 @@ def _positions(ids: np.ndarray, owners: np.ndarray, path: Path) -> np.ndarray:
     if not np.array_equal(ids[positions], owners):
         raise LibraryCorruptError(path, "some references belong to no enrolled generator")
     return positions
-
-
-def _normalised_rows(matrix: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return (matrix / np.maximum(norms, np.finfo(np.float64).tiny)).astype(np.float32)
 
 
 def _feed(digest: Any, *fields: str | bytes | None) -> None:
@@ -637,10 +242,10 @@ class Library:
         if not path.exists():
             if not create:
                 raise LibraryNotFoundError(path)
-            _create_library_file(path, extractor_id, int(embedding_dim))
-        _check_header(path)
-        with _translated(path, "open the library"):
-            conn = _connect(path, timeout, readonly=False)
+            create_library_file(path, extractor_id, int(embedding_dim))
+        check_header(path)
+        with translated(path, "open the library"):
+            conn = connect_file(path, timeout, readonly=False)
             try:
                 meta = cls._validated_meta(conn, path, extractor_id, int(embedding_dim))
                 conn.execute("PRAGMA foreign_keys = ON")
@@ -653,9 +258,9 @@ class Library:
     def _validated_meta(conn: sqlite3.Connection, path: Path, extractor_id: str, embedding_dim: int) -> LibraryMeta:
         conn.execute("BEGIN")
         try:
-            meta = _read_meta(conn, path)
+            meta = read_meta(conn, path)
             if meta.extractor_id != extractor_id:
-                raise _mismatch_error(conn, path, meta, extractor_id)
+                raise mismatch_error(conn, path, meta, extractor_id)
             if meta.embedding_dim != embedding_dim:
                 raise ValueError(
                     f"the library {path} holds {meta.embedding_dim}-dimensional embeddings of extractor "
@@ -699,7 +304,7 @@ class Library:
         Writes take the write lock up front (``BEGIN IMMEDIATE``) so contention shows at
         the start; reads get a consistent view across their several queries.
         """
-        with self._lock, _translated(self.path, action):
+        with self._lock, translated(self.path, action):
             if self._conn is None:
                 raise LibraryError(f"The library {self.path} is closed; open it again to {action}.")
             conn = self._conn
@@ -731,7 +336,7 @@ class Library:
         rows = self._prepare(references)
         if not rows:
             raise ValueError(f"enrolling '{name}' needs at least one reference image; none were given")
-        now = _now()
+        now = utc_timestamp()
         with self._transaction(f"enrol '{name}'") as cur:
             existing = cur.execute("SELECT name FROM generators WHERE name = ?", (name,)).fetchone()
             if existing is not None:
@@ -751,7 +356,7 @@ class Library:
         An image already among its references (same SHA-256) is not counted twice.
         """
         rows = self._prepare(references)
-        now = _now()
+        now = utc_timestamp()
         with self._transaction(f"add references to '{name}'") as cur:
             generator_id = self._generator_id(cur, name)
             added = sum(self._insert_reference(cur, generator_id, row, now) for row in rows)
@@ -768,7 +373,7 @@ class Library:
             clash = cur.execute(query, (new, generator_id)).fetchone()
             if clash is not None:
                 raise GeneratorExistsError(clash[0], "choose another name")
-            cur.execute("UPDATE generators SET name = ?, updated_at = ? WHERE id = ?", (new, _now(), generator_id))
+            cur.execute("UPDATE generators SET name = ?, updated_at = ? WHERE id = ?", (new, utc_timestamp(), generator_id))
             return self._info(cur, generator_id)
 
     def remove(self, name: str) -> None:
@@ -785,7 +390,7 @@ class Library:
             for column, value in (("family", family), ("notes", notes)):
                 if not isinstance(value, _Keep):
                     cur.execute(f"UPDATE generators SET {column} = ? WHERE id = ?", (_clean_text(value), generator_id))
-            cur.execute("UPDATE generators SET updated_at = ? WHERE id = ?", (_now(), generator_id))
+            cur.execute("UPDATE generators SET updated_at = ? WHERE id = ?", (utc_timestamp(), generator_id))
             return self._info(cur, generator_id)
 
     def _prepare(self, references: Iterable[Reference]) -> list[tuple[str, str, bytes]]:
@@ -866,7 +471,7 @@ class Library:
             generator_id = self._generator_id(cur, name)
             query = 'SELECT embedding FROM "references" WHERE generator_id = ? ORDER BY id'
             blobs = [row[0] for row in cur.execute(query, (generator_id,))]
-        return _embeddings_from_blobs(blobs, self.embedding_dim, self.path)
+        return embeddings_from_blobs(blobs, self.embedding_dim, self.path)
 
     def reference_paths(self, name: str) -> list[tuple[str, str]]:
         """A generator's references as (sha256, path at enrolment), in enrolment order."""
@@ -879,17 +484,15 @@ class Library:
         """Names and the (G, D) float32 matrix of unit-normalised mean reference embeddings.
 
         Attribution reads this on every run, so all embeddings come from one plain table
-        scan (no SQL sort, which would copy every blob) and are grouped with numpy.
+        scan (no SQL sort, which would copy every blob) and are averaged with
+        :func:`~forensics_app.core.vectors.class_means`, exactly as evaluation does.
         Generators without references have no mean and are left out.
         """
         names, positions, embeddings = self._scan_references("read the gallery")
         if not len(positions):
             return [], np.zeros((0, self.embedding_dim), np.float32)
-        order = np.argsort(positions, kind="stable")
-        positions = positions[order]
-        starts = np.flatnonzero(np.r_[True, positions[1:] != positions[:-1]])
-        sums = np.add.reduceat(embeddings[order], starts, axis=0, dtype=np.float64)
-        return [names[i] for i in positions[starts]], _normalised_rows(sums)
+        present, means = class_means(embeddings, positions)
+        return [names[i] for i in present], normalise(means)
 
     def _scan_references(self, action: str) -> tuple[list[str], np.ndarray, np.ndarray]:
         """(generator names in name order, each reference's index into them, embeddings).
@@ -904,7 +507,7 @@ class Library:
             return [], np.zeros(0, np.int64), np.zeros((0, self.embedding_dim), np.float32)
         ids = np.array([row[0] for row in generators], dtype=np.int64)
         owners = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-        embeddings = _embeddings_from_blobs([row[1] for row in rows], self.embedding_dim, self.path)
+        embeddings = embeddings_from_blobs([row[1] for row in rows], self.embedding_dim, self.path)
         return [row[1] for row in generators], _positions(ids, owners, self.path), embeddings
 
     def reference_sets(self) -> dict[str, np.ndarray]:
@@ -966,9 +569,9 @@ class Library:
             raise LibraryWriteError(self.path, action, "the export would overwrite the library itself")
         if target.exists() and not overwrite:
             raise LibraryWriteError(self.path, action, f"{target} already exists")
-        temp = _sibling_temp(target, "export")
+        temp = sibling_temp(target, "export")
         try:
-            with self._lock, _translated(self.path, action):
+            with self._lock, translated(self.path, action):
                 if self._conn is None:
                     raise LibraryError(f"The library {self.path} is closed; open it again to export it.")
                 destination = sqlite3.connect(str(temp))
@@ -978,7 +581,7 @@ class Library:
                     destination.close()
                 os.replace(temp, target)
         finally:
-            _remove_quietly(temp)
+            remove_quietly(temp)
         return target
 
     def import_library(self, path_in: str | os.PathLike[str], on_conflict: OnConflict = "skip") -> list[str]:
@@ -992,7 +595,7 @@ class Library:
             raise ValueError(f"on_conflict must be 'skip', 'rename' or 'error', not {on_conflict!r}")
         source = Path(path_in)
         incoming = self._read_importable(source)
-        now = _now()
+        now = utc_timestamp()
         with self._transaction(f"import {source}") as cur:
             taken = {row[0].casefold() for row in cur.execute("SELECT name FROM generators")}
             clashes = [g["name"] for g in incoming if g["name"].casefold() in taken]
@@ -1021,10 +624,10 @@ class Library:
 
     def _read_importable(self, source: Path) -> list[dict[str, Any]]:
         """Read a whole library file read-only, refusing other weights and damaged content."""
-        with _readonly_connection(source, self.timeout, f"read {source}") as conn:
-            meta = _read_meta(conn, source)
+        with readonly_connection(source, self.timeout, f"read {source}") as conn:
+            meta = read_meta(conn, source)
             if meta.extractor_id != self.extractor_id or meta.embedding_dim != self.embedding_dim:
-                raise _mismatch_error(conn, source, meta, self.extractor_id)
+                raise mismatch_error(conn, source, meta, self.extractor_id)
             generators = {
                 row[0]: {"name": row[1], "family": row[2], "notes": row[3], "created_at": row[4], "references": []}
                 for row in conn.execute("SELECT id, name, family, notes, created_at FROM generators ORDER BY name")
@@ -1035,7 +638,7 @@ class Library:
                     generators[generator_id]["references"].append((sha256, ref_path, blob, added_at))
         for generator in generators.values():
             blobs = [ref[2] for ref in generator["references"]]
-            _embeddings_from_blobs(blobs, self.embedding_dim, source)  # refuses damaged blobs
+            embeddings_from_blobs(blobs, self.embedding_dim, source)  # refuses damaged blobs
         return [g for g in generators.values() if g["references"]]
 
     @staticmethod
@@ -1062,59 +665,9 @@ class Library:
     ) -> RebuildResult:
         """Re-enrol a library's generators with the current weights, then swap the file.
 
-        ``plan`` is :func:`read_reenrolment_plan` (read when ``None``), possibly with
-        generators left out; ``embed_fn(paths)`` returns one generator's references
-        (sha256, path, embedding) computed with the current weights, leaving out files it
-        could not read.  A file whose SHA-256 differs from the enrolled image is a
-        different image and is not re-enrolled.  The new library is written next to the
-        old one and renamed over it only when complete; the old file is kept as
-        ``<name>.bak-<old extractor id>``.  On any error or cancellation the library is
-        left as it was.
+        See :func:`~forensics_app.core.library_rebuild.rebuild_library`; on any error or
+        cancellation the library is left as it was.
         """
-        path = Path(path)
-        old = read_library_meta(path, timeout)
-        plan = read_reenrolment_plan(path, timeout) if plan is None else plan
-        new_path = _sibling_temp(path, "rebuild")
-        try:
-            with cls.open(new_path, extractor_id, embedding_dim, timeout=timeout) as library:
-                outcomes = []
-                for done, entry in enumerate(plan.values(), start=1):
-                    if cancel is not None and cancel():
-                        raise RebuildCancelled(path)
-                    outcomes.append(library._reenrol(entry, embed_fn))
-                    if progress is not None:
-                        progress(done, len(plan))
-            backup = cls._free_backup_path(path, old.extractor_id)
-            with _translated(path, "replace the library with its rebuilt copy"):
-                shutil.copy2(path, backup)
-                os.replace(new_path, path)
-        finally:
-            _remove_quietly(new_path)
-        return RebuildResult(path, backup, outcomes)
-
-    def _reenrol(self, entry: dict[str, Any], embed_fn: Callable[[list[str]], Iterable[Reference]]) -> GeneratorRebuild:
-        paths = [str(p) for p in entry.get("paths", [])]
-        enrolled_hashes = {str(s).lower() for s in entry.get("sha256s", [])}
-        kept: list[Reference] = []
-        changed: list[str] = []
-        for sha256, ref_path, embedding in (embed_fn(paths) if paths else []):
-            if enrolled_hashes and str(sha256).lower() not in enrolled_hashes:
-                changed.append(str(ref_path))
-            else:
-                kept.append((sha256, ref_path, embedding))
-        returned = {os.path.abspath(os.fspath(p)) for _, p, _ in kept} | {os.path.abspath(p) for p in changed}
-        not_embedded = [p for p in paths if os.path.abspath(p) not in returned]
-        enrolled = 0
-        if kept:
-            info = self.enroll(entry["name"], kept, family=entry.get("family"), notes=entry.get("notes"))
-            enrolled = info.reference_count
-        return GeneratorRebuild(entry["name"], enrolled, list(entry.get("missing", [])), not_embedded, changed)
-
-    @staticmethod
-    def _free_backup_path(path: Path, old_id: str) -> Path:
-        backup = path.with_name(f"{path.name}.bak-{old_id}")
-        number = 2
-        while backup.exists():
-            backup = path.with_name(f"{path.name}.bak-{old_id}-{number}")
-            number += 1
-        return backup
+        return rebuild_library(
+            cls, path, extractor_id, embedding_dim, plan, embed_fn, progress=progress, cancel=cancel, timeout=timeout
+        )
