@@ -17,40 +17,20 @@ module is the only place where image files are read, so both guarantees live her
   :func:`open_evidence`.  Truncated files are refused, never padded
   (``ImageFile.LOAD_TRUNCATED_IMAGES`` is left alone).
 
-THE rule for turning any decoded image into RGB uint8 pixels (``H x W x 3``)
----------------------------------------------------------------------------
-The fingerprint is a trace of the values the generator wrote, so stored values are kept
-wherever a faithful RGB reading exists, and every conversion is recorded in ``notes``.
-
-==========================  ===========================================================
-Pillow mode                 What is done
-==========================  ===========================================================
-``RGB``                     kept as is.  (Pillow already reduces 16-bit RGB PNGs to
-                            8 bits by keeping the high byte; this is noted.)
-``1``                       black/white expanded to 0/255 in three channels.
-``L``                       the grey value copied to R, G and B.
-``P`` (palette)             looked up in the palette; if the palette or the file
-                            declares transparency, looked up via RGBA and the alpha
-                            channel then dropped as below.
-``RGBA``, ``LA``, ``PA``,   alpha dropped; the colour values are kept exactly as stored
-``RGBa``, ``La``            (not composited over a background), since that is what the
-                            generator wrote.  The note says how many pixels were not
-                            fully opaque.
-``RGBX``                    the padding channel dropped.
-``I;16``, ``I;16B``,        16-bit samples scaled to 8 bits as ``round(v / 257)``, so
-``I;16L``, ``I;16N``, ``I``  65535 -> 255 and 257 -> 1 (``I`` is clipped to 0..65535
-                            first, with a note if anything was clipped).
-``F`` (float)               if the largest finite value is <= 1: ``clip(v, 0, 1) * 255``;
-                            otherwise ``clip(v, 0, 255)``; rounded; NaN becomes 0.
-``CMYK``, ``YCbCr``,        Pillow's own ``convert("RGB")``.  For CMYK this ignores any
-``LAB``, ``HSV``, others    ICC profile, so colours are approximate (noted).
-==========================  ===========================================================
+THE rule for turning any decoded image into RGB uint8 pixels (``H x W x 3``) keeps the
+values the generator wrote wherever a faithful RGB reading exists and records every
+conversion in ``notes``; it is written out, mode by mode, in
+:mod:`forensics_app.core.evidence_pixels`, which applies it.
 
 ICC profiles are recorded (``has_icc_profile``) but never applied: colour management would
 change the stored values that carry the generator's trace.  The EXIF orientation is applied
 (``PIL.ImageOps.exif_transpose``) so that width, height and every view match what the
 analyst sees in any other viewer.  Of an animated or multi-page file only the first frame is
 analysed, and the note gives the frame count.
+
+Beside this module: ``evidence_errors`` (the errors and their wording),
+``evidence_files`` (folders expanded into the files to take in) and ``evidence_pixels``
+(THE rule).  Every public name of the first two is importable from here too.
 """
 
 from __future__ import annotations
@@ -59,17 +39,30 @@ import dataclasses
 import hashlib
 import io
 import os
-import stat
 import threading
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+
+from forensics_app.core.evidence_errors import (
+    EmptyFileError,
+    EvidenceError,
+    ImageTooLargeError,
+    ModeConversionError,
+    NotAnImageError,
+    TruncatedImageError,
+    UnreadableFileError,
+    UnsupportedImageError,
+    decode_error,
+    unidentified_error,
+)
+from forensics_app.core.evidence_files import IMAGE_EXTENSIONS, iter_image_files
+from forensics_app.core.evidence_pixels import to_rgb as _to_rgb
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
@@ -90,25 +83,6 @@ __all__ = [
 #: far above any generator's output and any camera's, yet small enough (about 240 MB as
 #: RGB) that a desktop machine survives decoding it.
 DEFAULT_MAX_PIXELS = 80_000_000
-
-#: Extensions picked up when a *folder* is scanned (files named explicitly are always
-#: taken).  Only formats that Pillow in this installation can read are listed, so a scan
-#: never collects files that are certain to be rejected.
-_CANDIDATE_EXTENSIONS = (
-    ".png", ".apng", ".jpg", ".jpeg", ".jpe", ".jfif", ".webp", ".gif", ".bmp",
-    ".tif", ".tiff", ".avif", ".heic", ".heif",
-)
-
-
-def _readable_extensions() -> tuple[str, ...]:
-    """The candidate extensions that Pillow has a reader registered for."""
-    Image.init()
-    registered = Image.registered_extensions()
-    readable = {ext for ext, fmt in registered.items() if fmt in Image.OPEN}
-    return tuple(ext for ext in _CANDIDATE_EXTENSIONS if ext in readable)
-
-
-IMAGE_EXTENSIONS: tuple[str, ...] = _readable_extensions()
 
 #: Longest EXIF value kept: EXIF is for the analyst to read, not an archive of the file.
 _MAX_EXIF_CHARS = 200
@@ -145,94 +119,9 @@ _ORIENTATION_WORDS = {
     8: "rotated 90 degrees counter-clockwise",
 }
 
-_SIXTEEN_BIT_MODES = frozenset({"I;16", "I;16L", "I;16B", "I;16N"})
-_ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
-
-# First bytes of common files, used only to word an error message helpfully.
-_IMAGE_SIGNATURES = (
-    (b"\x89PNG\r\n\x1a\n", "PNG"),
-    (b"\xff\xd8\xff", "JPEG"),
-    (b"GIF87a", "GIF"),
-    (b"GIF89a", "GIF"),
-    (b"II*\x00", "TIFF"),
-    (b"MM\x00*", "TIFF"),
-    (b"BM", "BMP"),
-)
-_OTHER_SIGNATURES = (
-    (b"%PDF", "a PDF document"),
-    (b"PK\x03\x04", "a ZIP archive (or an Office document)"),
-    (b"<!DOCTYPE html", "an HTML page"),
-    (b"<html", "an HTML page"),
-    (b"<?xml", "an XML or SVG file"),
-    (b"<svg", "an SVG vector drawing"),
-)
-
-_SUPPORTED_WORDS = "PNG, JPEG, WebP, GIF, BMP or TIFF"
-
 # Pillow's decompression-bomb limit is one process-wide variable; this lock makes our
 # temporary change of it atomic with respect to every other intake in this process.
 _PILLOW_LIMIT_LOCK = threading.Lock()
-
-
-# --------------------------------------------------------------------------- errors
-
-
-class EvidenceError(Exception):
-    """A file that cannot be taken in as evidence, with the reason in plain words.
-
-    ``reason`` is written for the analyst: what is wrong and, where possible, what to do.
-    Every subclass can be rebuilt from ``(path, reason)`` so the error survives pickling
-    (worker processes) unchanged.
-    """
-
-    def __init__(self, path: str | os.PathLike[str], reason: str) -> None:
-        super().__init__(str(path), reason)
-        self.path = str(path)
-        self.reason = reason
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (self.__class__, (self.path, self.reason), self.__dict__)
-
-
-class EmptyFileError(EvidenceError):
-    """The file has zero bytes (an interrupted download or copy, usually)."""
-
-
-class TruncatedImageError(EvidenceError):
-    """The image data ends early or is damaged, so the pixels cannot all be decoded."""
-
-
-class NotAnImageError(EvidenceError):
-    """Pillow does not recognise the file as an image at all (text, PDF, renamed file)."""
-
-
-class UnsupportedImageError(EvidenceError):
-    """The image was recognised but cannot be decoded or converted to RGB."""
-
-
-class ImageTooLargeError(EvidenceError):
-    """The image has more pixels than the configured limit against decompression bombs."""
-
-    def __init__(
-        self,
-        path: str | os.PathLike[str],
-        reason: str,
-        *,
-        width: int | None = None,
-        height: int | None = None,
-        max_pixels: int | None = None,
-    ) -> None:
-        super().__init__(path, reason)
-        self.width = width
-        self.height = height
-        self.max_pixels = max_pixels
-
-
-class UnreadableFileError(EvidenceError):
-    """The path cannot be read: missing, a folder, no permission, or an OS error."""
 
 
 # --------------------------------------------------------------------------- the record
@@ -413,15 +302,15 @@ def _decode(path: str, data: bytes, max_pixels: int) -> _Decoded:
                 max_pixels=max_pixels,
             ) from None
         except UnidentifiedImageError:
-            raise _unidentified_error(path, data) from None
+            raise unidentified_error(path, data) from None
         except MemoryError:
             raise UnsupportedImageError(
                 path,
                 "not enough memory to decode this image; close other programs or lower "
                 "the number of images processed at once",
             ) from None
-        except (_UnsupportedMode, OSError, EOFError, SyntaxError) as exc:
-            raise _decode_error(path, exc) from None
+        except (ModeConversionError, OSError, EOFError, SyntaxError) as exc:
+            raise decode_error(path, exc) from None
         except Exception as exc:  # Pillow plugins raise many types on malformed files.
             raise UnsupportedImageError(
                 path,
@@ -666,209 +555,6 @@ def _apply_orientation(image: Image.Image, orientation: int, notes: list[str]) -
     return upright if upright is not None else image
 
 
-# --------------------------------------------------------------------------- THE rule
-
-
-def _to_rgb(image: Image.Image, notes: list[str]) -> np.ndarray:
-    """Apply THE rule of the module docstring: any mode to RGB uint8, H x W x 3."""
-    mode = image.mode
-    if mode == "RGB":
-        rgb = np.asarray(image, dtype=np.uint8)
-        _note_colour_key(image, notes)
-    elif mode == "1":
-        rgb = _grey_to_rgb(np.asarray(image.convert("L"), dtype=np.uint8))
-        notes.append("1-bit image expanded to RGB (0 and 255)")
-    elif mode == "L":
-        rgb = _grey_to_rgb(np.asarray(image, dtype=np.uint8))
-        notes.append("greyscale image copied to three RGB channels")
-        _note_colour_key(image, notes)
-    elif mode == "P":
-        rgb = _palette_to_rgb(image, notes)
-    elif mode in _ALPHA_MODES:
-        rgb = _drop_alpha(_as_rgba(image), notes)
-    elif mode == "RGBX":
-        rgb = np.asarray(image, dtype=np.uint8)[..., :3]
-        notes.append("padding channel of RGBX dropped")
-    elif mode in _SIXTEEN_BIT_MODES:
-        rgb = _grey_to_rgb(_scale_16bit(np.asarray(image)))
-        notes.append("16-bit samples scaled to 8 bits (round(v / 257))")
-    elif mode == "I":
-        rgb = _grey_to_rgb(_int32_to_8bit(np.asarray(image), notes))
-    elif mode == "F":
-        rgb = _grey_to_rgb(_float_to_8bit(np.asarray(image, dtype=np.float64), notes))
-    else:
-        rgb = _pillow_convert(image, notes)
-    return np.ascontiguousarray(rgb, dtype=np.uint8)
-
-
-def _grey_to_rgb(grey: np.ndarray) -> np.ndarray:
-    """One channel copied to three, which is what Pillow's L -> RGB does."""
-    return np.repeat(grey.astype(np.uint8, copy=False)[..., None], 3, axis=2)
-
-
-def _note_colour_key(image: Image.Image, notes: list[str]) -> None:
-    """A colour-key transparency in an RGB or L file is recorded, not applied."""
-    if "transparency" in image.info:
-        notes.append("transparent colour key ignored; colour values kept as stored")
-
-
-def _palette_to_rgb(image: Image.Image, notes: list[str]) -> np.ndarray:
-    """Palette lookup; through RGBA when the palette or the file declares transparency."""
-    palette_mode = image.palette.mode if image.palette is not None else "RGB"
-    if "transparency" in image.info or palette_mode == "RGBA":
-        notes.append("palette image expanded to RGB")
-        return _drop_alpha(image.convert("RGBA"), notes)
-    notes.append("palette image expanded to RGB")
-    return np.asarray(image.convert("RGB"), dtype=np.uint8)
-
-
-def _as_rgba(image: Image.Image) -> Image.Image:
-    """Any mode with alpha as RGBA; 'La' has no direct conversion in Pillow."""
-    if image.mode == "La":
-        image = image.convert("LA")
-    return image if image.mode == "RGBA" else image.convert("RGBA")
-
-
-def _drop_alpha(rgba: Image.Image, notes: list[str]) -> np.ndarray:
-    """Keep the stored colour values, drop alpha, and count what alpha would have hidden."""
-    array = np.asarray(rgba, dtype=np.uint8)
-    translucent = int(np.count_nonzero(array[..., 3] < 255))
-    if translucent:
-        notes.append(f"alpha channel dropped; {translucent} pixels were not fully opaque")
-    else:
-        notes.append("alpha channel dropped; all pixels were fully opaque")
-    return array[..., :3]
-
-
-def _scale_16bit(values: np.ndarray) -> np.ndarray:
-    """round(v / 257) in integers: 0 -> 0, 257 -> 1, 65535 -> 255."""
-    wide = values.astype(np.uint32)
-    return ((wide + 128) // 257).astype(np.uint8)
-
-
-def _int32_to_8bit(values: np.ndarray, notes: list[str]) -> np.ndarray:
-    """Mode 'I' holds 16-bit data in 32 bits (Pillow's reading of many 16-bit files)."""
-    clipped = np.clip(values.astype(np.int64), 0, 65535)
-    outside = int(np.count_nonzero(clipped != values))
-    notes.append("16-bit samples scaled to 8 bits (round(v / 257))")
-    if outside:
-        notes.append(f"{outside} 32-bit samples outside 0..65535 were clipped")
-    return _scale_16bit(clipped)
-
-
-def _float_to_8bit(values: np.ndarray, notes: list[str]) -> np.ndarray:
-    """Floats in [0, 1] are scaled by 255; anything larger is taken as 0..255."""
-    finite = np.isfinite(values)
-    peak = float(values[finite].max()) if finite.any() else 0.0
-    values = np.where(finite, values, 0.0)
-    if peak <= 1.0:
-        scaled = np.clip(values, 0.0, 1.0) * 255.0
-        notes.append("floating-point samples in [0, 1] scaled to 0..255")
-    else:
-        scaled = np.clip(values, 0.0, 255.0)
-        notes.append("floating-point samples clipped to 0..255")
-    if not finite.all():
-        notes.append(f"{int(np.count_nonzero(~finite))} non-finite samples set to 0")
-    return np.rint(scaled).astype(np.uint8)
-
-
-def _pillow_convert(image: Image.Image, notes: list[str]) -> np.ndarray:
-    """CMYK, YCbCr, LAB, HSV and anything rarer: Pillow's own conversion."""
-    mode = image.mode
-    try:
-        converted = image.convert("RGB")
-    except (ValueError, OSError) as exc:
-        raise _UnsupportedMode(mode, str(exc)) from None
-    if mode == "CMYK":
-        notes.append("CMYK converted to RGB (Pillow's conversion, ICC profile not applied)")
-    else:
-        notes.append(f"{mode} converted to RGB by Pillow")
-    return np.asarray(converted, dtype=np.uint8)
-
-
-class _UnsupportedMode(Exception):
-    """Internal: a mode Pillow cannot turn into RGB (classified as unsupported)."""
-
-    def __init__(self, mode: str, detail: str) -> None:
-        super().__init__(f"Pillow cannot convert mode {mode} to RGB ({detail})")
-        self.mode = mode
-
-
-# --------------------------------------------------------------------------- errors, worded
-
-
-def _sniff(data: bytes) -> tuple[str | None, str | None]:
-    """(image format, other kind) that the first bytes suggest, for clearer messages."""
-    head = data[:64]
-    for signature, name in _IMAGE_SIGNATURES:
-        if head.startswith(signature):
-            return name, None
-    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
-        return "WebP", None
-    stripped = head.lstrip()
-    for signature, kind in _OTHER_SIGNATURES:
-        if stripped[: len(signature)].lower() == signature.lower():
-            return None, kind
-    if head and all(32 <= b < 127 or b in (9, 10, 13) for b in head):
-        return None, "a text file"
-    return None, None
-
-
-def _unidentified_error(path: str, data: bytes) -> EvidenceError:
-    """A file Pillow does not recognise: damaged image, or not an image at all."""
-    image_format, other = _sniff(data)
-    if image_format is not None:
-        return TruncatedImageError(
-            path,
-            f"the file starts like a {image_format} image but its header cannot be read, "
-            "so it is truncated or damaged; obtain a complete copy of the file",
-        )
-    looks_like = f" (it looks like {other})" if other else ""
-    return NotAnImageError(
-        path,
-        f"this is not an image file that can be read{looks_like}; only {_SUPPORTED_WORDS} "
-        "images can be analysed. If it was renamed, check where it came from",
-    )
-
-
-_TRUNCATION_HINTS = (
-    "truncat", "broken data stream", "unexpected end", "not enough data",
-    "buffer is not large enough", "premature end", "incomplete", "broken png",
-    "image data is incomplete",
-)
-
-
-def _decode_error(path: str, exc: BaseException) -> EvidenceError:
-    """Classify a Pillow decoding failure as truncation or as an unsupported image."""
-    if isinstance(exc, _UnsupportedMode):
-        return UnsupportedImageError(
-            path,
-            f"{exc}; export a PNG or JPEG copy with another program (keeping the "
-            "original) and analyse the copy",
-        )
-    message = str(exc) or type(exc).__name__
-    lowered = message.lower()
-    if isinstance(exc, EOFError) or any(hint in lowered for hint in _TRUNCATION_HINTS):
-        return TruncatedImageError(
-            path,
-            f"the image data ends early or is damaged (Pillow: {message}); the file is "
-            "incomplete or corrupted, for example by an interrupted download or copy; "
-            "obtain an intact copy",
-        )
-    if "decoder" in lowered or "not supported" in lowered or "unknown" in lowered:
-        return UnsupportedImageError(
-            path,
-            f"the image uses a feature this installation cannot decode (Pillow: "
-            f"{message}); export a PNG copy with another program (keeping the original) "
-            "and analyse the copy",
-        )
-    return TruncatedImageError(
-        path,
-        f"the image data is damaged and cannot be decoded (Pillow: {message}); obtain "
-        "an intact copy of the file",
-    )
-
-
 def _warning_notes(caught: list[warnings.WarningMessage]) -> list[str]:
     """Pillow's warnings about the file (e.g. corrupt EXIF), kept as notes, once each."""
     notes: list[str] = []
@@ -880,61 +566,3 @@ def _warning_notes(caught: list[warnings.WarningMessage]) -> list[str]:
             notes.append(text)
     return notes
 
-
-# --------------------------------------------------------------------------- folders
-
-
-def iter_image_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
-    """Expand the given paths into the list of files to take in, in a fixed order.
-
-    Files named explicitly are kept whatever their extension (and even if missing), so
-    that :func:`open_evidence` reports why they cannot be used instead of them silently
-    vanishing.  Folders are walked recursively in sorted order; inside them only files
-    with an extension in ``IMAGE_EXTENSIONS`` (any case) are kept, and hidden files and
-    folders are skipped.  A file reached twice is listed once, where first reached.
-    A folder that cannot be listed raises :class:`UnreadableFileError`.
-    """
-    found: list[Path] = []
-    seen: set[str] = set()
-    for given in paths:
-        path = Path(given)
-        candidates = _walk_folder(path) if path.is_dir() else [path]
-        for candidate in candidates:
-            key = os.path.normcase(os.path.abspath(candidate))
-            if key not in seen:
-                seen.add(key)
-                found.append(candidate)
-    return found
-
-
-def _walk_folder(folder: Path) -> list[Path]:
-    """Image files under ``folder``, sorted, depth-first, hidden entries skipped."""
-
-    def fail(error: OSError) -> None:
-        where = error.filename or str(folder)
-        raise UnreadableFileError(
-            where,
-            f"this folder cannot be listed ({error.strerror or error}); check the "
-            "permissions or choose the files individually",
-        )
-
-    files: list[Path] = []
-    for root, dirs, names in os.walk(folder, onerror=fail):
-        root_path = Path(root)
-        dirs[:] = sorted(d for d in dirs if not _is_hidden(root_path / d))
-        for name in sorted(names):
-            candidate = root_path / name
-            if candidate.suffix.lower() in IMAGE_EXTENSIONS and not _is_hidden(candidate):
-                files.append(candidate)
-    return files
-
-
-def _is_hidden(path: Path) -> bool:
-    """Dot-files everywhere, and the hidden attribute on Windows."""
-    if path.name.startswith("."):
-        return True
-    try:
-        attributes = getattr(os.stat(path, follow_symlinks=False), "st_file_attributes", 0)
-    except OSError:
-        return False
-    return bool(attributes & getattr(stat, "FILE_ATTRIBUTE_HIDDEN", 0))
