@@ -1,0 +1,161 @@
+"""The house rules of ARCHITECTURE.md that a machine can check.
+
+Import loops, a Qt import that creeps into core, and files that keep growing all happen
+one reasonable-looking edit at a time; these tests catch each at the edit that makes it.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "forensics_app"
+MAX_LINES = 800
+
+#: Files over the limit while they are being split, at the length they had then: they
+#: may shrink (and then leave this list) but not grow.
+KNOWN_LONG: dict[str, int] = {
+    "forensics_app/core/report.py": 1365,
+    "forensics_app/gui/main_window.py": 916,
+}
+
+#: What core must never import: it runs under the CLI, the GUI and training alike.
+CORE_FORBIDDEN = (
+    "PySide6",
+    "PyQt5",
+    "PyQt6",
+    "shiboken6",
+    "qtpy",
+    "superqt",
+    "forensics_app.workflows",
+    "forensics_app.gui",
+    "forensics_app.cli",
+    "forensics_app.__main__",
+    "training",
+)
+#: Workflows serve both front-ends, so they know neither of them and no Qt.
+WORKFLOWS_FORBIDDEN = tuple(name for name in CORE_FORBIDDEN if name != "forensics_app.workflows")
+
+# Imports each named module with every forensics_app module unloaded first, so a module
+# that only works when something else happened to be imported before it is caught.
+# Third-party modules stay loaded: torch and Qt are imported once, which keeps this fast.
+_IMPORT_EACH = """
+import importlib, json, sys, traceback
+failures = {}
+for name in json.loads(sys.stdin.read()):
+    for loaded in [m for m in sys.modules if m == "forensics_app" or m.startswith("forensics_app.")]:
+        del sys.modules[loaded]
+    importlib.invalidate_caches()
+    try:
+        importlib.import_module(name)
+    except BaseException:
+        failures[name] = traceback.format_exc(limit=-4)
+print("\\n@@RESULT@@" + json.dumps(failures))
+"""
+
+
+def python_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def module_name(path: Path, root: Path = ROOT) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imported_names(path: Path, root: Path = ROOT) -> Iterator[tuple[int, str]]:
+    """(line, module) for every import in the file, at any depth, relative ones resolved.
+
+    ``from forensics_app import gui`` imports ``forensics_app.gui``, so each name of a
+    ``from`` import is reported joined to its module as well.
+    """
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    package = module_name(path, root).split(".")
+    if path.name != "__init__.py":
+        package.pop()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - (node.level - 1)]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            yield node.lineno, module
+            for alias in node.names:
+                yield node.lineno, f"{module}.{alias.name}"
+
+
+def forbidden_imports(folder: Path, forbidden: tuple[str, ...]) -> list[str]:
+    found = []
+    for path in python_files(folder):
+        for line, name in imported_names(path):
+            if any(name == bad or name.startswith(bad + ".") for bad in forbidden):
+                found.append(f"{path.relative_to(ROOT)}:{line} imports {name}")
+    return sorted(set(found))
+
+
+def test_every_module_imports_on_its_own() -> None:
+    names = [module_name(p) for p in python_files(PACKAGE) if p.name != "__main__.py"]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(
+        [sys.executable, "-c", _IMPORT_EACH],
+        input=json.dumps(names),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=600,
+    )
+    assert "@@RESULT@@" in result.stdout, result.stderr[-4000:]
+    failures = json.loads(result.stdout.rsplit("@@RESULT@@", 1)[1])
+    assert not failures, "modules that fail to import on their own:\n" + "\n".join(
+        f"--- {name}\n{error}" for name, error in failures.items()
+    )
+
+
+def test_core_imports_no_qt_no_front_end_and_no_training() -> None:
+    assert not forbidden_imports(PACKAGE / "core", CORE_FORBIDDEN)
+
+
+def test_workflows_import_no_qt_and_no_front_end() -> None:
+    folder = PACKAGE / "workflows"
+    if folder.is_dir():
+        assert not forbidden_imports(folder, WORKFLOWS_FORBIDDEN)
+
+
+def test_the_import_check_sees_every_kind_of_import(tmp_path: Path) -> None:
+    core = tmp_path / "forensics_app" / "core"
+    core.mkdir(parents=True)
+    sample = core / "sample.py"
+    sample.write_text(
+        "import numpy\n"
+        "from forensics_app import gui\n"
+        "def later():\n"
+        "    from PySide6.QtCore import QObject\n"
+        "    from ..cli import main\n"
+    )
+    names = {name for _, name in imported_names(sample, root=tmp_path)}
+    assert {"numpy", "forensics_app.gui", "PySide6.QtCore", "forensics_app.cli", "forensics_app.cli.main"} <= names
+
+
+def test_no_file_is_over_the_line_limit() -> None:
+    too_long = []
+    for path in python_files(PACKAGE):
+        relative = path.relative_to(ROOT).as_posix()
+        with path.open(encoding="utf-8") as handle:
+            count = sum(1 for _ in handle)
+        allowed = KNOWN_LONG.get(relative, MAX_LINES)
+        if count > allowed:
+            too_long.append(f"{relative}: {count} lines (limit {allowed})")
+    assert not too_long, "split these by concern:\n" + "\n".join(too_long)
