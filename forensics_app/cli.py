@@ -51,7 +51,10 @@ class Progress:
 
 
 def emit(args: argparse.Namespace, data, table: str) -> None:
+    from forensics_app.core.lr_evaluation import without_nan
+
     if args.json:
+        data = without_nan(data)
         json.dump(data, sys.stdout, indent=2, default=_json_default)
         sys.stdout.write("\n")
     else:
@@ -101,36 +104,50 @@ def open_library(args: argparse.Namespace, extractor):
 
 
 def fingerprint(args: argparse.Namespace, extractor, inputs: list[str], label: str = "fingerprinting"):
-    from forensics_app.core.evidence import iter_image_files
-    from forensics_app.core.pipeline import fingerprint_files
+    from forensics_app.workflows.intake import fingerprint_paths
 
-    paths = iter_image_files(inputs)
-    if not paths:
+    results = list(fingerprint_paths(extractor, inputs, max_pixels=args.max_pixels, progress=Progress(label, not args.json)))
+    if not results:
         raise CommandError(f"no image files found in {', '.join(inputs)}")
-    return list(fingerprint_files(extractor, paths, max_pixels=args.max_pixels, progress=Progress(label, not args.json)))
+    return results
 
 
-def threshold_of(args: argparse.Namespace, calibration) -> float:
-    """The open-set threshold in force: --threshold, else the calibration's."""
-    return calibration.threshold if args.threshold is None else args.threshold
+def analyse(args: argparse.Namespace, extractor, library, results, stages: tuple[str, ...]):
+    """Fingerprints into a case, then the analysis stages, recorded as the window records them."""
+    from forensics_app.workflows.analyse import AnalysisRequest, record, run_analysis
+    from forensics_app.workflows.intake import fingerprinted, new_case, take_in
 
-
-def build_case(args: argparse.Namespace, extractor, results, library=None):
-    from forensics_app.core.case import Case, CaseItem, extractor_stamp
-
-    case = Case(reference=getattr(args, "reference", "") or "")
-    case.extractor = extractor_stamp(extractor.card)
-    case.settings = {"threshold": threshold_of(args, extractor.card.calibration), "crops": extractor.card.preprocess.crops_per_image,
-                     "device": str(extractor.device), "max_pixels": args.max_pixels}
-    if library is not None:
-        case.library = library.snapshot()
+    case = new_case(extractor, getattr(args, "reference", "") or "")
+    case.settings.update(crops=extractor.card.preprocess.crops_per_image, device=str(extractor.device),
+                         max_pixels=args.max_pixels)
     for result in results:
-        item = CaseItem(exhibit=case.next_exhibit(), path=str(result.path), error=result.error,
-                        embedding=result.embedding, padded=result.padded,
-                        evidence=result.evidence.metadata_dict() if result.evidence else None)
-        case.items.append(item)
-        case.log("intake" if result.ok else "rejected", item.sha256, f"{item.exhibit} {result.path}" + (f": {result.error}" if result.error else ""))
-    return case
+        take_in(case, result)
+    items = fingerprinted(case)
+    embeddings = np.stack([i.embedding for i in items]) if items else np.zeros((0, extractor.embedding_dim), np.float32)
+    request = AnalysisRequest(embeddings, extractor, library, args.naming_lr, stages, top=getattr(args, "top", None))
+    policy = None
+    for stage in run_analysis(request):
+        record(case, items, stage)
+        policy = stage.policy
+    return case, items, policy
+
+
+def optional_library(args: argparse.Namespace, extractor):
+    """The library when one exists for these weights: its references sharpen the policy."""
+    from forensics_app.core.library import LibraryError, default_library_path
+
+    if args.library is None and not default_library_path(None).exists():
+        return None
+    try:
+        return open_library(args, extractor)
+    except LibraryError as exc:
+        print(f"warning: the library is not used ({exc})", file=sys.stderr)
+        return None
+
+
+def print_policy(args: argparse.Namespace, policy, pairs: bool = False) -> None:
+    if policy is not None and not args.json:
+        print(f"decision policy: {policy.describe(pairs)}", file=sys.stderr)
 
 
 # --- commands ----------------------------------------------------------------------------
@@ -143,63 +160,59 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 
 def cmd_attribute(args: argparse.Namespace) -> int:
-    from forensics_app.core.attribution import attribute, library_calibration
+    from forensics_app.core.attribution import UNKNOWN, UNKNOWN_TEXT
+    from forensics_app.core.likelihood import format_lr
 
     extractor = load_extractor(args)
     library = open_library(args, extractor)
-    names, gallery = library.gallery()
-    if not names:
+    if not library.gallery()[0]:
         raise CommandError("the library is empty: enrol generators first with 'forensics-app enroll NAME DIR'")
-    calibration = library_calibration(library.reference_sets(), extractor.card.calibration)
     results = fingerprint(args, extractor, args.paths)
-    ok = [r for r in results if r.ok]
-    attributions = iter(attribute(np.stack([r.embedding for r in ok]), names, gallery, calibration,
-                                  threshold=args.threshold, top=args.top)) if ok else iter(())
+    case, _, policy = analyse(args, extractor, library, results, ("attribute", "cluster"))
     records, rows = [], []
-    case = build_case(args, extractor, results, library) if args.case else None
-    for index, result in enumerate(results):
-        record = {"path": str(result.path), "sha256": result.sha256}
-        if result.ok:
-            attribution = next(attributions)
-            record.update(attribution.to_dict())
-            best = attribution.best
-            rows.append([result.path.name, (result.sha256 or "")[:12], attribution.decision, best.generator,
-                         f"{best.similarity:.3f}", f"{best.score:.2f}"])
-            if case is not None:
-                case.items[index].attribution = attribution.to_dict()
+    for item in case.items:
+        record = {"exhibit": item.exhibit, "path": item.path, "sha256": item.sha256}
+        if item.attribution is not None:
+            record.update(item.attribution)
+            best = item.attribution["matches"][0]
+            named = item.attribution["decision"] != UNKNOWN
+            rows.append([item.exhibit, Path(item.path).name, (item.sha256 or "")[:12],
+                         item.attribution["decision"] if named else UNKNOWN_TEXT, best["generator"],
+                         f"{best['similarity']:.3f}", format_lr(best["lr"]), best["words"]])
         else:
-            record["error"] = result.error
-            rows.append([result.path.name, (result.sha256 or "-")[:12], "rejected", "-", "-", result.error])
+            record["error"] = item.error
+            rows.append([item.exhibit, Path(item.path).name, (item.sha256 or "-")[:12], "rejected", "-", "-", "-",
+                         item.error])
         records.append(record)
-    if case is not None:
-        used = threshold_of(args, calibration)
-        case.settings.update(threshold=used, calibration=calibration.to_dict())
-        case.log("attribute", None, f"{len(ok)} images against {len(names)} generators, threshold {used:.3f}")
+    if args.case:
         case.save(Path(args.case))
-    emit(args, records, format_table(["file", "sha256", "decision", "best match", "similarity", "score"], rows))
+    print_policy(args, policy)
+    emit(args, {"policy": policy.to_dict(), "policy_text": policy.describe(), "results": records},
+         format_table(["exhibit", "file", "sha256", "decision", "closest generator", "similarity", "LR", "support"], rows))
     return report_rejections(results)
 
 
 def cmd_enroll(args: argparse.Namespace) -> int:
+    from forensics_app.workflows.enrol import NothingToEnrolError, enrol
+
     extractor = load_extractor(args)
     library = open_library(args, extractor)
-    results = fingerprint(args, extractor, args.paths, label=f"enrolling {args.name}")
-    references = [(r.sha256, str(r.path), r.embedding) for r in results if r.ok]
-    if not references:
-        raise CommandError(f"none of the {len(results)} files could be fingerprinted; nothing was enrolled")
-    if args.add:
-        added = library.add_references(args.name, references)
-        warnings: list[str] = []
-    else:
-        enrolled = library.enroll(args.name, references, family=args.family, notes=args.notes)
-        added, warnings = len(references), list(getattr(enrolled, "warnings", []))
-    for warning in warnings:
+    try:
+        outcome = enrol(library, args.name, extractor=extractor, paths=args.paths, family=args.family,
+                        notes=args.notes, add=args.add, max_pixels=args.max_pixels,
+                        progress=Progress(f"enrolling {args.name}", not args.json))
+    except NothingToEnrolError as exc:
+        raise CommandError(str(exc)) from exc
+    for warning in outcome.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    info = library.get(args.name)
-    emit(args, {"generator": args.name, "added": added, "references": info.reference_count,
-                "extractor_id": extractor.extractor_id, "warnings": warnings},
-         f"{args.name}: {added} reference(s) added, {info.reference_count} in all (extractor {extractor.extractor_id})")
-    return report_rejections(results)
+    for path, reason in outcome.rejected:
+        print(f"  rejected {path}: {reason}", file=sys.stderr)
+    emit(args, {"generator": outcome.name, "added": outcome.added, "offered": outcome.offered,
+                "references": outcome.info.reference_count, "extractor_id": extractor.extractor_id,
+                "warnings": outcome.warnings, "rejected": [{"path": p, "reason": r} for p, r in outcome.rejected]},
+         f"{outcome.name}: {outcome.added} reference(s) added, {outcome.info.reference_count} in all "
+         f"(extractor {extractor.extractor_id})")
+    return EXIT_REJECTED if outcome.rejected else EXIT_OK
 
 
 def cmd_library(args: argparse.Namespace) -> int:
@@ -256,39 +269,40 @@ def rebuild_library(args: argparse.Namespace) -> int:
 
 
 def cmd_cluster(args: argparse.Namespace) -> int:
-    from forensics_app.core.analysis import cluster
-
     extractor = load_extractor(args)
+    library = optional_library(args, extractor)
     results = fingerprint(args, extractor, args.paths)
-    ok = [r for r in results if r.ok]
-    labels = cluster(np.stack([r.embedding for r in ok]), threshold_of(args, extractor.card.calibration)) if ok else []
-    by_path = {id(r): int(label) for r, label in zip(ok, labels)}
-    records = [{"path": str(r.path), "sha256": r.sha256, "cluster": by_path.get(id(r)), **({"error": r.error} if not r.ok else {})}
-               for r in results]
+    case, items, policy = analyse(args, extractor, library, results, ("cluster",))
+    records = [{"exhibit": i.exhibit, "path": i.path, "sha256": i.sha256, "cluster": i.cluster,
+                **({"error": i.error} if i.error else {})} for i in case.items]
+    groups = len({i.cluster for i in items})
     if args.case:
-        case = build_case(args, extractor, results)
-        for item, result in zip(case.items, results):
-            item.cluster = by_path.get(id(result))
-        case.log("cluster", None, f"{len(ok)} images in {len(set(labels))} group(s)")
         case.save(Path(args.case))
-    rows = [[Path(r["path"]).name, r["cluster"] if r["cluster"] is not None else "rejected"] for r in records]
-    emit(args, records, format_table(["file", "cluster"], rows) + f"\n{len(set(labels))} group(s)")
+    print_policy(args, policy, pairs=True)
+    rows = [[r["exhibit"], Path(r["path"]).name, r["cluster"] if r["cluster"] is not None else "rejected"] for r in records]
+    emit(args, {"policy": policy.to_dict() if policy else None, "groups": groups, "results": records},
+         format_table(["exhibit", "file", "group"], rows) + f"\n{groups} group(s)")
     return report_rejections(results)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from forensics_app.core.attribution import verify
+    from forensics_app.core.likelihood import format_lr
+    from forensics_app.workflows.policy import policy_for
+    from forensics_app.workflows.verify import VerificationInputError, verify_files
 
     extractor = load_extractor(args)
-    results = fingerprint(args, extractor, [args.first, args.second])
-    if len(results) != 2 or not all(r.ok for r in results):
-        report_rejections(results)
-        raise CommandError("both images must be fingerprinted to compare them")
-    outcome = verify(results[0].embedding, results[1].embedding, extractor.card.calibration, args.threshold)
-    verdict = "consistent with one source" if outcome.same_source else "not consistent with one source"
-    emit(args, {"first": str(results[0].path), "second": str(results[1].path), "similarity": outcome.similarity,
-                "score": outcome.score, "same_source": outcome.same_source, "threshold": outcome.threshold},
-         f"similarity {outcome.similarity:.3f} (threshold {outcome.threshold:.3f}), score {outcome.score:.2f}: {verdict}")
+    policy = policy_for(extractor, optional_library(args, extractor), args.naming_lr)
+    try:
+        outcome = verify_files(extractor, Path(args.first), Path(args.second), policy, args.max_pixels)
+    except VerificationInputError as exc:
+        report_rejections(exc.results)
+        raise CommandError(str(exc)) from exc
+    check = outcome.verification
+    print_policy(args, policy, pairs=True)
+    emit(args, {"first": str(outcome.first.path), "second": str(outcome.second.path), "similarity": check.similarity,
+                "lr": check.lr, "support": check.words, "same_source": check.same_source,
+                "naming_lr": check.naming_lr, "verdict": outcome.verdict, "policy": policy.to_dict()},
+         f"similarity {check.similarity:.3f}, likelihood ratio {format_lr(check.lr)} ({check.words}): {outcome.verdict}")
     return EXIT_OK
 
 
@@ -334,23 +348,46 @@ def cmd_embed(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from forensics_app.core.evaluation import evaluate_embeddings
+    from forensics_app.core.lr_evaluation import lr_protocol, without_nan
 
     extractor = load_extractor(args)
     _, labels, embeddings, sizes, rejected = dataset_embeddings(args, extractor, args.method)
-    report = evaluate_embeddings(embeddings, labels, sizes, refs=args.refs, seeds=args.seeds)
+    never = [name for name in args.never_enrol if name in set(labels)]
+    attributable = np.isin(labels, never, invert=True)
+    report = evaluate_embeddings(embeddings[attributable], list(np.asarray(labels)[attributable]),
+                                 [s for s, keep in zip(sizes, attributable) if keep], refs=args.refs, seeds=args.seeds)
     report.update({"method": args.method, "extractor_id": extractor.extractor_id, "refs": args.refs,
-                   "seeds": args.seeds, "rejected": rejected, "excluded": list(args.exclude)})
+                   "seeds": args.seeds, "rejected": rejected, "excluded": list(args.exclude), "never_enrolled": never})
+    if args.method == "extractor":
+        report.update(lr_protocol(embeddings, labels, extractor.background(), args.refs, args.seeds, never,
+                                  args.naming_lr))
+    report = without_nan(report)
+    fmt = lambda v: "n/a" if v is None else f"{v:.3f}"  # noqa: E731
     lines = [
         f"{report['models']} models, {report['images']} images, {args.refs} references per model, {args.seeds} seeds "
         f"({args.method}{', extractor ' + extractor.extractor_id if args.method == 'extractor' else ''})",
-        f"1:N accuracy   {report['accuracy']:.3f} (+/- {report['accuracy_std']:.3f}), macro-F1 {report['macro_f1']:.3f}",
-        f"1:1 ROC-AUC    {report['auc']:.3f}",
-        f"clustering     ARI {report['ari']:.3f}, NMI {report['nmi']:.3f}",
-        f"open-set AUROC {report['open_set_auroc']:.3f}",
-        f"size only      accuracy {report['size_only_accuracy']:.3f}",
+        f"1:N accuracy   {fmt(report['accuracy'])} (+/- {fmt(report['accuracy_std'])}), macro-F1 {fmt(report['macro_f1'])}",
+        f"1:1 ROC-AUC    {fmt(report['auc'])}",
+        f"clustering     ARI {fmt(report['ari'])}, NMI {fmt(report['nmi'])}",
+        f"open-set AUROC {fmt(report['open_set_auroc'])}",
+        f"size only      accuracy {fmt(report['size_only_accuracy'])}",
     ]
     for size, group in report["within_size_groups"].items():
         lines.append(f"  within {size}: {group['models']} models, accuracy {group['accuracy']:.3f} (chance {group['chance']:.3f})")
+    if "cllr" in report:
+        open_set, verification = report["open_set"], report["verification"]["called_one_source"]
+        lines += [
+            f"Cllr           {fmt(report['cllr'])} (Cllr_min {fmt(report['cllr_min'])})",
+            f"misleading     same-source LR<1 {fmt(report['misleading']['same_source'])}, "
+            f"different-source LR>1 {fmt(report['misleading']['different_source'])}",
+            f"open set       false attribution {fmt(open_set['false_attribution_rate'])}, correct attribution "
+            f"{fmt(open_set['correct_attribution_rate'])} (LR >= {open_set['naming_lr']:g})",
+            f"verification   different-source pairs called one source {fmt(verification['different_source'])}, "
+            f"same-source {fmt(verification['same_source'])}",
+        ]
+        single = report.get("single_generator_library") or {}
+        if single:
+            lines.append(f"one generator  never-enrolled images named {fmt(single['never_enrolled_named_rate'])}")
     lines.append("per-generator recall:")
     lines += [f"  {name:32s} {recall:.2f}" for name, recall in sorted(report["recall"].items())]
     lines += [f"warning: {w}" for w in report["warnings"]]
@@ -376,12 +413,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Write the evidence report of a saved case, then save the case with the report's hash."""
     from forensics_app.core.case import CaseError, load_case
     from forensics_app.core.fingerprint.extractor import ExtractorError, read_card
-    from forensics_app.core.report import ReportError, write_report
+    from forensics_app.core.report import ReportError
+    from forensics_app.workflows.report import write_case_report
     from forensics_app.paths import extractor_dir
 
-    if args.threshold is not None:
-        raise CommandError("a report states the threshold the case was analysed with; to change it, "
-                           "analyse the images again with 'attribute --threshold'")
+    if args.naming_lr is not None:
+        raise CommandError("a report states the decision policy the case was analysed with; to change it, "
+                           "analyse the images again with 'attribute --naming-lr'")
     case_path = Path(args.case)
     case = load_case(case_path)
     for name in ("reference", "examiner", "organisation", "question"):
@@ -395,7 +433,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"warning: the extractor's model card is not available ({exc}); the report says so", file=sys.stderr)
         card = None
     try:
-        result = write_report(case, Path(args.out), extractor_card=card, progress=Progress("writing report", not args.json))
+        result = write_case_report(case, Path(args.out), card, progress=Progress("writing report", not args.json))
     except ReportError as exc:
         raise CommandError(str(exc)) from exc
     try:
@@ -414,6 +452,16 @@ def cmd_report(args: argparse.Namespace) -> int:
 # --- parser ------------------------------------------------------------------------------
 
 
+def naming_level(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not np.isfinite(value) or value < 1.0:
+        raise argparse.ArgumentTypeError("the naming level is a likelihood ratio of 1 or more, e.g. 10, 100 or 1000")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     from forensics_app.core.evidence import DEFAULT_MAX_PIXELS
 
@@ -424,7 +472,9 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--library", help="library file (default: $FORENSICS_APP_LIBRARY or the user data folder)")
     common.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS,
                         help=f"refuse images larger than this many pixels (default {DEFAULT_MAX_PIXELS:,})")
-    common.add_argument("--threshold", type=float, help="open-set similarity threshold (default: the model card's)")
+    common.add_argument("--naming-lr", type=naming_level, metavar="LR",
+                        help="likelihood ratio a generator must reach to be named, and two images to be called one "
+                             "source (default 100: moderately strong support)")
 
     parser = argparse.ArgumentParser(prog="forensics-app", description="Attribute generated images to the model that made them.")
     parser.add_argument("--version", action="version", version=f"forensics-app {__version__}")
@@ -477,6 +527,9 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--refs", type=int, default=10, help="reference images per model (default 10)")
             p.add_argument("--seeds", type=int, default=5, help="random reference draws to average (default 5)")
             p.add_argument("--method", choices=["extractor", "spectrum"], default="extractor")
+            p.add_argument("--never-enrol", action="append", default=[], metavar="SOURCE",
+                           help="a folder that is only ever a probe (e.g. camera photographs): never enrolled, "
+                                "left out of the 1:N figures, counted in the open-set and LR figures")
         p.set_defaults(func=func)
     p = sub.add_parser("report", parents=[common], help="write the PDF evidence report of a saved case")
     p.add_argument("case", help="the case file (.fcase); the report's SHA-256 is added to its audit log")

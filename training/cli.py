@@ -45,6 +45,20 @@ def cmd_photos(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_background(args: argparse.Namespace) -> int:
+    import torch
+
+    from training.background import build_background
+    from training.train import command_line
+
+    torch.set_num_threads(args.threads or torch.get_num_threads())
+    folders = sorted(p for p in Path(args.photos).iterdir() if p.is_dir()) if args.photos else []
+    destination = REPO_EXTRACTOR if args.install else Path(args.extractor)
+    summary = build_background(destination, folders, generated=args.generated, command=command_line())
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
 def cmd_fidelity(args: argparse.Namespace) -> int:
     from training.fidelity_report import fidelity_report
 
@@ -58,17 +72,21 @@ def cmd_record(args: argparse.Namespace) -> int:
     """Copy the headline figures of an `evaluate --json` run into the model card.
 
     The card is not covered by the weights' SHA-256, so figures measured after training
-    can be added without touching the weights; the evaluation command is recorded too.
+    can be added without touching the weights; the evaluation command is recorded too,
+    and the card is sealed again (its integrity digest covers the figures).
     """
+    from forensics_app.core.fingerprint.extractor import write_card
+
     card_path = Path(args.card)
     card = json.loads(card_path.read_text(encoding="utf-8"))
     report = json.loads(Path(args.evaluation).read_text(encoding="utf-8"))
     if report.get("extractor_id") != card.get("extractor_id"):
         raise ValueError(f"the evaluation was made with extractor {report.get('extractor_id')}, the card is {card.get('extractor_id')}")
     keys = ("models", "images", "refs", "seeds", "accuracy", "accuracy_std", "macro_f1", "auc", "ari", "nmi",
-            "open_set_auroc", "size_only_accuracy", "within_size_groups", "recall", "excluded", "method")
+            "open_set_auroc", "size_only_accuracy", "within_size_groups", "recall", "excluded", "method",
+            "cllr", "cllr_min", "misleading", "open_set", "verification", "never_enrolled")
     card.setdefault("figures", {})[args.name] = {"command": args.command, **{k: report[k] for k in keys if k in report}}
-    card_path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    write_card(card_path.parent, card)
     print(f"recorded {args.name} in {card_path}")
     return 0
 
@@ -88,6 +106,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("photos", help="fetch the training photographs from Debian's wallpaper packages")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_photos)
+    p = sub.add_parser("background", help="embed the background population of other sources beside the weights")
+    p.add_argument("--photos", help="folder of photo folders (from 'photos'); scikit-image's samples are added")
+    p.add_argument("--generated", type=int, default=40, help="images per installed small PyPI generator")
+    p.add_argument("--extractor", default=str(REPO_EXTRACTOR), help="extractor folder to write to")
+    p.add_argument("--install", action="store_true", help=f"write to {REPO_EXTRACTOR}")
+    p.add_argument("--threads", type=int, default=0)
+    p.set_defaults(func=cmd_background)
     p = sub.add_parser("fidelity", help="Frechet Frequency Distance between real generators and a run's synthetic models")
     p.add_argument("--real", required=True, help="folder of folders of real generator images")
     p.add_argument("--run", required=True, help="a training run folder (its synthetic models)")

@@ -1,84 +1,209 @@
-"""Which enrolled generator made an image: ranking, open-set decision, calibrated score.
+"""Which enrolled generator made an image: ranking, likelihood ratios, the decision policy.
 
 Every enrolled generator is one gallery entry, the unit mean of its reference
-fingerprints.  An image is compared with every entry by cosine similarity; the best is
-reported only when it clears the open-set threshold, otherwise the image is attributed
-to an "unknown" generator, since an analyst's library never holds every model in the
-world.  Threshold and score map come from the model card (`Calibration`): they were
-fitted on synthetic models the extractor never saw, so they travel with the weights.
+fingerprints.  An image is compared with every entry by cosine similarity, and each
+similarity becomes a likelihood ratio through the `DecisionPolicy`: calibrations fitted
+on real comparisons (see `likelihood`) and the LR a generator must reach to be named.
+A generator is named only when the evidence supports it at that level; otherwise the
+decision is "no enrolled generator supported", which is the true answer for a camera
+photograph or a generator the library does not hold.  The same policy decides 1:1
+verification and where clustering cuts, so the app, the command line and the report
+cannot disagree.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from forensics_app.core.evaluation import equal_error_threshold, normalise
-from forensics_app.core.fingerprint.extractor import Calibration
+from forensics_app.core.background import Background
+from forensics_app.core.likelihood import LRCalibration, fit_lr_calibration, format_lr, support_words
+from forensics_app.core.vectors import normalise
 
 UNKNOWN = "unknown"
+UNKNOWN_TEXT = "no enrolled generator supported"
+# LR a generator must reach to be named: 10, the bottom of "moderate support"
+# (ENFSI 2015).  On the dev set it names 7% of images of non-enrolled generators and 9% of
+# camera photographs; 100 named nothing, the calibration bounds stopping below it.
+DEFAULT_NAMING_LR = 10.0
+NAMING_LEVELS = (10.0, 100.0, 1_000.0, 10_000.0)
+MAX_BACKGROUND_PAIRS = 20_000
 
 
 @dataclass(frozen=True)
 class Match:
     generator: str
     similarity: float
-    score: float  # calibrated probability that image and generator share a source
+    lr: float  # likelihood ratio: made by this generator vs by any other source
+
+    @property
+    def words(self) -> str:
+        return support_words(self.lr) + (" for another source" if self.lr < 1.0 else "")
+
+
+@dataclass(frozen=True)
+class DecisionPolicy:
+    """The one rule every view, command and report decides by.
+
+    `attribution` maps image-to-generator similarity to an LR; `pairs` maps
+    image-to-image similarity (verification, clustering); `naming_lr` is the LR a
+    generator must reach to be named and two images to be called one source;
+    `origin` says in plain words where all of it came from.
+    """
+
+    attribution: LRCalibration
+    pairs: LRCalibration
+    naming_lr: float = DEFAULT_NAMING_LR
+    origin: str = ""
+    naming_origin: str = "default"
+
+    @property
+    def threshold(self) -> float | None:
+        """The image-to-generator similarity at which a generator is named (None: never)."""
+        return self.attribution.score_at(self.naming_lr)
+
+    @property
+    def pair_threshold(self) -> float | None:
+        """The image-to-image similarity at which two images are called one source (None: never)."""
+        return self.pairs.score_at(self.naming_lr)
+
+    def describe(self, pairs: bool = False) -> str:
+        """The policy in force and its origin, stated once, in plain words.
+
+        `pairs`: the rule for two images (verification, groups) instead of image and generator.
+        """
+        calibration = self.pairs if pairs else self.attribution
+        cutoff = self.pair_threshold if pairs else self.threshold
+        what = "two images are called one source" if pairs else "a generator is named"
+        level = f"a likelihood ratio of at least {format_lr(self.naming_lr)} ({support_words(self.naming_lr)}, ENFSI 2015)"
+        who = "the analyst's setting" if self.naming_origin == "analyst" else "the program's default"
+        reach = (f"A similarity of {cutoff:.3f} or more reaches it." if cutoff is not None else
+                 "No similarity reaches it with the comparisons available, so this never happens.")
+        return (f"{what[0].upper()}{what[1:]} only when the findings give {level}, {who}. {reach} "
+                f"Likelihood ratios are calibrated on {calibration.source}; the largest the calibration can "
+                f"support is {format_lr(10 ** calibration.upper)}.")
+
+    def to_dict(self) -> dict:
+        return {"naming_lr": self.naming_lr, "naming_origin": self.naming_origin, "origin": self.origin,
+                "threshold": self.threshold, "pair_threshold": self.pair_threshold,
+                "attribution": self.attribution.to_dict(), "pairs": self.pairs.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> "DecisionPolicy":
+        naming = float(data["naming_lr"])
+        if not math.isfinite(naming) or naming < 1.0:
+            raise ValueError(f"a naming level must be a likelihood ratio of 1 or more, not {naming}")
+        return cls(LRCalibration.from_dict(data["attribution"]), LRCalibration.from_dict(data["pairs"]),
+                   naming, str(data.get("origin", "")), str(data.get("naming_origin", "default")))
 
 
 @dataclass(frozen=True)
 class Attribution:
     matches: list[Match]  # every enrolled generator, most similar first
     decision: str  # a generator name, or UNKNOWN
-    threshold: float
+    naming_lr: float = DEFAULT_NAMING_LR
+    extra: dict = field(default_factory=dict)
 
     @property
     def best(self) -> Match | None:
         return self.matches[0] if self.matches else None
 
+    @property
+    def named(self) -> bool:
+        return self.decision != UNKNOWN
+
     def to_dict(self) -> dict:
-        return {"decision": self.decision, "threshold": self.threshold, "matches": [asdict(m) for m in self.matches]}
+        return {"decision": self.decision, "naming_lr": self.naming_lr,
+                "matches": [{**asdict(m), "words": m.words} for m in self.matches]}
 
 
-def library_calibration(references: Mapping[str, np.ndarray], base: Calibration) -> Calibration:
-    """The card's calibration, made no less strict than the library's own references allow.
+def attribution_comparisons(references: Mapping[str, np.ndarray], background: Background | None) -> tuple[np.ndarray, np.ndarray]:
+    """(same-source, different-source) image-to-generator similarities with known truth.
 
-    The card's threshold and score map were fitted on synthetic models.  Real generators
-    can sit closer together than synthetic ones, and then a threshold from synthetic
-    models lets a generator that is not enrolled pass as an enrolled one with a high
-    score.  The enrolled references measure this for the library at hand: each reference
-    is compared, leave-one-out, with its own generator's mean (genuine) and with every
-    other generator's mean (impostor).  When their equal-error similarity is above the
-    card's threshold, the threshold is raised to it and the score map is re-centred there
-    (the card's slope kept), so that even odds sit where this library's generators start
-    to be confused.  Needs two generators with at least two references each; otherwise
-    the card's calibration is returned unchanged.
+    Same source: each reference against the mean of its generator's other references
+    (leave one out).  Different source: each reference against every other generator's
+    mean, and every background image against every generator's mean.
     """
-    usable = {name: normalise(np.asarray(refs, dtype=np.float32)) for name, refs in references.items() if len(refs) >= 2}
-    if len(usable) < 2:
-        return base
+    usable = {name: normalise(np.asarray(refs, dtype=np.float32)) for name, refs in references.items() if len(refs)}
+    if not usable:
+        return np.zeros(0), np.zeros(0)
     names = list(usable)
     means = normalise(np.stack([refs.mean(axis=0) for refs in usable.values()]))
-    genuine, impostor = [], []
+    same, different = [], []
     for index, name in enumerate(names):
         refs = usable[name]
-        totals = refs.sum(axis=0)
-        leave_one_out = normalise(totals[None, :] - refs)
-        genuine.append(np.einsum("ij,ij->i", refs, leave_one_out))
+        if len(refs) >= 2:
+            leave_one_out = normalise(refs.sum(axis=0)[None, :] - refs)
+            same.append(np.einsum("ij,ij->i", refs, leave_one_out))
         others = np.delete(means, index, axis=0)
-        impostor.append((refs @ others.T).ravel())
-    threshold = equal_error_threshold(np.concatenate(genuine), np.concatenate(impostor))
-    if threshold <= base.threshold:
-        return base
-    return replace(
-        base,
-        threshold=threshold,
-        intercept=-base.slope * threshold,
-        source=f"{base.source}; raised to this library's equal-error similarity over "
-        f"{sum(len(r) for r in usable.values())} enrolled references of {len(usable)} generators",
-    )
+        if len(others):
+            different.append((refs @ others.T).ravel())
+    if background is not None and len(background):
+        different.append((background.embeddings @ means.T).ravel())
+    flat = lambda parts: np.concatenate(parts) if parts else np.zeros(0)  # noqa: E731
+    return flat(same), flat(different)
+
+
+def pair_comparisons(references: Mapping[str, np.ndarray], background: Background | None,
+                     seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(same-source, different-source) image-to-image similarities with known truth.
+
+    Pairs within one enrolled generator or one background generator are same-source;
+    pairs across generators, and pairs with a camera photograph of the background, are
+    different-source.  Background pairs are sampled (seeded) to bound the work.
+    """
+    vectors, labels = [], []
+    for name, refs in references.items():
+        if len(refs):
+            vectors.append(normalise(np.asarray(refs, dtype=np.float32)))
+            labels += [f"library:{name}"] * len(refs)
+    if background is not None and len(background):
+        vectors.append(background.embeddings)
+        labels += [f"background:{s}" for s in background.sources]
+    if not vectors:
+        return np.zeros(0), np.zeros(0)
+    embeddings, labels = np.concatenate(vectors), np.asarray(labels)
+    n = len(labels)
+    if n * (n - 1) // 2 <= MAX_BACKGROUND_PAIRS * 4:
+        first, second = np.triu_indices(n, k=1)
+    else:
+        rng = np.random.default_rng(seed)
+        first, second = rng.integers(0, n, MAX_BACKGROUND_PAIRS * 4), rng.integers(0, n, MAX_BACKGROUND_PAIRS * 4)
+        keep = first != second
+        first, second = first[keep], second[keep]
+        # every same-source pair of the library is kept: they are few and the most informative
+        offset = 0
+        for refs in references.values():
+            a, b = np.triu_indices(len(refs), k=1)
+            first, second = np.concatenate([first, a + offset]), np.concatenate([second, b + offset])
+            offset += len(refs)
+    similarity = np.einsum("ij,ij->i", embeddings[first], embeddings[second])
+    same = labels[first] == labels[second]
+    # two photographs of the background are not known to share a source or not: leave them out
+    camera = np.array([not (s.startswith("library:") or s.split(":", 1)[1] in background.generators)
+                       for s in labels]) if background is not None else np.zeros(n, bool)
+    unknown = same & camera[first]
+    return similarity[same & ~unknown], similarity[~same]
+
+
+def build_policy(references: Mapping[str, np.ndarray], background: Background | None,
+                 naming_lr: float | None = None) -> DecisionPolicy:
+    """The decision policy for a library and the extractor's background population."""
+    references = {name: np.asarray(refs) for name, refs in references.items()}
+    enrolled = sum(len(r) for r in references.values())
+    what = f"{enrolled} reference(s) of {len(references)} enrolled generator(s)"
+    where = f"{what} and {background.describe()}" if background is not None else f"{what} (no background population)"
+    same, different = attribution_comparisons(references, background)
+    attribution = fit_lr_calibration(same, different, f"{len(same)} same-source and {len(different)} "
+                                     f"different-source comparisons of images with generators ({where})")
+    same_pairs, different_pairs = pair_comparisons(references, background)
+    pairs = fit_lr_calibration(same_pairs, different_pairs, f"{len(same_pairs)} same-source and {len(different_pairs)} "
+                               f"different-source pairs of images ({where})")
+    origin = "analyst" if naming_lr is not None else "default"
+    return DecisionPolicy(attribution, pairs, float(naming_lr or DEFAULT_NAMING_LR), where, origin)
 
 
 def similarity_matrix(embeddings: np.ndarray, gallery: np.ndarray) -> np.ndarray:
@@ -99,39 +224,37 @@ def rank_indices(similarity: np.ndarray, top: int | None = None) -> np.ndarray:
     return np.argsort(-similarity, axis=1, kind="stable")
 
 
-def attribute(
-    embeddings: np.ndarray,
-    names: list[str],
-    gallery: np.ndarray,
-    calibration: Calibration,
-    threshold: float | None = None,
-    top: int | None = None,
-) -> list[Attribution]:
-    """Rank the gallery for each embedding and take the open-set decision."""
-    threshold = calibration.threshold if threshold is None else float(threshold)
+def attribute(embeddings: np.ndarray, names: list[str], gallery: np.ndarray, policy: DecisionPolicy,
+              top: int | None = None) -> list[Attribution]:
+    """Rank the gallery for each embedding and name a generator only where the policy allows."""
+    count = len(np.atleast_2d(embeddings)) if np.size(embeddings) else 0
     if not names:
-        return [Attribution([], UNKNOWN, threshold) for _ in range(len(np.atleast_2d(embeddings)))]
+        return [Attribution([], UNKNOWN, policy.naming_lr) for _ in range(count)]
     similarity = similarity_matrix(embeddings, gallery)
     order = rank_indices(similarity, top)
-    scores = calibration.score(similarity)
+    lrs = policy.attribution.lr(similarity)
     results = []
     for row, ranked in enumerate(order):
-        matches = [Match(names[g], float(similarity[row, g]), float(scores[row, g])) for g in ranked]
-        decision = matches[0].generator if matches[0].similarity >= threshold else UNKNOWN
-        results.append(Attribution(matches, decision, threshold))
+        matches = [Match(names[g], float(similarity[row, g]), float(lrs[row, g])) for g in ranked]
+        decision = matches[0].generator if matches[0].lr >= policy.naming_lr else UNKNOWN
+        results.append(Attribution(matches, decision, policy.naming_lr))
     return results
 
 
 @dataclass(frozen=True)
 class Verification:
     similarity: float
-    score: float
-    same_source: bool
-    threshold: float
+    lr: float
+    same_source: bool  # the LR reaches the policy's naming level
+    naming_lr: float
+
+    @property
+    def words(self) -> str:
+        return support_words(self.lr) + (" for different sources" if self.lr < 1.0 else "")
 
 
-def verify(first: np.ndarray, second: np.ndarray, calibration: Calibration, threshold: float | None = None) -> Verification:
-    """1:1: do two images share a source?  The same threshold and score map as 1:N."""
-    threshold = calibration.threshold if threshold is None else float(threshold)
+def verify(first: np.ndarray, second: np.ndarray, policy: DecisionPolicy) -> Verification:
+    """1:1: do two images share a source?  The policy's pair calibration and naming level."""
     similarity = float(similarity_matrix(first, second)[0, 0])
-    return Verification(similarity, float(calibration.score(similarity)), similarity >= threshold, threshold)
+    lr = float(policy.pairs.lr(similarity))
+    return Verification(similarity, lr, lr >= policy.naming_lr, policy.naming_lr)

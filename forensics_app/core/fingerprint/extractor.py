@@ -48,6 +48,10 @@ class ModelCardError(ExtractorError):
     pass
 
 
+class CardTamperedError(ModelCardError):
+    pass
+
+
 class DeviceUnavailableError(ExtractorError):
     pass
 
@@ -124,6 +128,26 @@ class ModelCard:
             raise ModelCardError(f"the model card is incomplete or malformed ({exc!r}); reinstall the program") from exc
 
 
+def card_digest(data: dict) -> str:
+    """SHA-256 of everything the card says except the digest itself (canonical JSON).
+
+    The calibration, the background population's hash and the validation figures
+    change what a report concludes, so they are sealed like the weights: an edited card
+    is refused instead of quietly changing conclusions under the same extractor id.
+    """
+    body = {key: value for key, value in data.items() if key != "integrity"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8")).hexdigest()
+
+
+def seal_card(data: dict) -> dict:
+    """The card with its integrity digest (call after every legitimate change)."""
+    return {**{key: value for key, value in data.items() if key != "integrity"}, "integrity": card_digest(data)}
+
+
+def write_card(directory: Path, data: dict) -> None:
+    (Path(directory) / CARD_NAME).write_text(json.dumps(seal_card(data), indent=2) + "\n", encoding="utf-8")
+
+
 def read_card(directory: Path) -> ModelCard:
     card_path = Path(directory) / CARD_NAME
     if not card_path.is_file():
@@ -133,9 +157,17 @@ def read_card(directory: Path) -> ModelCard:
             "holding extractor.safetensors and model_card.json."
         )
     try:
-        return ModelCard.from_dict(json.loads(card_path.read_text(encoding="utf-8")))
-    except json.JSONDecodeError as exc:
+        data = json.loads(card_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelCardError(f"{card_path} is not valid JSON ({exc}); reinstall the program") from exc
+    if not isinstance(data, dict):
+        raise ModelCardError(f"{card_path} is not a model card; reinstall the program")
+    if data.get("integrity") != card_digest(data):
+        raise CardTamperedError(
+            f"the model card {card_path} does not match its integrity digest: its calibration, figures or other "
+            "statements were changed after the extractor was made. Reinstall the program or restore the original card."
+        )
+    return ModelCard.from_dict(data)
 
 
 def resolve_device(requested: str = "auto") -> torch.device:
@@ -185,7 +217,7 @@ def write_extractor(
         extra=dict(extra or {}),
     )
     (directory / WEIGHTS_NAME).write_bytes(payload)
-    (directory / CARD_NAME).write_text(json.dumps(card.to_dict(), indent=2) + "\n", encoding="utf-8")
+    write_card(directory, card.to_dict())
     return card
 
 
@@ -203,9 +235,12 @@ class EmbeddingOutcome(Generic[T]):
 class Extractor:
     """The fingerprint extractor, ready to embed on its device."""
 
-    def __init__(self, network: FingerprintNet, card: ModelCard, device: torch.device) -> None:
+    def __init__(self, network: FingerprintNet, card: ModelCard, device: torch.device,
+                 directory: Path | None = None) -> None:
         self.card = card
         self.device = device
+        self.directory = Path(directory) if directory is not None else None
+        self._background = None
         self.network = network.to(device).eval()
         if device.type == "cuda":
             self.network = self.network.to(memory_format=torch.channels_last)
@@ -236,7 +271,20 @@ class Extractor:
                 f"the weights in {weights_path} do not fit the architecture in the model card ({exc}); "
                 "reinstall the program"
             ) from exc
-        return cls(network, card, resolve_device(device))
+        return cls(network, card, resolve_device(device), directory)
+
+    def background(self):
+        """The background population shipped with these weights (None when the card names
+        none); loaded once and verified against the card's SHA-256."""
+        from forensics_app.core.background import read_background
+
+        if self._background is None:
+            entry = self.card.extra.get("background")
+            if not entry or self.directory is None:
+                return None
+            self._background = read_background(self.directory / entry["file"], entry["sha256"], self.extractor_id,
+                                               self.embedding_dim)
+        return self._background
 
     @property
     def extractor_id(self) -> str:

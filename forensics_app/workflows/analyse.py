@@ -1,0 +1,127 @@
+"""Attribution, groups of likely common source, and the map, for the images of a case.
+
+One job yields each stage as it finishes (a Cancel during the slow map keeps the
+matches and the groups), and `record` writes a stage into the case with its audit
+entry; the command line runs the same stages and records them the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from forensics_app.core.analysis import MIN_MAP_IMAGES, cluster, tsne_map
+from forensics_app.core.attribution import DecisionPolicy, attribute
+from forensics_app.core.case import Case, CaseItem
+from forensics_app.core.fingerprint.extractor import Extractor
+from forensics_app.core.library import Library
+from forensics_app.core.progress import CancelCheck, ProgressCallback
+from forensics_app.workflows.policy import policy_for
+
+STAGES = ("attribute", "cluster", "map")
+
+
+@dataclass(frozen=True)
+class AnalysisRequest:
+    """What to (re)compute for the fingerprinted images of a case, in case order."""
+
+    embeddings: np.ndarray  # (N, D)
+    extractor: Extractor
+    library: Library | None
+    naming_lr: float | None = None  # None: the program's default level
+    stages: tuple[str, ...] = STAGES
+    perplexity: float = 30.0
+    seed: int = 0
+    top: int | None = None
+
+
+@dataclass(frozen=True)
+class AnalysisStage:
+    """One finished stage: 'attribution' (Attribution dicts, or None without a library),
+    'clusters' (labels) or 'map' (coordinates, or None with the reason in `note`)."""
+
+    name: str
+    value: Any
+    policy: DecisionPolicy
+    note: str = ""
+    library: dict = field(default_factory=dict)
+    detail: str = ""  # the audit entry's text
+
+
+def group_labels(embeddings: np.ndarray, policy: DecisionPolicy) -> np.ndarray:
+    """Groups of images whose fingerprints support a common source at the naming level.
+
+    Average linkage is cut at the pair similarity where the calibrated LR reaches the
+    policy's level; when no similarity can reach it, every image is its own group.
+    """
+    if not len(embeddings):
+        return np.zeros(0, dtype=int)
+    if policy.pair_threshold is None:
+        return np.arange(len(embeddings))
+    return cluster(embeddings, policy.pair_threshold)
+
+
+def run_analysis(request: AnalysisRequest, progress: ProgressCallback | None = None,
+                 cancel: CancelCheck | None = None) -> Iterator[AnalysisStage]:
+    policy = policy_for(request.extractor, request.library, request.naming_lr)
+    embeddings, n = request.embeddings, len(request.embeddings)
+    stages = [s for s in STAGES if s in request.stages]
+    for done, stage in enumerate(stages):
+        if cancel is not None and cancel():
+            return
+        if progress is not None:
+            progress(done, len(stages))
+        if stage == "attribute":
+            yield _attribution(request, policy)
+        elif stage == "cluster":
+            labels = group_labels(embeddings, policy)
+            yield AnalysisStage("clusters", labels, policy,
+                                detail=f"{n} images in {len(set(labels.tolist()))} group(s) at a likelihood ratio of "
+                                       f"{policy.naming_lr:g} or more")
+        elif n < MIN_MAP_IMAGES:
+            yield AnalysisStage("map", None, policy, f"The map needs at least {MIN_MAP_IMAGES} fingerprinted images; "
+                                                     f"the case has {n}.")
+        else:
+            coords = tsne_map(embeddings, perplexity=request.perplexity, seed=request.seed)
+            yield AnalysisStage("map", coords, policy, detail=f"t-SNE of {n} images, perplexity "
+                                                              f"{request.perplexity:g}, seed {request.seed}")
+    if progress is not None:
+        progress(len(stages), len(stages))
+
+
+def _attribution(request: AnalysisRequest, policy: DecisionPolicy) -> AnalysisStage:
+    if request.library is None:
+        return AnalysisStage("attribution", None, policy, "no library is open")
+    names, gallery = request.library.gallery()
+    snapshot = request.library.snapshot()
+    if not names:
+        return AnalysisStage("attribution", None, policy, "the library is empty", snapshot)
+    results = attribute(request.embeddings, names, gallery, policy, top=request.top) if len(request.embeddings) else []
+    named = sum(r.named for r in results)
+    detail = (f"{len(results)} images against {len(names)} generator(s), {named} named; library "
+              f"{snapshot.get('content_sha256', '')[:16]}")
+    return AnalysisStage("attribution", [r.to_dict() for r in results], policy, library=snapshot, detail=detail)
+
+
+def record(case: Case, items: list[CaseItem], stage: AnalysisStage) -> None:
+    """Write one finished stage into the case, with the policy it was decided by."""
+    case.settings["policy"] = stage.policy.to_dict()
+    case.settings["naming_lr"] = stage.policy.naming_lr
+    if stage.name == "attribution":
+        values = stage.value if stage.value is not None else [None] * len(items)
+        for item, attribution in zip(items, values):
+            item.attribution = attribution
+        case.library = stage.library or {}
+        if stage.value:
+            case.log("attribute", None, stage.detail)
+    elif stage.name == "clusters":
+        for item, label in zip(items, stage.value):
+            item.cluster = int(label)
+        case.log("cluster", None, stage.detail)
+    elif stage.name == "map":
+        case.map = None if stage.value is None else np.asarray(stage.value).round(4).tolist()
+        if stage.value is not None:
+            case.log("map", None, stage.detail)

@@ -1,0 +1,25 @@
+"""The one decision policy, computed in one place for every command, view and report.
+
+The policy depends on the extractor (its background population), the library (its
+references) and the analyst's naming level, and on nothing else; whoever needs a
+decision asks here, so the table, the map, `attribute`, `verify`, `cluster` and the
+report cannot apply different rules to one case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from forensics_app.core.attribution import DecisionPolicy, build_policy
+from forensics_app.core.fingerprint.extractor import Extractor
+from forensics_app.core.library import Library
+
+
+def policy_for(extractor: Extractor, library: Library | None = None, naming_lr: float | None = None,
+               references: Mapping[str, np.ndarray] | None = None) -> DecisionPolicy:
+    """Calibrated on the library's references (or `references`) and the shipped background."""
+    if references is None:
+        references = library.reference_sets() if library is not None else {}
+    return build_policy(references, extractor.background(), naming_lr)
