@@ -57,6 +57,7 @@ class State:
     names: list[str] = field(default_factory=list)
     gallery: np.ndarray | None = None
     attribution: Any = None
+    case: Any = None
 
 
 @dataclass(frozen=True)
@@ -128,14 +129,18 @@ def save_pngs(images: list[np.ndarray], folder: Path) -> list[Path]:
 
 
 def check_weights(state: State) -> str:
-    """Load the bundled extractor; Extractor.load refuses weights whose SHA-256 differs from the card's."""
+    """Load the bundled extractor and its background population: Extractor.load refuses weights
+    whose SHA-256 differs from the card's and a card whose integrity digest does not match;
+    the background is refused unless its SHA-256 is the card's."""
     from forensics_app.core.fingerprint.extractor import Extractor
     from forensics_app.paths import extractor_dir
 
     state.extractor = Extractor.load(device=state.device)
     card = state.extractor.card
-    return (f"extractor {card.extractor_id} from {extractor_dir()}: SHA-256 of the weights matches the model card; "
-            f"{state.extractor.embedding_dim}-dimensional fingerprints on {state.extractor.device}")
+    background = state.extractor.background()
+    population = background.describe() if background is not None else "no background population (the card names none)"
+    return (f"extractor {card.extractor_id} from {extractor_dir()}: weights and model card intact; "
+            f"{state.extractor.embedding_dim}-dimensional fingerprints on {state.extractor.device}; {population}")
 
 
 def check_images(state: State) -> str:
@@ -180,18 +185,30 @@ def check_library(state: State) -> str:
 
 
 def check_attribution(state: State) -> str:
-    from forensics_app.core.attribution import attribute
+    """Attribute the second image through the same workflow the app and `attribute` use."""
+    from forensics_app.workflows.analyse import AnalysisRequest, record, run_analysis
+    from forensics_app.workflows.intake import fingerprinted, new_case, take_in
 
-    second = state.fingerprints[1]
-    calibration = state.extractor.card.calibration
-    state.attribution = attribute(second.embedding[None, :], state.names, state.gallery, calibration)[0]
-    best = state.attribution.best
-    if best is None or best.generator != GENERATOR_NAME:
-        raise CheckFailed(f"the enrolled generator is not ranked for {second.path.name}")
-    if not (np.isfinite(best.similarity) and -1.001 <= best.similarity <= 1.001 and 0.0 <= best.score <= 1.0):
-        raise CheckFailed(f"similarity {best.similarity} or score {best.score} is out of range")
-    return (f"{second.path.name} against the library: similarity {best.similarity:.3f}, score {best.score:.2f}, "
-            f"decision '{state.attribution.decision}' at threshold {state.attribution.threshold:.3f}")
+    extractor = state.extractor
+    case = new_case(extractor, "SELF-CHECK")
+    case.examiner = "forensics-app --self-check"
+    case.question = "Does this installation fingerprint, attribute and report correctly?"
+    case.settings.update(crops=extractor.card.preprocess.crops_per_image, device=str(extractor.device))
+    for result in state.fingerprints[1:]:
+        take_in(case, result)
+    items = fingerprinted(case)
+    request = AnalysisRequest(np.stack([i.embedding for i in items]), extractor, state.library, stages=("attribute",))
+    for stage in run_analysis(request):
+        record(case, items, stage)
+    state.case, state.attribution = case, items[0].attribution
+    best = (state.attribution or {}).get("matches", [None])[0]
+    if best is None or best["generator"] != GENERATOR_NAME:
+        raise CheckFailed(f"the enrolled generator is not ranked for {items[0].exhibit}")
+    if not (np.isfinite(best["similarity"]) and -1.001 <= best["similarity"] <= 1.001 and best["lr"] > 0.0):
+        raise CheckFailed(f"similarity {best['similarity']} or likelihood ratio {best['lr']} is out of range")
+    return (f"{Path(items[0].path).name} against the library: similarity {best['similarity']:.3f}, likelihood ratio "
+            f"{best['lr']:.2g}, decision '{state.attribution['decision']}' at a naming level of "
+            f"{state.attribution['naming_lr']:g}")
 
 
 def check_report(state: State) -> str:
@@ -199,7 +216,7 @@ def check_report(state: State) -> str:
     from forensics_app.core.report import write_report
 
     out = state.folder / "self-check-report.pdf"
-    result = write_report(_build_case(state), out, extractor_card=state.extractor.card)
+    result = write_report(state.case, out, extractor_card=state.extractor.card)
     data = out.read_bytes()
     if not data.startswith(b"%PDF-"):
         raise CheckFailed(f"{out.name} does not start with %PDF-")
@@ -216,28 +233,6 @@ def check_report(state: State) -> str:
 def count_pdf_pages(data: bytes) -> int:
     """Page objects in a PDF (ReportLab writes them uncompressed), not the /Pages tree nodes."""
     return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data))
-
-
-def _build_case(state: State):
-    """The case an analyst would have after the same steps in the app."""
-    from forensics_app.core.case import Case, CaseItem, extractor_stamp
-
-    extractor = state.extractor
-    case = Case(reference="SELF-CHECK", examiner="forensics-app --self-check",
-                question="Does this installation fingerprint, attribute and report correctly?")
-    case.extractor = extractor_stamp(extractor.card)
-    case.settings = {"threshold": state.attribution.threshold, "crops": extractor.card.preprocess.crops_per_image,
-                     "device": str(extractor.device)}
-    case.library = state.library.snapshot()
-    for index, result in enumerate(state.fingerprints):
-        item = CaseItem(exhibit=case.next_exhibit(), path=str(result.path), embedding=result.embedding,
-                        padded=result.padded, evidence=result.evidence.metadata_dict())
-        if index == 1:
-            item.attribution = state.attribution.to_dict()
-        case.items.append(item)
-        case.log("intake", item.sha256, f"{item.exhibit} {result.path.name}")
-    case.log("attribute", None, f"1 image against {len(state.names)} generator")
-    return case
 
 
 def check_desktop(state: State) -> str:

@@ -37,21 +37,28 @@ def enroll_two(capsys, images) -> None:
 def test_enroll_attribute_and_open_set(capsys, images, tmp_path):
     enroll_two(capsys, images)
     probes = images["nearest"][5:] + images["transposed"][5:]
-    code, records, _ = run(capsys, "attribute", *map(str, probes), "--json", "--threshold", "-1")
+    code, data, err = run(capsys, "attribute", *map(str, probes), "--json")
+    records = data["results"]
     assert code == EXIT_OK and len(records) == len(probes)
+    assert data["policy"]["naming_lr"] == 10.0 and "named only when" in data["policy_text"]
     for record, path in zip(records, probes):
         assert record["path"] == str(path) and len(record["sha256"]) == 64
-        assert [m["generator"] for m in record["matches"]][0] == path.parent.name
-        assert {"generator", "similarity", "score"} <= set(record["matches"][0])
-        assert record["decision"] == path.parent.name
-    # a threshold between the known probes and the never-enrolled generator says "unknown"
-    _, strangers, _ = run(capsys, "attribute", *map(str, images["shuffle"]), "--json", "--threshold", "-1")
-    known_best = min(r["matches"][0]["similarity"] for r in records)
-    stranger_best = max(r["matches"][0]["similarity"] for r in strangers)
-    assert stranger_best < known_best, "the tiny extractor must separate a never-enrolled generator"
-    threshold = str((known_best + stranger_best) / 2)
-    _, strangers, _ = run(capsys, "attribute", *map(str, images["shuffle"]), "--json", "--threshold", threshold)
-    assert {r["decision"] for r in strangers} == {"unknown"}
+        best = record["matches"][0]
+        assert best["generator"] == path.parent.name
+        assert {"generator", "similarity", "lr", "words"} <= set(best) and "score" not in best
+        # a generator is named exactly when its likelihood ratio reaches the naming level
+        assert (record["decision"] == best["generator"]) == (best["lr"] >= 10.0)
+        assert record["decision"] in (best["generator"], "unknown")
+    assert any(r["decision"] != "unknown" for r in records), "the tiny extractor names its own generators"
+    _, strangers, _ = run(capsys, "attribute", *map(str, images["shuffle"]), "--json")
+    assert {r["decision"] for r in strangers["results"]} == {"unknown"}
+    # an analyst's stricter level is applied and said to be the analyst's
+    _, strict, _ = run(capsys, "attribute", *map(str, probes), "--json", "--naming-lr", "1e6")
+    assert {r["decision"] for r in strict["results"]} == {"unknown"}
+    assert strict["policy"]["naming_origin"] == "analyst"
+    with pytest.raises(SystemExit) as refused:
+        main(["attribute", str(probes[0]), "--naming-lr", "0.5"])
+    assert refused.value.code == EXIT_FAILED and "likelihood ratio of 1 or more" in capsys.readouterr().err
 
 
 def test_rejected_files_are_listed_and_exit_one(capsys, images, tmp_path):
@@ -60,7 +67,8 @@ def test_rejected_files_are_listed_and_exit_one(capsys, images, tmp_path):
     broken.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 20)
     empty = tmp_path / "empty.jpg"
     empty.write_bytes(b"")
-    code, records, err = run(capsys, "attribute", str(images["nearest"][6]), str(broken), str(empty), "--json")
+    code, data, err = run(capsys, "attribute", str(images["nearest"][6]), str(broken), str(empty), "--json")
+    records = data["results"]
     assert code == EXIT_REJECTED
     assert "matches" in records[0] and "error" in records[1] and "error" in records[2]
     assert "2 file(s) rejected" in err and "broken.png" in err
@@ -104,19 +112,25 @@ def test_library_from_other_weights_is_refused(capsys, images, tmp_path, monkeyp
 def test_cluster_groups_generators_and_saves_a_case(capsys, images, tmp_path):
     files = images["nearest"][:6] + images["transposed"][:6]
     case_path = tmp_path / "c.fcase"
-    code, records, _ = run(capsys, "cluster", *map(str, files), "--json", "--threshold", "0.99", "--case", str(case_path))
+    code, data, _ = run(capsys, "cluster", *map(str, files), "--json", "--case", str(case_path))
+    records = data["results"]
     assert code == EXIT_OK and [r["path"] for r in records] == [str(f) for f in files]
+    assert data["groups"] == len({r["cluster"] for r in records})
     assert all(isinstance(r["cluster"], int) for r in records)
     case = load_case(case_path)
     assert [item.cluster for item in case.items] == [r["cluster"] for r in records]
     assert case.audit[-1].action == "cluster"
+    assert case.settings["policy"]["naming_lr"] == data["policy"]["naming_lr"]
 
 
 def test_attribute_saves_a_case_the_app_can_open(capsys, images, tmp_path):
     enroll_two(capsys, images)
     case_path = tmp_path / "a.fcase"
-    code, records, _ = run(capsys, "attribute", *map(str, images["nearest"][5:7]), "--json", "--case", str(case_path), "--reference", "R-1")
+    code, data, _ = run(capsys, "attribute", *map(str, images["nearest"][5:7]), "--json", "--case", str(case_path), "--reference", "R-1")
+    records = data["results"]
     case = load_case(case_path)
+    assert case.settings["policy"] == data["policy"]
+    assert [i.attribution["decision"] for i in case.items] == [r["decision"] for r in records]
     assert code == EXIT_OK and case.reference == "R-1" and len(case.items) == 2
     assert case.items[0].sha256 == records[0]["sha256"] and case.items[0].attribution["matches"]
     assert case.library["generators"] and case.extractor["id"]
@@ -124,7 +138,8 @@ def test_attribute_saves_a_case_the_app_can_open(capsys, images, tmp_path):
 
 def test_verify(capsys, images):
     code, data, _ = run(capsys, "verify", str(images["nearest"][0]), str(images["nearest"][1]), "--json")
-    assert code == EXIT_OK and {"similarity", "score", "same_source", "threshold"} <= set(data)
+    assert code == EXIT_OK and {"similarity", "lr", "support", "same_source", "naming_lr", "verdict"} <= set(data)
+    assert data["same_source"] == (data["lr"] >= data["naming_lr"])
     _, other, _ = run(capsys, "verify", str(images["nearest"][0]), str(images["transposed"][1]), "--json")
     assert data["similarity"] > other["similarity"]
     code, _, err = run(capsys, "verify", str(images["nearest"][0]), "/no/such/file.png")
@@ -147,7 +162,20 @@ def test_embed_and_evaluate(capsys, images, tmp_path):
     code, spectrum, _ = run(capsys, "evaluate", str(dataset), "--refs", "3", "--seeds", "1", "--method", "spectrum", "--json")
     assert code == EXIT_OK and spectrum["method"] == "spectrum" and spectrum["images"] == 27
     code, text, _ = run(capsys, "evaluate", str(dataset), "--refs", "3", "--seeds", "1")
-    assert "1:N accuracy" in text and "per-generator recall" in text
+    assert "1:N accuracy" in text and "per-generator recall" in text and "Cllr" in text
+
+
+def test_evaluate_reports_likelihood_ratio_figures_without_nan(capsys, images):
+    dataset = images["nearest"][0].parent.parent
+    code, report, _ = run(capsys, "evaluate", str(dataset), "--refs", "3", "--seeds", "2", "--never-enrol", "shuffle", "--json")
+    assert code == EXIT_OK and report["never_enrolled"] == ["shuffle"] and report["models"] == 2
+    assert 0.0 <= report["cllr_min"] <= report["cllr"] + 1e-9
+    assert set(report["misleading"]) == {"same_source", "different_source"}
+    open_set = report["open_set"]
+    assert 0.0 <= open_set["false_attribution_rate"] <= 1.0 and 0.0 <= open_set["correct_attribution_rate"] <= 1.0
+    assert open_set["named_rate_by_source"]["shuffle"] == 0.0, "never-enrolled images are never named"
+    assert report["verification"]["called_one_source"]["different_source"] is not None
+    assert "NaN" not in capsys.readouterr().out
 
 
 def test_missing_weights_fail_with_a_clear_message(capsys, images, tmp_path, monkeypatch):

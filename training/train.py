@@ -449,6 +449,13 @@ def export(config: TrainConfig, out_dir: Path, summary: dict, command: str, dest
     destination = Path(destination) if destination else Path(out_dir) / "extractor"
     preprocess = PreprocessConfig(crop_size=config.crop_size, representation=config.representation)
     card = write_extractor(destination, network.eval(), preprocess, calibration, extra)
+    # every extractor ships the background population its likelihood ratios need
+    from training.background import build_background
+
+    folders = []
+    for folder in map(Path, config.photo_folders):
+        folders += sorted(p for p in folder.iterdir() if p.is_dir()) or [folder]
+    build_background(destination, folders, command=f"{command} (export)")
     log(f"extractor {card.extractor_id} written to {destination}")
     return card
 
