@@ -553,6 +553,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_self_check()
     if args.command is None:
         args = parser.parse_args(["gui", *(argv if argv is not None else sys.argv[1:])])
+    from forensics_app.core.background import BackgroundError
     from forensics_app.core.case import CaseError
     from forensics_app.core.fingerprint.extractor import ExtractorError
 
@@ -563,7 +564,7 @@ def main(argv: list[str] | None = None) -> int:
     except LibraryExtractorMismatchError as exc:
         print(f"error: {exc}\nTo re-enrol: forensics-app library rebuild", file=sys.stderr)
         return EXIT_FAILED
-    except (CommandError, ExtractorError, CaseError, LibraryError, FileNotFoundError, ValueError) as exc:
+    except (CommandError, ExtractorError, BackgroundError, CaseError, LibraryError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:

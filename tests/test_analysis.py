@@ -9,7 +9,7 @@ import pytest
 
 from forensics_app.core import evaluation
 from forensics_app.core.analysis import TooFewImagesError, cluster, tsne_map
-from forensics_app.core.attribution import UNKNOWN, attribute, rank_indices, verify
+from forensics_app.core.attribution import UNKNOWN, attribute, build_policy, rank_indices, verify
 from forensics_app.core.case import Case, CaseError, CaseItem, load_case
 from forensics_app.core.fingerprint.extractor import Calibration
 
@@ -26,25 +26,31 @@ def blobs(models: int, per_model: int, dim: int = 16, spread: float = 0.15, seed
 # --- attribution ----------------------------------------------------------------------
 
 
+def separated_policy(points: np.ndarray, labels: np.ndarray, naming_lr: float | None = None):
+    """A policy calibrated on the blobs' own references, as a library would be."""
+    return build_policy({f"g{k}": points[labels == k] for k in np.unique(labels)}, None, naming_lr)
+
+
 def test_attribution_ranks_every_generator_and_decides():
-    points, labels, centres = blobs(3, 4)
+    points, labels, centres = blobs(3, 8, spread=0.1)
     names = ["alpha", "beta", "gamma"]
-    results = attribute(points, names, centres, Calibration(threshold=0.5))
+    policy = separated_policy(points, labels, naming_lr=2.0)
+    results = attribute(points, names, centres, policy)
     for result, label in zip(results, labels):
         assert [m.generator for m in result.matches][0] == names[label]
         assert sorted(m.generator for m in result.matches) == names
         sims = [m.similarity for m in result.matches]
         assert sims == sorted(sims, reverse=True)
         assert result.decision == names[label]
-        assert 0.0 <= result.matches[0].score <= 1.0
+        assert result.matches[0].lr >= 2.0 > result.matches[-1].lr
 
 
-def test_open_set_says_unknown_below_threshold():
-    points, _, centres = blobs(3, 2)
+def test_open_set_says_unknown_when_no_generator_is_supported():
+    points, labels, centres = blobs(3, 8, spread=0.1)
     stranger = evaluation.normalise(-centres.sum(axis=0, keepdims=True))
-    result = attribute(stranger, ["a", "b", "c"], centres, Calibration(threshold=0.5))[0]
-    assert result.decision == UNKNOWN and len(result.matches) == 3
-    assert attribute(stranger, [], np.zeros((0, 16)), Calibration())[0].decision == UNKNOWN
+    result = attribute(stranger, ["a", "b", "c"], centres, separated_policy(points, labels))[0]
+    assert result.decision == UNKNOWN and len(result.matches) == 3 and result.matches[0].lr < 1.0
+    assert attribute(stranger, [], np.zeros((0, 16)), separated_policy(points, labels))[0].decision == UNKNOWN
 
 
 def test_top_k_ranking_matches_full_sort():
@@ -55,12 +61,13 @@ def test_top_k_ranking_matches_full_sort():
     np.testing.assert_array_equal(full[:, :5], top)
 
 
-def test_verification_uses_the_calibrated_threshold():
-    a = np.array([1.0, 0.0]); b = np.array([0.8, 0.6]); c = np.array([0.0, 1.0])
-    calibration = Calibration(threshold=0.7, slope=10, intercept=-7)
-    same = verify(a, b, calibration)
-    assert same.same_source and same.similarity == pytest.approx(0.8) and same.score == pytest.approx(1 / (1 + np.exp(-1)))
-    assert not verify(a, c, calibration).same_source
+def test_verification_uses_the_pair_calibration_and_naming_level():
+    points, labels, _ = blobs(3, 8, spread=0.1)
+    policy = separated_policy(points, labels, naming_lr=2.0)
+    same = verify(points[0], points[1], policy)
+    assert same.same_source and same.lr >= 2.0 and same.similarity == pytest.approx(float(points[0] @ points[1]))
+    other = verify(points[0], points[-1], policy)
+    assert not other.same_source and other.lr < 1.0 and "different sources" in other.words
 
 
 # --- clustering and map ---------------------------------------------------------------
@@ -179,16 +186,3 @@ def test_damaged_case_files_are_clear_errors(tmp_path):
         load_case(bad)
 
 
-def test_library_calibration_is_never_looser_than_the_card():
-    from forensics_app.core.attribution import library_calibration
-
-    card = Calibration(threshold=0.3, slope=10.0, intercept=-3.0, source="synthetic")
-    close, labels, _ = blobs(3, 6, spread=0.6, seed=4)  # generators that resemble one another
-    references = {f"g{k}": close[labels == k] for k in range(3)}
-    raised = library_calibration(references, card)
-    assert raised.threshold > card.threshold and raised.slope == card.slope
-    assert raised.score(raised.threshold) == pytest.approx(0.5)
-    assert "this library" in raised.source
-    strict = Calibration(threshold=0.999, slope=10.0, intercept=-9.99, source="synthetic")
-    assert library_calibration(references, strict) is strict  # already stricter: unchanged
-    assert library_calibration({"only": close[:6]}, card) is card  # one generator: nothing to measure

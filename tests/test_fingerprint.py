@@ -19,6 +19,7 @@ from forensics_app.core.fingerprint.extractor import (
     WeightsMissingError,
     WeightsTamperedError,
     resolve_device,
+    write_card,
     write_extractor,
 )
 from forensics_app.core.fingerprint.network import FingerprintNet, NetworkConfig
@@ -207,7 +208,7 @@ def test_weights_that_do_not_fit_the_card_are_refused(tmp_path):
     write_extractor(tmp_path, network, pp.PreprocessConfig())
     card = json.loads((tmp_path / CARD_NAME).read_text())
     card["network"]["base_width"] = 16
-    (tmp_path / CARD_NAME).write_text(json.dumps(card))
+    write_card(tmp_path, card)  # sealed again, as a mistaken release would be
     with pytest.raises(ModelCardError, match="do not fit the architecture"):
         Extractor.load(tmp_path, "cpu")
 
