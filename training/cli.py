@@ -84,7 +84,7 @@ def cmd_record(args: argparse.Namespace) -> int:
         raise ValueError(f"the evaluation was made with extractor {report.get('extractor_id')}, the card is {card.get('extractor_id')}")
     keys = ("models", "images", "refs", "seeds", "accuracy", "accuracy_std", "macro_f1", "auc", "ari", "nmi",
             "open_set_auroc", "size_only_accuracy", "within_size_groups", "recall", "excluded", "method",
-            "cllr", "cllr_min", "misleading", "open_set", "verification", "never_enrolled")
+            "cllr", "cllr_min", "misleading", "open_set", "verification", "never_enrolled", "single_generator_library")
     card.setdefault("figures", {})[args.name] = {"command": args.command, **{k: report[k] for k in keys if k in report}}
     write_card(card_path.parent, card)
     print(f"recorded {args.name} in {card_path}")
