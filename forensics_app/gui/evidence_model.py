@@ -6,22 +6,18 @@ the analyst's selection and scroll position survive new images and re-ranking.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFontDatabase, QIcon, QImage, QPixmap
 
 from forensics_app.core.case import Case, CaseItem
+from forensics_app.gui.attribution_text import decision_text, is_named, lr_of, lr_text, named_match, words_of
 
-COLUMNS = ("Exhibit", "File", "SHA-256", "Size", "Format", "Status", "Best match", "Score", "Decision", "Cluster")
+COLUMNS = ("Exhibit", "File", "SHA-256", "Size", "Format", "Status", "Best match", "LR", "Decision", "Cluster")
 COLUMN = {name: index for index, name in enumerate(COLUMNS)}
 REJECTED_COLOUR = QColor("#b00020")
 UNKNOWN_COLOUR = QColor("#6b6b6b")
-
-
-def best_match(item: CaseItem) -> dict | None:
-    matches = (item.attribution or {}).get("matches") or []
-    return matches[0] if matches else None
 
 
 def status_text(item: CaseItem) -> str:
@@ -38,8 +34,12 @@ def _size_text(item: CaseItem) -> str:
 
 
 def cell_value(item: CaseItem, column: int):
-    """The value shown (and sorted on) in one cell."""
-    best = best_match(item)
+    """The value sorted on in one cell (and shown, but for the LR, which `cell_text` words).
+
+    "Best match" and "LR" are the named generator's: an image no generator is supported
+    for shows none there, so a table read at a glance never suggests a source the
+    findings do not support; its ranking stays in the matches pane.
+    """
     name = COLUMNS[column]
     if name == "Exhibit":
         return item.exhibit
@@ -54,14 +54,22 @@ def cell_value(item: CaseItem, column: int):
     if name == "Status":
         return status_text(item)
     if name == "Best match":
-        return best["generator"] if best else ""
-    if name == "Score":
-        return round(best["score"], 3) if best else None
+        named = named_match(item)
+        return named["generator"] if named else ""
+    if name == "LR":
+        return lr_of(named_match(item))
     if name == "Decision":
-        return (item.attribution or {}).get("decision", "")
+        return decision_text(item)
     if name == "Cluster":
         return item.cluster
     raise IndexError(column)
+
+
+def cell_text(item: CaseItem, column: int) -> str:
+    if COLUMNS[column] == "LR":
+        return lr_text(named_match(item))
+    value = cell_value(item, column)
+    return "" if value is None else str(value)
 
 
 def _sort_key(item: CaseItem, column: int):
@@ -118,14 +126,18 @@ class EvidenceTableModel(QAbstractTableModel):
         if self.case.items:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self.case.items) - 1, len(COLUMNS) - 1))
 
-    def append(self, items: Sequence[CaseItem]) -> None:
-        if not items:
-            return
-        first = len(self.case.items)
-        self.beginInsertRows(QModelIndex(), first, first + len(items) - 1)
-        self.case.items.extend(items)
-        self._index_rows(first)
+    def add(self, take_in: Callable[[], CaseItem]) -> CaseItem:
+        """Run `take_in`, which appends one item to the case, inside Qt's row insertion.
+
+        The case is changed by the intake workflow, not by the model, so the model
+        announces the row around that call rather than appending the item itself.
+        """
+        row = len(self.case.items)
+        self.beginInsertRows(QModelIndex(), row, row)
+        item = take_in()
+        self._index_rows(row)
         self.endInsertRows()
+        return item
 
     def item(self, row: int) -> CaseItem:
         return self.case.items[row]
@@ -150,8 +162,11 @@ class EvidenceTableModel(QAbstractTableModel):
             return COLUMNS[section]
         if role == Qt.ToolTipRole and orientation == Qt.Horizontal:
             return {
-                "Score": "Calibrated probability that image and best match share a source",
-                "Decision": "Open-set decision: the best match if it clears the threshold, else 'unknown'",
+                "Best match": "The generator the findings support at the naming level; empty when none is "
+                              "(the ranking is in the Ranked matches pane)",
+                "LR": "Likelihood ratio of the named generator: how much more probable the similarity is if it "
+                      "made the image than if another source did",
+                "Decision": "The generator named by the decision policy (Edit > Settings shows it in words)",
                 "Cluster": "Group of images of likely common source (0 is the largest)",
                 "SHA-256": "First 16 hex digits; the full hash is in the tooltip and copied by Edit > Copy SHA-256",
             }.get(COLUMNS[section])
@@ -163,11 +178,12 @@ class EvidenceTableModel(QAbstractTableModel):
         item = self.case.items[index.row()]
         column = index.column()
         if role == Qt.DisplayRole:
-            value = cell_value(item, column)
-            return "" if value is None else (f"{value:.3f}" if isinstance(value, float) else str(value))
+            return cell_text(item, column)
         if role == Qt.UserRole:  # sort key
             return _sort_key(item, column)
         if role == Qt.ToolTipRole:
+            if column == COLUMN["LR"] and is_named(item):
+                return words_of(named_match(item))
             return tooltip(item)
         if role == Qt.DecorationRole and column == COLUMN["File"]:
             return self._decoration(item)
@@ -176,9 +192,9 @@ class EvidenceTableModel(QAbstractTableModel):
         if role == Qt.ForegroundRole:
             if item.error:
                 return QBrush(REJECTED_COLOUR)
-            if column == COLUMN["Decision"] and (item.attribution or {}).get("decision") == "unknown":
+            if column == COLUMN["Decision"] and item.attribution and not is_named(item):
                 return QBrush(UNKNOWN_COLOUR)
-        if role == Qt.TextAlignmentRole and column in (COLUMN["Score"], COLUMN["Cluster"]):
+        if role == Qt.TextAlignmentRole and column in (COLUMN["LR"], COLUMN["Cluster"]):
             return int(Qt.AlignRight | Qt.AlignVCenter)
         return None
 

@@ -15,7 +15,8 @@ import numpy as np
 from forensics_app import __version__
 from forensics_app.core.case import Case
 from forensics_app.core.fingerprint.extractor import Extractor
-from forensics_app.gui.evidence_model import best_match, status_text
+from forensics_app.gui.attribution_text import decision_text, lr_of, naming_lr, top_match, words_of
+from forensics_app.gui.evidence_model import status_text
 
 
 def app_versions(extractor: Extractor | None) -> dict[str, str]:
@@ -43,16 +44,21 @@ def report_module_available() -> bool:
 
 
 def write_table_csv(case: Case, path: Path) -> None:
-    """Every row with full hashes and raw numbers (not the table's shortened text)."""
+    """Every row with full hashes and raw numbers (not the table's shortened text).
+
+    The top-ranked generator is given with its similarity and LR even when no generator
+    was named, under a name that says it is a ranking, beside the decision itself.
+    """
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["exhibit", "path", "sha256", "md5", "width", "height", "bytes", "format", "status",
-                         "best_match", "similarity", "score", "decision", "threshold", "cluster"])
+                         "decision", "naming_lr", "top_ranked", "top_similarity", "top_lr", "top_support", "cluster"])
         for item in case.items:
-            evidence, best = item.evidence or {}, best_match(item)
+            evidence, top = item.evidence or {}, top_match(item)
+            lr, level = lr_of(top), naming_lr(item)
             writer.writerow([
                 item.exhibit, item.path, item.sha256 or "", evidence.get("md5", ""), evidence.get("width", ""),
                 evidence.get("height", ""), evidence.get("size_bytes", ""), evidence.get("format", ""),
-                status_text(item), best["generator"] if best else "", f"{best['similarity']:.4f}" if best else "",
-                f"{best['score']:.4f}" if best else "", (item.attribution or {}).get("decision", ""),
-                (item.attribution or {}).get("threshold", ""), "" if item.cluster is None else item.cluster])
+                status_text(item), decision_text(item), "" if level is None else f"{level:g}",
+                top["generator"] if top else "", f"{top['similarity']:.4f}" if top else "",
+                "" if lr is None else f"{lr:.6g}", words_of(top), "" if item.cluster is None else item.cluster])

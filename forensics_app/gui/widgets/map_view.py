@@ -15,18 +15,19 @@ from matplotlib import colormaps
 from PySide6.QtCore import QPoint, Signal
 from PySide6.QtWidgets import QComboBox, QWidget
 
+from forensics_app.core.attribution import UNKNOWN_TEXT
 from forensics_app.gui.widgets.hint import hint_label
 from forensics_app.gui.widgets.plot_canvas import FONT_SIZE, PlotCanvas, lay_out_plot_pane
 
 BY_CLUSTER, BY_MATCH = "cluster", "match"
 HIT_RADIUS_PX = 9
 GREY = "#9e9e9e"
-GREY_LABELS = ("unknown", "not attributed")
+GREY_LABELS = (UNKNOWN_TEXT, "not attributed")
 MAX_LEGEND = 12
 
 
 def category_colours(labels: Sequence[str]) -> dict[str, str]:
-    """A stable colour per label: categorical palettes in sorted order, grey for 'unknown'."""
+    """A stable colour per label: categorical palettes in sorted order, grey where no generator is named."""
     from matplotlib.colors import to_hex
 
     named = sorted({label for label in labels if label not in GREY_LABELS}, key=_natural)
@@ -50,7 +51,7 @@ class MapView(QWidget):
         super().__init__(parent)
         self.combo = QComboBox()
         self.combo.addItem("cluster", BY_CLUSTER)
-        self.combo.addItem("attribution (open-set decision)", BY_MATCH)
+        self.combo.addItem("attribution (named generator)", BY_MATCH)
         self.combo.currentIndexChanged.connect(lambda _: self._draw())
         self.canvas = PlotCanvas(self)
         self.canvas.mpl_connect("motion_notify_event", self._on_motion)

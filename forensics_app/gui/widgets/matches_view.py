@@ -1,11 +1,14 @@
 """The ranked matches of the selected image: every enrolled generator, most similar first.
 
-Similarity is the raw cosine similarity; score is the calibrated probability that image
-and generator share a source.  The score column draws a bar so a clear winner and a
-near-tie look different at a glance; generators above the open-set threshold are bold.
+Similarity is the raw cosine similarity; the likelihood ratio (LR) says how much more
+probable that similarity is if the generator made the image than if another source did,
+with its ENFSI words.  The LR column draws a bar on a log scale so a clear winner and a
+near-tie look different at a glance; generators at or above the naming level are bold.
 """
 
 from __future__ import annotations
+
+import math
 
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QFont, QPainter
@@ -20,21 +23,36 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from forensics_app.core.attribution import UNKNOWN_TEXT
 from forensics_app.core.case import CaseItem
+from forensics_app.core.likelihood import format_lr, support_words
+from forensics_app.gui.attribution_text import (
+    decision_text,
+    is_named,
+    lr_of,
+    lr_text,
+    named_match,
+    naming_lr,
+    ranking,
+    words_of,
+)
 
 BAR_COLOUR = QColor(27, 158, 119, 90)
+FULL_BAR_LOG10_LR = 6.0  # LR 1,000,000: the top of "very strong support"
+HEADERS = ("#", "Generator", "Similarity", "LR", "Support")
+LR_COLUMN = HEADERS.index("LR")
 
 
-class ScoreBarDelegate(QStyledItemDelegate):
-    """Paints the score as a bar behind its number (score in Qt.UserRole, 0 to 1)."""
+class LRBarDelegate(QStyledItemDelegate):
+    """Paints log10 LR (in Qt.UserRole) as a bar behind its number; LR 1 or less shows none."""
 
     def paint(self, painter: QPainter, option, index) -> None:
-        score = index.data(Qt.UserRole)
-        if isinstance(score, float):
+        lr = index.data(Qt.UserRole)
+        if isinstance(lr, float) and lr > 1.0:
+            fraction = min(1.0, math.log10(lr) / FULL_BAR_LOG10_LR)
             rect: QRect = option.rect.adjusted(2, 3, -2, -3)
             painter.save()
-            painter.fillRect(QRect(rect.left(), rect.top(), int(rect.width() * max(0.0, min(1.0, score))),
-                                   rect.height()), BAR_COLOUR)
+            painter.fillRect(QRect(rect.left(), rect.top(), int(rect.width() * fraction), rect.height()), BAR_COLOUR)
             painter.restore()
         super().paint(painter, option, index)
 
@@ -45,19 +63,19 @@ class MatchesView(QWidget):
         self.header = QLabel()
         self.header.setWordWrap(True)
         self.header.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels(["#", "Generator", "Similarity", "Score"])
+        self.table = QTableWidget(0, len(HEADERS))
+        self.table.setHorizontalHeaderLabels(list(HEADERS))
         self.table.verticalHeader().hide()
         self.table.setMinimumHeight(40)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setItemDelegateForColumn(3, ScoreBarDelegate(self.table))
+        self.table.setItemDelegateForColumn(LR_COLUMN, LRBarDelegate(self.table))
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeToContents)
+        for column in range(len(HEADERS)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.Stretch)
-        header.setSectionResizeMode(2, QHeaderView.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.Fixed)
-        header.resizeSection(3, 110)
+        header.setSectionResizeMode(LR_COLUMN, QHeaderView.Fixed)
+        header.resizeSection(LR_COLUMN, 90)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.header)
@@ -74,31 +92,36 @@ class MatchesView(QWidget):
         if item.error:
             self.header.setText(f"{title}: rejected at intake, so it has no fingerprint ({item.error}).")
             return
-        attribution = item.attribution
-        if not attribution or not attribution.get("matches"):
+        matches = ranking(item)
+        if not matches:
             self.header.setText(f"{title}: not attributed. {library_note}".strip())
             return
-        threshold = float(attribution.get("threshold", 0.0))
-        decision = attribution.get("decision", "")
-        if decision == "unknown":
-            verdict = (f"no enrolled generator reaches the open-set threshold {threshold:.3f}: "
-                       "the source is reported as <b>unknown</b> (possibly a generator not in the library).")
-        else:
-            verdict = (f"best match <b>{decision}</b>, above the open-set threshold {threshold:.3f}. "
-                       "Matches above the threshold are in bold.")
-        self.header.setText(f"{title}: {verdict}")
-        matches = attribution["matches"]
+        level = naming_lr(item)
+        self.header.setText(f"{title}: {self._verdict(item, level)}")
         self.table.setRowCount(len(matches))
         bold = QFont(self.table.font())
         bold.setBold(True)
         for row, match in enumerate(matches):
-            cells = [str(row + 1), match["generator"], f"{match['similarity']:.3f}", f"{match['score']:.3f}"]
+            lr = lr_of(match)
+            cells = [str(row + 1), match["generator"], f"{match['similarity']:.3f}", lr_text(match), words_of(match)]
             for column, text in enumerate(cells):
                 cell = QTableWidgetItem(text)
-                if column != 1:
+                if column not in (1, len(HEADERS) - 1):
                     cell.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
-                if match["similarity"] >= threshold:
+                if lr is not None and level is not None and lr >= level:
                     cell.setFont(bold)
-                if column == 3:
-                    cell.setData(Qt.UserRole, float(match["score"]))
+                if column == LR_COLUMN and lr is not None:
+                    cell.setData(Qt.UserRole, lr)
                 self.table.setItem(row, column, cell)
+
+    @staticmethod
+    def _verdict(item: CaseItem, level: float | None) -> str:
+        if level is None:  # a case analysed before decisions were likelihood ratios
+            return f"decision <b>{decision_text(item)}</b>; the naming level was not recorded."
+        at = f"the naming level, LR {format_lr(level)} ({support_words(level)})"
+        if not is_named(item):
+            return (f"<b>{UNKNOWN_TEXT}</b>: no generator reaches {at}. The source may be a generator the "
+                    "library does not hold, or a camera.")
+        named = named_match(item) or {"generator": decision_text(item)}
+        return (f"<b>{named['generator']}</b> is named: LR {lr_text(named)}, {words_of(named)}, at or above {at}. "
+                "Generators at or above the naming level are in bold.")
