@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QSettings
 
+from forensics_app.core.attribution import DEFAULT_NAMING_LR, NAMING_LEVELS
+
 DEVICES = ("auto", "cpu", "gpu")
 DEVICE_LABELS = {"auto": "Automatic (GPU when available)", "cpu": "CPU", "gpu": "GPU"}
 CROPS = (9, 1)
@@ -21,12 +23,9 @@ MAX_RECENT = 8
 @dataclass(frozen=True)
 class Preferences:
     device: str = "auto"  # one of DEVICES
-    threshold: float | None = None  # open-set threshold; None: the model card's calibrated one
+    naming_lr: float | None = None  # LR a generator must reach to be named; None: the program's default
     crops: int = 9  # crops per image: 9 (3 x 3 grid, the method's protocol) or 1 (centre)
     perplexity: float = 30.0  # t-SNE perplexity
-
-    def threshold_or(self, card_threshold: float) -> float:
-        return card_threshold if self.threshold is None else self.threshold
 
     def with_(self, **changes) -> "Preferences":
         return dataclasses.replace(self, **changes)
@@ -43,13 +42,17 @@ def _read(settings: QSettings, key: str, kind: type, default):
 
 
 def load_preferences(settings: QSettings) -> Preferences:
+    """The saved settings; a naming level off the offered scale, or the default's own value,
+    reads as the default.  The similarity threshold of earlier versions is not carried
+    over: a cosine similarity is not a likelihood ratio, and guessing one would set a
+    level the analyst never chose."""
     device = str(_read(settings, "analysis/device", str, "auto")).lower()
-    threshold = _read(settings, "analysis/threshold", float, None)
+    naming = _read(settings, "analysis/naming_lr", float, None)
     crops = _read(settings, "analysis/crops", int, 9)
     perplexity = _read(settings, "analysis/perplexity", float, 30.0)
     return Preferences(
         device=device if device in DEVICES else "auto",
-        threshold=threshold if threshold is not None and -1.0 <= threshold <= 1.0 else None,
+        naming_lr=naming if naming in NAMING_LEVELS and naming != DEFAULT_NAMING_LR else None,
         crops=crops if crops in CROPS else 9,
         perplexity=perplexity if 2.0 <= perplexity <= 100.0 else 30.0,
     )
@@ -57,7 +60,8 @@ def load_preferences(settings: QSettings) -> Preferences:
 
 def save_preferences(settings: QSettings, preferences: Preferences) -> None:
     settings.setValue("analysis/device", preferences.device)
-    settings.setValue("analysis/threshold", "" if preferences.threshold is None else preferences.threshold)
+    settings.setValue("analysis/naming_lr", "" if preferences.naming_lr is None else preferences.naming_lr)
+    settings.remove("analysis/threshold")  # the similarity threshold of earlier versions
     settings.setValue("analysis/crops", preferences.crops)
     settings.setValue("analysis/perplexity", preferences.perplexity)
     settings.sync()

@@ -12,13 +12,11 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -27,8 +25,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from forensics_app.core.attribution import DEFAULT_NAMING_LR, NAMING_LEVELS, UNKNOWN_TEXT, DecisionPolicy
+from forensics_app.core.likelihood import format_lr, support_words
 from forensics_app.gui.preferences import CROPS, DEVICE_LABELS, DEVICES, Preferences
 from forensics_app.gui.widgets.hint import hint_label
+
+
+NO_POLICY_YET = ("No analysis has run in this case yet. The policy is calibrated when the images are analysed, "
+                 "from the library's references and the background population shipped with the extractor.")
 
 
 def _buttons(dialog: QDialog) -> QDialogButtonBox:
@@ -91,26 +95,32 @@ class EnrolDialog(QDialog):
 # --- settings --------------------------------------------------------------------------------
 
 
-class SettingsDialog(QDialog):
-    """Device, open-set threshold, crops per image and t-SNE perplexity."""
+def naming_level_label(level: float) -> str:
+    """'1,000: strong support', the default marked as such."""
+    text = f"{format_lr(level)}: {support_words(level)}"
+    return text + " (program default)" if level == DEFAULT_NAMING_LR else text
 
-    def __init__(self, parent: QWidget | None, preferences: Preferences, card_threshold: float) -> None:
+
+class SettingsDialog(QDialog):
+    """Device, naming level, crops per image and t-SNE perplexity.
+
+    The naming level is offered only as the ENFSI bands' lower bounds, so that a level
+    always has words a report can state; the policy now in force is shown beside it, as
+    read-only text, because the level is only half of it (the calibration is the other).
+    """
+
+    def __init__(self, parent: QWidget | None, preferences: Preferences, policy: DecisionPolicy | None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.device = QComboBox()
         for device in DEVICES:
             self.device.addItem(DEVICE_LABELS[device], device)
         self.device.setCurrentIndex(DEVICES.index(preferences.device))
-        self.card_default = QCheckBox(f"Model card's calibrated value ({card_threshold:.3f})")
-        self.threshold = QDoubleSpinBox()
-        self.threshold.setRange(-1.0, 1.0)
-        self.threshold.setDecimals(3)
-        self.threshold.setSingleStep(0.01)
-        self.threshold.setValue(preferences.threshold_or(card_threshold))
-        self.card_default.toggled.connect(lambda on: self.threshold.setEnabled(not on))
-        self.card_default.toggled.connect(lambda on: on and self.threshold.setValue(card_threshold))
-        self.card_default.setChecked(preferences.threshold is None)
-        self.threshold.setEnabled(preferences.threshold is not None)
+        self.naming_lr = QComboBox()
+        for level in NAMING_LEVELS:  # the default's entry stands for "the program's default"
+            self.naming_lr.addItem(naming_level_label(level), None if level == DEFAULT_NAMING_LR else level)
+        chosen = self.naming_lr.findData(preferences.naming_lr)
+        self.naming_lr.setCurrentIndex(chosen if chosen >= 0 else NAMING_LEVELS.index(DEFAULT_NAMING_LR))
         self.crops = QComboBox()
         self.crops.addItem("9 (3 x 3 grid, the method's protocol)", 9)
         self.crops.addItem("1 (centre crop, faster, less robust)", 1)
@@ -119,36 +129,38 @@ class SettingsDialog(QDialog):
         self.perplexity.setRange(2.0, 100.0)
         self.perplexity.setDecimals(0)
         self.perplexity.setValue(preferences.perplexity)
-        threshold_row = QHBoxLayout()
-        threshold_row.addWidget(self.threshold)
-        threshold_row.addWidget(self.card_default, 1)
+        self.policy = QPlainTextEdit(policy.describe() if policy is not None else NO_POLICY_YET)
+        self.policy.setReadOnly(True)
+        self.policy.setFixedHeight(110)
         form = QFormLayout()
         form.addRow("Compute on:", self.device)
-        form.addRow("Open-set threshold:", threshold_row)
+        form.addRow("Name a generator at:", self.naming_lr)
         form.addRow("Crops per image:", self.crops)
         form.addRow("t-SNE perplexity:", self.perplexity)
+        form.addRow("Policy in force:", self.policy)
         help_text = hint_label(
-            "The threshold is the cosine similarity an image needs with an enrolled generator to be "
-            "attributed to it; below it the source is reported as unknown. Raising it trades missed "
-            "attributions for fewer wrong ones. Crops apply to images fingerprinted from now on.")
+            "A generator is named only when the likelihood ratio of its match reaches the chosen level; below "
+            "it the image is reported as '" + UNKNOWN_TEXT + "'. A higher level names fewer images, and "
+            "wrongly names fewer. The level also decides which images are grouped as of one source. "
+            "Crops apply to images fingerprinted from now on.")
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(help_text)
         layout.addWidget(_buttons(self))
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(560)
         self.adjustSize()
 
     def preferences(self) -> Preferences:
         return Preferences(
             device=self.device.currentData(),
-            threshold=None if self.card_default.isChecked() else round(self.threshold.value(), 3),
+            naming_lr=self.naming_lr.currentData(),
             crops=int(self.crops.currentData()),
             perplexity=float(self.perplexity.value()),
         )
 
     @staticmethod
-    def ask(parent: QWidget | None, preferences: Preferences, card_threshold: float) -> Preferences | None:
-        dialog = SettingsDialog(parent, preferences, card_threshold)
+    def ask(parent: QWidget | None, preferences: Preferences, policy: DecisionPolicy | None) -> Preferences | None:
+        dialog = SettingsDialog(parent, preferences, policy)
         return dialog.preferences() if dialog.exec() == QDialog.Accepted else None
 
 
