@@ -23,12 +23,14 @@ from forensics_app.core.library import (
     Reference,
     default_library_path,
 )
-from forensics_app.gui import tasks
+from forensics_app.gui.job_status import APP_TITLE, say_failure
+from forensics_app.gui.tasks import call_job, workflow_job
 from forensics_app.gui.widgets.dialogs import EnrolDialog
 from forensics_app.gui.widgets.library_panel import LibraryPanel
-from forensics_app.gui.workers import Job, JobCancelled, JobQueue, error_text
+from forensics_app.gui.workers import Job, JobQueue
+from forensics_app.workflows.enrol import EnrolOutcome, enrol, references_of
+from forensics_app.workflows.intake import fingerprint_paths
 
-APP_TITLE = "Forensics App"
 LIBRARY_FILTER = "Library files (*.sqlite *.falib);;All files (*)"
 
 
@@ -130,8 +132,8 @@ class LibraryActions(QObject):
         details = EnrolDialog.ask(self.window, folder, Path(folder).name)
         if details is None:
             return
-        self._enrol(details.name, tasks.enrol_job(self.library, details.name, extractor=self.extractor, paths=[folder],
-                                                  family=details.family, notes=details.notes), f"from {folder}")
+        self._enrol(details.name, f"from {folder}", extractor=self.extractor, paths=[folder], family=details.family,
+                    notes=details.notes)
 
     def enrol_from_selection(self) -> None:
         if not self._usable():
@@ -144,45 +146,45 @@ class LibraryActions(QObject):
         details = EnrolDialog.ask(self.window, f"{len(references)} selected image(s)")
         if details is None:
             return
-        self._enrol(details.name, tasks.enrol_job(self.library, details.name, references=references,
-                                                  family=details.family, notes=details.notes),
-                    f"from {len(references)} case image(s)")
+        self._enrol(details.name, f"from {len(references)} case image(s)", references=references,
+                    family=details.family, notes=details.notes)
 
     def add_from_folder(self, name: str) -> None:
         if not self._usable():
             return
         folder = self._folder(f"Folder of more reference images of '{name}'")
         if folder:
-            self._enrol(name, tasks.enrol_job(self.library, name, extractor=self.extractor, paths=[folder], add=True),
-                        f"references added from {folder}")
+            self._enrol(name, f"references added from {folder}", extractor=self.extractor, paths=[folder], add=True)
 
     def add_from_selection(self, name: str) -> None:
         if not self._usable():
             return
         references = self.selection()
         if references:
-            self._enrol(name, tasks.enrol_job(self.library, name, references=references, add=True),
-                        f"{len(references)} case image(s) added as references")
+            self._enrol(name, f"{len(references)} case image(s) added as references", references=references, add=True)
 
-    def _enrol(self, name: str, job, detail: str) -> None:
-        def done(outcome: tasks.EnrolOutcome) -> None:
+    def _enrol(self, name: str, detail: str, **request) -> None:
+        """The enrol workflow in the queue; `request` is its keyword arguments."""
+
+        def done(outcome: EnrolOutcome) -> None:
             self.audit("enrol", f"'{outcome.name}': {outcome.added} reference(s) {detail}")
             self.refresh()
             self.changed.emit()
             lines = [f"'{outcome.name}' now has {outcome.info.reference_count} reference image(s) "
                      f"({outcome.added} added)."]
-            lines += outcome.info.warnings
+            lines += outcome.warnings
             if outcome.rejected:
                 lines.append(f"{len(outcome.rejected)} file(s) could not be used:")
                 lines += [f"  {Path(path).name}: {reason}" for path, reason in outcome.rejected[:10]]
                 if len(outcome.rejected) > 10:
                     lines.append(f"  ... and {len(outcome.rejected) - 10} more")
-            if outcome.info.warnings or outcome.rejected:
+            if outcome.warnings or outcome.rejected:
                 QMessageBox.warning(self.window, APP_TITLE, "\n".join(lines))
             else:
                 self.window.statusBar().showMessage(lines[0], 8000)
 
-        self.jobs.submit(Job(f"Enrolling '{name}'", job, on_result=done, on_error=self._failed))
+        self.jobs.submit(Job(f"Enrolling '{name}'", workflow_job(enrol, self.library, name, **request),
+                             on_result=done, on_error=self._failed))
 
     # --- editing ----------------------------------------------------------------------------
 
@@ -192,7 +194,7 @@ class LibraryActions(QObject):
         new, ok = QInputDialog.getText(self.window, "Rename generator", f"New name for '{name}':", text=name)
         if not ok or not new.strip() or new.strip() == name:
             return
-        self._write(f"Renaming '{name}'", tasks.call_job(self.library.rename, name, new.strip()),
+        self._write(f"Renaming '{name}'", call_job(self.library.rename, name, new.strip()),
                     "rename", f"'{name}' -> '{new.strip()}'")
 
     def remove(self, name: str) -> None:
@@ -203,7 +205,7 @@ class LibraryActions(QObject):
             "Images attributed to it will be re-ranked without it. Export the library first to keep a copy.",
             QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
         if answer == QMessageBox.Yes:
-            self._write(f"Removing '{name}'", tasks.call_job(self.library.remove, name), "remove-generator", f"'{name}'")
+            self._write(f"Removing '{name}'", call_job(self.library.remove, name), "remove-generator", f"'{name}'")
 
     def import_library(self) -> None:
         if not self._usable():
@@ -220,7 +222,7 @@ class LibraryActions(QObject):
                 f"Imported {len(names)} generator(s){': ' + ', '.join(names) if names else ''}. Generators "
                 "already enrolled under the same name were kept as they were."))
 
-        self.jobs.submit(Job("Importing library", tasks.call_job(self.library.import_library, path, "skip"),
+        self.jobs.submit(Job("Importing library", call_job(self.library.import_library, path, "skip"),
                              on_result=done, on_error=self._failed))
 
     def export_library(self) -> None:
@@ -229,7 +231,7 @@ class LibraryActions(QObject):
         path, _ = QFileDialog.getSaveFileName(self.window, "Export library", str(Path.home() / "library.sqlite"),
                                               LIBRARY_FILTER)
         if path:
-            self.jobs.submit(Job("Exporting library", tasks.call_job(self.library.export, path, overwrite=True),
+            self.jobs.submit(Job("Exporting library", call_job(self.library.export, path, overwrite=True),
                                  on_result=lambda target: self.window.statusBar().showMessage(
                                      f"Library exported to {target}", 8000),
                                  on_error=self._failed))
@@ -249,15 +251,8 @@ class LibraryActions(QObject):
             return
         path = default_library_path()
 
-        def job(progress, cancel):
-            from forensics_app.core.pipeline import fingerprint_files
-
-            def embed(paths):
-                return [(r.sha256, str(r.path), r.embedding) for r in
-                        fingerprint_files(extractor, [Path(p) for p in paths]) if r.ok]
-
-            return Library.rebuild(path, extractor.extractor_id, extractor.embedding_dim, None, embed,
-                                   progress=progress, cancel=cancel)
+        def embed(paths: list[str]) -> list[Reference]:
+            return references_of(list(fingerprint_paths(extractor, paths)))[0]
 
         def done(result) -> None:
             dropped = f" Generators with no usable reference image left: {', '.join(result.dropped)}." \
@@ -267,11 +262,9 @@ class LibraryActions(QObject):
             self.open(extractor)
             self.changed.emit()
 
+        job = workflow_job(Library.rebuild, path, extractor.extractor_id, extractor.embedding_dim, None, embed)
         self.jobs.submit(Job("Rebuilding the library", job, on_result=done, on_error=self._failed))
 
     def _failed(self, exc: BaseException) -> None:
-        if isinstance(exc, JobCancelled):  # the analyst asked for it: say so, no alarm
-            self.window.statusBar().showMessage(str(exc), 10_000)
-        else:
-            QMessageBox.critical(self.window, APP_TITLE, error_text(exc))
+        say_failure(self.window, self.jobs.current_job.label if self.jobs.current_job else "The library job", exc)
         self.refresh()

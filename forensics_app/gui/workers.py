@@ -12,6 +12,7 @@ one Cancel.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import threading
 import time
@@ -87,6 +88,22 @@ class Worker(QRunnable):
             self.signals.partial.emit(value)
 
 
+def _report_error(name: str) -> tuple[type[BaseException], ...]:
+    """One of the report module's exceptions; none where the build leaves that module out."""
+    try:
+        return (getattr(importlib.import_module("forensics_app.core.report"), name),)
+    except ImportError:
+        return ()
+
+
+def is_cancellation(exc: BaseException) -> bool:
+    """A job that stopped because the analyst pressed Cancel: said plainly, never as a failure."""
+    from forensics_app.core.library import RebuildCancelled
+    from forensics_app.workflows.enrol import EnrolmentCancelled
+
+    return isinstance(exc, (EnrolmentCancelled, RebuildCancelled, *_report_error("ReportCancelled")))
+
+
 def is_user_error(exc: BaseException) -> bool:
     """Errors whose message tells the user what to do (as opposed to a bug in the program)."""
     from forensics_app.core.case import CaseError
@@ -94,7 +111,8 @@ def is_user_error(exc: BaseException) -> bool:
     from forensics_app.core.fingerprint.extractor import ExtractorError
     from forensics_app.core.library import LibraryError
 
-    return isinstance(exc, (CaseError, EvidenceError, ExtractorError, LibraryError, OSError, ValueError, JobCancelled))
+    kinds = (CaseError, EvidenceError, ExtractorError, LibraryError, OSError, ValueError, *_report_error("ReportError"))
+    return isinstance(exc, kinds) or is_cancellation(exc)
 
 
 def error_text(exc: BaseException) -> str:
@@ -103,10 +121,6 @@ def error_text(exc: BaseException) -> str:
         return str(exc) or type(exc).__name__
     return (f"An unexpected error stopped the job ({type(exc).__name__}: {exc}). Nothing that was already "
             "done was lost; the details were written to the program's error output.")
-
-
-class JobCancelled(Exception):
-    """Raised by a job that must leave everything as it was when cancelled."""
 
 
 def remaining_text(seconds: float) -> str:
