@@ -1,0 +1,104 @@
+"""What leaves the window besides the case file: hashes, the table as CSV, the report.
+
+The report is the `write_case_report` workflow in a worker, with the worker's Cancel.
+It is written from a copy of the case, so the analyst can go on working meanwhile; the
+core hashes the PDF and logs it in that copy, and the one entry it made is carried into
+the open case: the PDF is never hashed or logged a second time.  Evidence files that
+changed or went missing since intake are named to the analyst, as the report names them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from forensics_app.core.case import Case, extractor_stamp
+from forensics_app.gui.exports import app_versions, write_table_csv
+from forensics_app.gui.job_status import APP_TITLE
+from forensics_app.gui.tasks import workflow_job
+from forensics_app.gui.workers import Job
+
+if TYPE_CHECKING:
+    from forensics_app.core.report import ReportResult
+    from forensics_app.gui.main_window import MainWindow
+
+MAX_WARNINGS_SHOWN = 20
+
+
+def report_text(result: ReportResult, still_open: bool) -> str:
+    """What the analyst is told of a written report, changed evidence files first."""
+    text = f"Report written to {result.path} ({result.pages} pages)\n\nSHA-256 {result.sha256}\n\n"
+    text += ("The hash is recorded in the case's audit log; save the case to keep it." if still_open else
+             "The case it was written for is no longer open, so its audit entry was not kept.")
+    warnings = result.warnings
+    if warnings:
+        listed = "\n".join(warnings[:MAX_WARNINGS_SHOWN])
+        more = f"\n... and {len(warnings) - MAX_WARNINGS_SHOWN} more" if len(warnings) > MAX_WARNINGS_SHOWN else ""
+        text = (f"{len(warnings)} evidence file(s) changed, went missing or cannot be read since intake; the report "
+                f"flags them:\n{listed}{more}\n\n{text}")
+    return text
+
+
+class ReportExport(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+
+    def copy_hashes(self) -> None:
+        """SHA-256 of the selected images in `sha256sum` format, so `sha256sum -c` can check them."""
+        lines = [f"{i.sha256}  {i.path}" for i in self.window.selected_items() if i.sha256]
+        if lines:
+            QGuiApplication.clipboard().setText("\n".join(lines) + "\n")
+            self.window.statusBar().showMessage(f"SHA-256 of {len(lines)} image(s) copied", 5000)
+
+    def export_csv(self) -> None:
+        w = self.window
+        path, _ = QFileDialog.getSaveFileName(w, "Export table as CSV", w.last_folder(), "CSV (*.csv)")
+        if not path:
+            return
+        try:
+            write_table_csv(w.case, Path(path))
+        except OSError as exc:
+            QMessageBox.critical(w, APP_TITLE, f"The table could not be written to {path}: {exc.strerror or exc}")
+            return
+        w.statusBar().showMessage(f"{len(w.case.items)} row(s) exported to {path}", 5000)
+
+    def export_report(self) -> None:
+        """File > Export report: the report workflow in a worker, stopped by Cancel."""
+        w = self.window
+        try:
+            from forensics_app.workflows.report import write_case_report
+        except ImportError as exc:
+            QMessageBox.warning(w, APP_TITLE, f"The report module is not available in this build ({exc}).")
+            return
+        if w.card is None:
+            QMessageBox.warning(w, APP_TITLE, w.extractor_problem or "No extractor is loaded.")
+            return
+        if not w.case.items:
+            QMessageBox.information(w, APP_TITLE, "Add images to the case before writing its report.")
+            return
+        start = str(Path(w.last_folder()) / f"{w.case.reference or 'report'}.pdf")
+        path, _ = QFileDialog.getSaveFileName(w, "Export report", start, "PDF (*.pdf)")
+        if not path:
+            return
+        if not path.lower().endswith(".pdf"):
+            path += ".pdf"
+        case = w.case
+        if not case.extractor:
+            case.extractor = extractor_stamp(w.card)
+        w.settings_actions.note_in(case)
+        snapshot = Case.from_dict(case.to_dict())
+
+        def done(result: ReportResult) -> None:
+            case.audit.append(result.audit_entry)  # the entry the core logged in the copy
+            if case is w.case:
+                w.mark_dirty()
+            say = QMessageBox.warning if result.warnings else QMessageBox.information
+            say(w, APP_TITLE, report_text(result, case is w.case))
+
+        job = workflow_job(write_case_report, snapshot, Path(path), w.card, app_versions(w.extractor))
+        w.jobs.submit(Job("Writing the report", job, on_result=done, on_error=w.job_status.job_failed))
