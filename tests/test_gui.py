@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import sys
 import threading
 import types
 
@@ -13,10 +12,12 @@ from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from forensics_app.core.attribution import DEFAULT_NAMING_LR, NAMING_LEVELS, UNKNOWN_TEXT
+from forensics_app.core.likelihood import format_lr
 from forensics_app.gui import main_window as main_window_module
 from forensics_app.gui.evidence_model import COLUMN
 from forensics_app.gui.main_window import MainWindow
-from forensics_app.gui.preferences import Preferences, recent_cases
+from forensics_app.gui.preferences import Preferences, load_preferences, recent_cases
 from forensics_app.gui.widgets.dialogs import EnrolDetails, EnrolDialog, SettingsDialog
 from tests.tiny_generators import generate, save_pngs
 
@@ -154,8 +155,28 @@ def two_generators(tmp_path, count: int = 3):
             save_pngs(generate("transposed", count, seed=2), tmp_path / "transposed", "t"))
 
 
+def assert_table_follows_the_policy(window: MainWindow) -> None:
+    """A row names a generator (with its LR) exactly where the policy named one; elsewhere
+    the decision says no generator was supported and the match columns are empty."""
+    for row, item in enumerate(window.case.items):
+        if item.error:
+            continue
+        matches = item.attribution["matches"]
+        assert matches and all("lr" in m and "words" in m for m in matches)
+        level = item.attribution["naming_lr"]
+        named = [m for m in matches if m["generator"] == item.attribution["decision"]]
+        if named:
+            assert named[0]["lr"] >= level
+            assert cell(window, row, "Best match") == cell(window, row, "Decision") == named[0]["generator"]
+            assert cell(window, row, "LR") == format_lr(named[0]["lr"])
+        else:
+            assert matches[0]["lr"] < level
+            assert cell(window, row, "Decision") == UNKNOWN_TEXT
+            assert cell(window, row, "Best match") == cell(window, row, "LR") == ""
+
+
 def test_embedding_runs_off_the_gui_thread_and_the_table_gets_matches(qtbot, window, tmp_path):
-    enrol_pixels(window, "nearest-model", generate("nearest", 4, seed=9))
+    enrol_pixels(window, "nearest-model", generate("nearest", 6, seed=9))
     nearest, transposed = two_generators(tmp_path)
     gui_thread = threading.get_ident()
     with qtbot.waitSignal(window.analysis_finished, timeout=60_000):
@@ -164,12 +185,61 @@ def test_embedding_runs_off_the_gui_thread_and_the_table_gets_matches(qtbot, win
     wait_idle(qtbot, window)
     assert worker.thread_id is not None and worker.thread_id != gui_thread
     assert window.model.rowCount() == 6
-    for row in range(6):
-        assert cell(window, row, "Best match") == "nearest-model"
-        assert cell(window, row, "Decision") in ("nearest-model", "unknown")
-        assert float(cell(window, row, "Score")) >= 0.0
+    assert_table_follows_the_policy(window)
+    rows = {cell(window, r, "File"): r for r in range(6)}
+    assert all(cell(window, rows[p.name], "Decision") == UNKNOWN_TEXT for p in transposed)
     actions = [entry.action for entry in window.case.audit]
     assert actions.count("intake") == 6 and "attribute" in actions and "cluster" in actions
+    # the policy that decided is the window's, said in the status bar and recorded in the case
+    assert window.policy is not None and window.policy.naming_lr == DEFAULT_NAMING_LR
+    assert window.case.settings["policy"] == window.policy.to_dict()
+    assert format_lr(DEFAULT_NAMING_LR) in window.policy_label.text()
+    assert window.policy_label.toolTip() == window.policy.describe()
+
+
+def test_the_naming_level_decides_what_is_named_and_the_ranking_stays(qtbot, window, tmp_path, monkeypatch):
+    nearest = save_pngs(generate("nearest", 6, seed=1), tmp_path / "nearest", "n")
+    transposed = save_pngs(generate("transposed", 3, seed=2), tmp_path / "transposed", "t")
+    window.apply_preferences(window.preferences.with_(naming_lr=NAMING_LEVELS[0]))
+    drop(window, [*nearest, *transposed])
+    wait_idle(qtbot, window)
+    window.library.library.enroll("Nearest GAN", [(i.sha256, i.path, i.embedding) for i in window.case.items[:6]])
+    window.library.refresh()
+    window.library.changed.emit()
+    wait_idle(qtbot, window)
+    assert_table_follows_the_policy(window)
+    assert all(cell(window, r, "Decision") == "Nearest GAN" for r in range(6))
+    assert all(cell(window, r, "Decision") == UNKNOWN_TEXT for r in range(6, 9))
+
+    # a level no match reaches: nothing is named, the ranking stays in the matches pane
+    top = NAMING_LEVELS[-1]
+    with qtbot.waitSignal(window.analysis_finished, timeout=60_000):
+        window.apply_preferences(window.preferences.with_(naming_lr=top))
+    wait_idle(qtbot, window)
+    assert_table_follows_the_policy(window)
+    assert all(cell(window, r, "Decision") == UNKNOWN_TEXT for r in range(9))
+    assert window.policy.naming_lr == top and window.case.settings["naming_lr"] == top
+    assert [e.action for e in window.case.audit][-3:] == ["settings", "attribute", "cluster"]
+    window.select_item(window.case.items[0])
+    matches = window.inspector.matches
+    assert UNKNOWN_TEXT in matches.header.text()
+    assert matches.table.rowCount() == 1 and matches.table.item(0, 1).text() == "Nearest GAN"
+    assert matches.table.item(0, 3).text() == format_lr(window.case.items[0].attribution["matches"][0]["lr"])
+    assert not matches.table.item(0, 1).font().bold()
+
+    # the CSV keeps the raw ranking beside the decision
+    csv_path = tmp_path / "table.csv"
+    monkeypatch.setattr(main_window_module.QFileDialog, "getSaveFileName", lambda *a, **k: (str(csv_path), ""))
+    window.export_csv()
+    header, first = (line.split(",") for line in csv_path.read_text(encoding="utf-8").splitlines()[:2])
+    row = dict(zip(header, first))
+    assert row["decision"] == UNKNOWN_TEXT and row["top_ranked"] == "Nearest GAN"
+    assert float(row["naming_lr"]) == top and float(row["top_lr"]) < top
+
+    # the settings dialog shows the policy in force, as read-only text
+    dialog = SettingsDialog(window, window.preferences, window.policy)
+    assert dialog.policy.isReadOnly() and dialog.policy.toPlainText() == window.policy.describe()
+    dialog.deleteLater()
 
 
 def test_a_corrupt_file_shows_its_reason_and_the_others_finish(qtbot, window, tmp_path):
@@ -235,10 +305,11 @@ def test_enrolling_from_a_selection_adds_a_generator_and_reranks_the_images(qtbo
     generators = window.library.library.generators()
     assert [(g.name, g.family, g.reference_count) for g in generators] == [("Nearest GAN", "GAN", 3)]
     assert window.library_panel.stack.currentWidget() is window.library_panel.list_page
-    assert all(cell(window, r, "Best match") == "Nearest GAN" for r in range(6))
-    assert all(cell(window, r, "Decision") == "Nearest GAN" for r in range(3))
+    assert all(cell(window, r, "Decision") != "" for r in range(6)), "every image is ranked again"
+    assert all(window.case.items[r].attribution["matches"][0]["generator"] == "Nearest GAN" for r in range(6))
+    assert_table_follows_the_policy(window)
     assert "1 generator(s), 3 reference(s)" in window.library_label.text()
-    assert [e.action for e in window.case.audit][-2:] == ["enrol", "attribute"]
+    assert [e.action for e in window.case.audit][-3:] == ["enrol", "attribute", "cluster"]
 
     # the attributed case comes back exactly as it was, matches and map included
     path = tmp_path / "attributed.fcase"
@@ -256,8 +327,8 @@ def test_settings_and_layout_survive_a_restart_of_the_window(qtbot, settings, di
     qtbot.addWidget(first)
     first.resize(780, 560)  # within the offscreen screen, which restoreGeometry fits windows into
     first.show()
-    card_threshold = first.card.calibration.threshold
-    chosen = Preferences(device="cpu", threshold=round(card_threshold - 0.05, 3), crops=1, perplexity=12.0)
+    level = next(level for level in NAMING_LEVELS if level != DEFAULT_NAMING_LR)
+    chosen = Preferences(device="cpu", naming_lr=level, crops=1, perplexity=12.0)
     first.apply_preferences(chosen)
     first.splitters["main"].setSizes([500, 700])
     sizes = first.splitters["main"].sizes()
@@ -267,20 +338,34 @@ def test_settings_and_layout_survive_a_restart_of_the_window(qtbot, settings, di
     qtbot.addWidget(second)
     second.show()
     assert second.preferences == chosen
-    assert second.threshold == chosen.threshold
+    assert format_lr(level) in second.policy_label.text()
     assert second.extractor.device.type == "cpu"
     assert second.extractor.card.preprocess.crops_per_image == 1
     assert second.card.preprocess.crops_per_image != 1 or second.card is not second.extractor.card
     assert "1 crop" in second.extractor_label.text()
     assert second.splitters["main"].sizes() == sizes
-    dialog = SettingsDialog(second, second.preferences, card_threshold)
+    dialog = SettingsDialog(second, second.preferences, second.policy)
     assert dialog.preferences() == chosen
-    dialog.card_default.setChecked(True)
-    assert dialog.preferences().threshold is None
+    labels = [dialog.naming_lr.itemText(i) for i in range(dialog.naming_lr.count())]
+    assert [label.split(":")[0] for label in labels] == [format_lr(level) for level in NAMING_LEVELS]
+    assert [label.endswith("(program default)") for label in labels] == [v == DEFAULT_NAMING_LR for v in NAMING_LEVELS]
+    assert "moderately strong support" in labels[NAMING_LEVELS.index(100.0)]
+    dialog.naming_lr.setCurrentIndex(NAMING_LEVELS.index(DEFAULT_NAMING_LR))
+    assert dialog.preferences().naming_lr is None
+    assert "No analysis has run" in dialog.policy.toPlainText()
     dialog.deleteLater()
 
 
-def test_export_csv_copy_hashes_and_report_action(qtbot, window, tmp_path, monkeypatch):
+def test_settings_of_an_earlier_version_or_damaged_ones_read_as_defaults(settings):
+    settings.setValue("analysis/threshold", 0.7)  # the similarity threshold of earlier versions
+    for stored in ("garbage", "nan", "0.5", "250", str(DEFAULT_NAMING_LR)):
+        settings.setValue("analysis/naming_lr", stored)
+        assert load_preferences(settings).naming_lr is None
+    settings.setValue("analysis/naming_lr", "1000")
+    assert load_preferences(settings).naming_lr == 1000.0
+
+
+def test_export_csv_and_copy_hashes(qtbot, window, tmp_path, monkeypatch):
     paths = save_pngs(generate("shuffle", 2), tmp_path, "s")
     drop(window, paths)
     wait_idle(qtbot, window)
@@ -296,21 +381,65 @@ def test_export_csv_copy_hashes_and_report_action(qtbot, window, tmp_path, monke
     assert lines[0].startswith("exhibit,path,sha256") and len(lines) == 3
     assert {line.split(",")[2] for line in lines[1:]} == digests
 
-    # File > Export report calls core's write_report in a worker and logs the PDF's hash
-    calls = []
 
-    def write_report(case, out_path, *, extractor_card, app_versions=None, progress=None):
-        calls.append((threading.get_ident(), len(case.items), extractor_card.extractor_id, app_versions["Qt"]))
+def fake_report(monkeypatch, calls: list, flagged: tuple[str, ...] = (), wait_for_cancel: bool = False):
+    """The report workflow as the core's contract has it: it logs its entry in the case it
+    is given and hands back the result, warnings included; or stops when cancelled."""
+    from forensics_app.core.report import ReportCancelled
+    from forensics_app.workflows import report
+
+    def write_case_report(case, out_path, card, app_versions=None, progress=None, cancel=None):
+        calls.append({"thread": threading.get_ident(), "case": case, "card": card, "versions": app_versions})
+        while wait_for_cancel:
+            if cancel():
+                raise ReportCancelled("writing the report was cancelled; no file was written")
+            threading.Event().wait(0.01)
         out_path.write_bytes(b"%PDF-1.4 test")
+        sha256 = hashlib.sha256(out_path.read_bytes()).hexdigest()
+        entry = case.log("report", sha256, str(out_path))
+        return types.SimpleNamespace(path=out_path, sha256=sha256, pages=1, warnings=list(flagged),
+                                     audit_entry=entry)
 
-    monkeypatch.setitem(sys.modules, "forensics_app.core.report", types.SimpleNamespace(write_report=write_report))
+    monkeypatch.setattr(report, "write_case_report", write_case_report)
+
+
+def test_the_report_is_written_in_a_worker_logged_once_and_its_warnings_shown(qtbot, window, tmp_path, monkeypatch,
+                                                                           dialogs):
+    drop(window, save_pngs(generate("shuffle", 2), tmp_path, "s"))
+    wait_idle(qtbot, window)
+    calls: list = []
+    fake_report(monkeypatch, calls, flagged=("E0001 /evidence/s_000.png: changed",))
     pdf = tmp_path / "report.pdf"
     monkeypatch.setattr(main_window_module.QFileDialog, "getSaveFileName", lambda *a, **k: (str(pdf), ""))
     window.export_report()
     wait_idle(qtbot, window)
-    assert calls and calls[0][0] != threading.get_ident() and calls[0][1] == 2
-    entry = window.case.audit[-1]
-    assert entry.action == "report" and entry.sha256 == hashlib.sha256(pdf.read_bytes()).hexdigest()
+    [call] = calls
+    assert call["thread"] != threading.get_ident() and call["case"] is not window.case
+    assert len(call["case"].items) == 2 and call["card"].extractor_id == window.card.extractor_id
+    assert call["versions"]["Qt"]
+    reports = [entry for entry in window.case.audit if entry.action == "report"]
+    assert reports == [call["case"].audit[-1]], "the entry the report made, once"
+    assert reports[0].sha256 == hashlib.sha256(pdf.read_bytes()).hexdigest()
+    assert window.isWindowModified()
+    assert "E0001 /evidence/s_000.png: changed" in dialogs[-1] and reports[0].sha256 in dialogs[-1]
+
+
+def test_cancel_stops_a_report_and_nothing_is_logged(qtbot, window, tmp_path, monkeypatch, dialogs):
+    drop(window, save_pngs(generate("shuffle", 2), tmp_path, "s"))
+    wait_idle(qtbot, window)
+    calls: list = []
+    fake_report(monkeypatch, calls, wait_for_cancel=True)
+    monkeypatch.setattr(main_window_module.QFileDialog, "getSaveFileName",
+                        lambda *a, **k: (str(tmp_path / "report.pdf"), ""))
+    shown = len(dialogs)
+    window.export_report()
+    qtbot.waitUntil(lambda: bool(calls), timeout=10_000)
+    window.cancel_work()
+    wait_idle(qtbot, window)
+    assert not any(entry.action == "report" for entry in window.case.audit)
+    assert not (tmp_path / "report.pdf").exists()
+    assert len(dialogs) == shown, "a cancellation is no failure"
+    assert "cancelled" in window.statusBar().currentMessage()
 
 
 def test_an_unavailable_gpu_is_explained_and_the_app_stays_on_its_device(qtbot, settings, dialogs):
