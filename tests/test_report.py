@@ -275,3 +275,23 @@ def test_c2pa_is_found_where_the_specification_puts_it(tmp_path):
 ])
 def test_verbal_scale(score, words):
     assert verbal_support(score) == words
+
+
+def test_report_modules_import_in_one_direction():
+    """Each module of the report package imports only those below it, so none needs another
+    half-loaded; the wording imports nothing of the program, so it can be rewritten alone."""
+    import ast
+    import graphlib
+
+    package = Path(write_report.__code__.co_filename).parent
+    prefix = "forensics_app.core.report."
+    graph: dict[str, set[str]] = {}
+    for source in package.glob("*.py"):
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+        modules = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+        assert not any(node.level for node in ast.walk(tree) if isinstance(node, ast.ImportFrom))
+        graph[source.stem] = {name.removeprefix(prefix) for name in modules if name.startswith(prefix)}
+        if source.stem == "wording":
+            assert not any(name.startswith("forensics_app") for name in modules)
+    assert len(graph) > 5 and "__init__" not in set().union(*graph.values())
+    list(graphlib.TopologicalSorter(graph).static_order())  # raises CycleError on a cycle
