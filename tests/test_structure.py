@@ -20,10 +20,9 @@ MAX_LINES = 800
 
 #: Files over the limit while they are being split, at the length they had then: they
 #: may shrink (and then leave this list) but not grow.
-KNOWN_LONG: dict[str, int] = {
-    "forensics_app/core/report.py": 1365,
-    "forensics_app/gui/main_window.py": 916,
-}
+KNOWN_LONG: dict[str, int] = {}
+#: The main window composes panes and wires them; anything more belongs in a module of its own.
+MAIN_WINDOW_MAX_LINES = 500
 
 #: What core must never import: it runs under the CLI, the GUI and training alike.
 CORE_FORBIDDEN = (
@@ -159,3 +158,14 @@ def test_no_file_is_over_the_line_limit() -> None:
         if count > allowed:
             too_long.append(f"{relative}: {count} lines (limit {allowed})")
     assert not too_long, "split these by concern:\n" + "\n".join(too_long)
+
+
+def test_the_main_window_only_lays_out_and_wires():
+    count = len((PACKAGE / "gui" / "main_window.py").read_text(encoding="utf-8").splitlines())
+    assert count < MAIN_WINDOW_MAX_LINES, f"gui/main_window.py has {count} lines"
+
+
+def test_workflows_import_no_qt():
+    for path in sorted((PACKAGE / "workflows").glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        assert "PySide6" not in text and "forensics_app.gui" not in text, path.name

@@ -214,7 +214,7 @@ def run(args: argparse.Namespace) -> list[Path]:
     window.jobs.progress.disconnect(grab_mid_run)
     session.grab(window.statusBar(), "16-after-cancel-status")
 
-    dialog = SettingsDialog(window, window.preferences, window.card.calibration.threshold)
+    dialog = SettingsDialog(window, window.preferences, window.policy)
     dialog.show()
     session.grab(dialog, "13-settings")
     dialog.close()
