@@ -1,0 +1,90 @@
+"""The decision policy a case was decided by, and each exhibit's attribution, as stored.
+
+The report states what the analysis decided; it never decides again.  The policy is read
+back from the case, never rebuilt from today's library or model card, and each
+attribution is read from the record the workflow wrote.  Whatever is missing or cannot
+be read (a case from an earlier version of the program, say) is reported as such, never
+filled in with a guess.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from forensics_app.core.attribution import UNKNOWN, DecisionPolicy
+from forensics_app.core.case import Case, CaseItem
+
+
+@dataclass(frozen=True)
+class StoredPolicy:
+    """The case's decision policy, or None with the reason in `problem`."""
+
+    policy: DecisionPolicy | None
+    problem: str = ""
+
+
+def read_policy(case: Case) -> StoredPolicy:
+    """`case.settings["policy"]` as a :class:`DecisionPolicy`, or why there is none."""
+    data = case.settings.get("policy")
+    if not data:
+        return StoredPolicy(None, "the case records no decision policy")
+    try:
+        return StoredPolicy(DecisionPolicy.from_dict(data))
+    except (KeyError, TypeError, ValueError) as exc:
+        return StoredPolicy(None, f"the decision policy stored in the case cannot be read ({exc})")
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One enrolled generator in an image's ranking; `lr` is None in cases that stored none."""
+
+    generator: str
+    similarity: float
+    lr: float | None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the analysis recorded for one exhibit: the ranking and the policy's decision."""
+
+    exhibit: str
+    ranking: tuple[Ranked, ...]
+    decision: str  # the generator named, or UNKNOWN
+    naming_lr: float | None
+
+    @property
+    def named(self) -> bool:
+        return self.decision != UNKNOWN
+
+    @property
+    def first(self) -> Ranked | None:
+        return self.ranking[0] if self.ranking else None
+
+
+def _number(value: object) -> float | None:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) and number > 0.0 else None
+
+
+def read_decision(item: CaseItem) -> Decision | None:
+    """The exhibit's stored attribution, or None when it was not attributed."""
+    record = item.attribution
+    if not record:
+        return None
+    ranking = tuple(Ranked(str(m.get("generator")), float(m.get("similarity", math.nan)), _number(m.get("lr")))
+                    for m in record.get("matches") or [])
+    return Decision(item.exhibit, ranking, str(record.get("decision") or UNKNOWN), _number(record.get("naming_lr")))
+
+
+def decisions(case: Case) -> dict[str, Decision]:
+    """Every attributed exhibit's decision, by exhibit id, in case order."""
+    found = {}
+    for item in case.items:
+        decision = read_decision(item)
+        if decision is not None and decision.ranking:
+            found[item.exhibit] = decision
+    return found
