@@ -16,14 +16,13 @@ from reportlab.pdfgen import canvas as pdf_canvas
 from reportlab.platypus import SimpleDocTemplate
 
 from forensics_app import __version__
-from forensics_app.core.report.evidence_sections import (
-    audit_section, case_section, integrity_section, metadata_section, method_section,
-)
+from forensics_app.core.report.conclusions_section import conclusions_section
+from forensics_app.core.report.evidence_sections import audit_section, case_section, integrity_section, metadata_section
 from forensics_app.core.report.facts import Facts
-from forensics_app.core.report.finding_sections import (
-    checks_section, conclusions_section, figures_section, results_section,
-)
+from forensics_app.core.report.finding_sections import checks_section, figures_section, results_section
 from forensics_app.core.report.layout import GRID_GREY, MARGIN, PAGE_HEIGHT, PAGE_WIDTH, fonts
+from forensics_app.core.report.method_section import method_section
+from forensics_app.core.report.validation_section import validation_section
 
 
 @dataclass
@@ -94,8 +93,8 @@ def render(facts: Facts) -> tuple[bytes, int]:
         keywords=["evidence report", "generated images", "model attribution", f"case {case.case_id}"],
     )
     story = (case_section(facts) + integrity_section(facts) + audit_section(facts) + metadata_section(facts)
-             + method_section(facts) + checks_section(facts) + results_section(facts) + figures_section(facts)
-             + conclusions_section(facts))
+             + method_section(facts) + validation_section(facts) + checks_section(facts) + results_section(facts)
+             + figures_section(facts) + conclusions_section(facts))
     document.build(story, canvasmaker=partial(_NumberedCanvas, decor=decor))
     return buffer.getvalue(), decor.pages
 

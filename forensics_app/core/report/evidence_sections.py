@@ -1,8 +1,7 @@
-"""Sections 1 to 5 of the report: what was examined and how.
+"""Sections 1 to 4 of the report: what was examined.
 
 The case and its exhibits, the integrity of every file (hashes at intake and again at
-export), the audit log, the metadata each file declares, and the method with everything a
-reader needs to reproduce it: software versions, extractor, settings and library.
+export), the audit log, and the metadata each file declares.
 """
 
 from __future__ import annotations
@@ -177,88 +176,3 @@ def _c2pa_text(check: FileCheck) -> str:
     if not check.readable:
         return "<i>not scanned: the file cannot be read</i>"
     return f"<b>present</b> ({markup(check.c2pa)})" if check.c2pa else "not found"
-
-
-_SETTING_NAMES = {"threshold": "Open-set threshold (cosine similarity)", "crops": "Crops per image",
-                  "device": "Device", "max_pixels": "Largest image accepted (pixels)"}
-
-
-def method_section(facts: Facts) -> list:
-    case, card, styles = facts.case, facts.card, paragraph_styles()
-    config = card.preprocess if facts.card_matches else None
-    crops = f"a grid of {config.crops_per_image} crops of {config.crop_size} px" if config else "a grid of crops"
-    story = [
-        para("5. Method and reproducibility", styles.h1),
-        para(f"Each image is cut into {crops}. From each crop the noise residual (the crop minus its 3 x 3 median) is "
-             "taken and the log-magnitude of its Fourier spectrum is given to the extractor, a neural network trained on "
-             "thousands of synthetic generative models to give images of one generator nearby fingerprints; the image's "
-             "fingerprint is the mean over its crops. Each enrolled generator is represented by the mean fingerprint of "
-             "its reference images and compared with the image by cosine similarity. The best match is named only when "
-             "its similarity reaches the threshold (the open-set decision); otherwise the source is reported as unknown. "
-             "The calibrated score maps a similarity to the probability that image and generator share a source, as "
-             "measured on synthetic models the extractor never saw.", styles.body),
-        para("Software", styles.h2),
-        field_table([(name, para(markup(value))) for name, value in facts.versions.items()]),
-        para("Extractor", styles.h2),
-        field_table(_extractor_pairs(facts)),
-        para("Settings", styles.h2),
-        field_table([(_SETTING_NAMES.get(k, k), para(markup(_setting(v)))) for k, v in case.settings.items()]
-                    or [("Settings", para("<i>none recorded in the case</i>"))]),
-    ]
-    return story + _library_story(case.library)
-
-
-def _setting(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:.4f}"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    return str(value)
-
-
-def _extractor_pairs(facts: Facts) -> list[tuple[str, Cell]]:
-    case, card, styles = facts.case, facts.card, paragraph_styles()
-    pairs: list[tuple[str, Cell]] = [
-        ("Extractor id", para(stated(case.extractor.get("id"), "not recorded"))),
-        ("Weights SHA-256", para(markup(case.extractor.get("sha256") or "not recorded"), styles.hash)),
-    ]
-    if card is None:
-        pairs.append(("Model card", para("<i>not available when the report was written; the figures above are those "
-                                         "stored in the case</i>")))
-        return pairs
-    if not facts.card_matches:
-        pairs.append(("Model card", para(red(f"the installed extractor {card.extractor_id} is not the one the case was "
-                                             "computed with; its card is not used in this report"))))
-        return pairs
-    training = card.extra.get("training") or {}
-    calibration = card.calibration
-    pairs += [
-        ("Name", para(stated(card.extra.get("name"), "not given"))),
-        ("Weights created", para(stated(card.extra.get("created"), "not given"))),
-        ("Architecture", para(markup(f"{card.network.backbone}, embedding size {card.network.embedding_dim}"))),
-        ("Training command", para(stated(training.get("command"), "not given"), styles.hash)),
-        ("Calibration", para(markup(f"threshold {calibration.threshold:.4f}, logistic slope {calibration.slope:.4f}, "
-                                    f"intercept {calibration.intercept:.4f}; fitted on: {calibration.source}"))),
-    ]
-    return pairs
-
-
-def _library_story(library: dict) -> list:
-    styles = paragraph_styles()
-    story = [para("Library of enrolled generators", styles.h2)]
-    if not library:
-        return story + [para("<i>No library snapshot is recorded in the case: the images were not attributed.</i>", styles.body)]
-    story.append(field_table([
-        ("Snapshot SHA-256", para(markup(library.get("content_sha256", "not recorded")), styles.hash)),
-        ("Made with extractor", para(stated(library.get("extractor_id"), "not recorded"))),
-        ("Generators, references", para(markup(f"{library.get('generator_count', '?')} generator(s), "
-                                               f"{library.get('reference_count', '?')} reference image(s)"))),
-    ]))
-    generators = library.get("generators") or []
-    if generators:
-        story.append(Spacer(1, 4))
-        rows: list[list[Cell]] = [["Generator", "Family", "References"]]
-        rows += [[markup(g.get("name")), stated(g.get("family"), "-"), markup(g.get("reference_count"))] for g in generators]
-        story.append(ruled_table(rows, [260, 180, WIDTH - 440]))
-    return story
-

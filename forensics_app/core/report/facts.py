@@ -1,22 +1,29 @@
 """The first of the report's two steps: gather every fact into plain data before layout.
 
-Re-checks, C2PA scan, clusters, map and figures are all collected here, one progress step
-each, with the caller's cancel check between steps; the layout then only reads them.
+Re-checks, C2PA scan, the stored decision policy, decisions, groups and map, the known
+error rates and the figures are all collected here, one progress step per file or figure,
+with the caller's cancel check between steps; the layout then only reads them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from forensics_app.core.case import Case, utc_now
 from forensics_app.core.evidence import DEFAULT_MAX_PIXELS
 from forensics_app.core.fingerprint.extractor import ModelCard
 from forensics_app.core.fingerprint.preprocess import PreprocessConfig
 from forensics_app.core.progress import CancelCheck, ProgressCallback
-from forensics_app.core.report.checks import Check, FileCheck, checks_performed, recheck_file
+from forensics_app.core.report.checks import NOT_RUN, RAN, Check, FileCheck, checks_performed, recheck_file
+from forensics_app.core.report.decision import Decision, StoredPolicy, decisions, read_policy
 from forensics_app.core.report.errors import ReportCancelled
 from forensics_app.core.report.figures import SpectrumFigure, figure_check, map_png, representatives, spectrum_figure
 from forensics_app.core.report.grouping import Analysis, analyse
+from forensics_app.core.report.tippett import TippettFigure, prepare_tippett
+from forensics_app.core.report.validation import Validation, read_validation
 
 
 @dataclass
@@ -32,6 +39,10 @@ class Facts:
     figures: list[SpectrumFigure]
     figure_note: str
     map_png: bytes | None
+    stored: StoredPolicy
+    decisions: dict[str, Decision]
+    validation: Validation
+    tippett: TippettFigure
     checks: list[Check] = field(default_factory=list)
 
     @property
@@ -39,15 +50,9 @@ class Facts:
         return card_matches(self.card, self.case)
 
     @property
-    def calibration_source(self) -> str | None:
-        """From the matching card, else from the calibration the case itself recorded."""
-        if self.card_matches:
-            return self.card.calibration.source
-        return (self.case.extractor.get("calibration") or {}).get("source")
-
-    @property
-    def uncalibrated(self) -> bool:
-        return (self.calibration_source or "").startswith("uncalibrated")
+    def naming_lr(self) -> float | None:
+        """The naming level of the stored policy (None in a case that stored none)."""
+        return self.stored.policy.naming_lr if self.stored.policy is not None else None
 
 
 def card_matches(card: ModelCard | None, case: Case) -> bool:
@@ -70,9 +75,14 @@ class Steps:
             self.progress(self.done, self.total)
 
 
-def gather(case: Case, card: ModelCard | None, versions: dict[str, str], steps: Steps) -> Facts:
-    """Re-check every file, then draw the figures: one step each, then the map and the layout."""
-    analysis = analyse(case, card)
+def gather(case: Case, card: ModelCard | None, versions: dict[str, str], steps: Steps,
+           tippett: Sequence[np.ndarray] | None = None) -> Facts:
+    """Re-check every file, then draw the figures: one step each, then the map, the Tippett
+    plot and the layout."""
+    stored = read_policy(case)
+    naming_lr = stored.policy.naming_lr if stored.policy is not None else None
+    drawn_tippett = prepare_tippett(tippett, naming_lr)
+    analysis = analyse(case)
     chosen, figure_note = representatives(analysis)
     steps.total = len(case.items) + len(chosen) + 2
     files = {}
@@ -88,7 +98,17 @@ def gather(case: Case, card: ModelCard | None, versions: dict[str, str], steps: 
     coords = analysis.coords
     drawn_map = map_png(coords, analysis.labels, [i.exhibit for i in analysis.items]) if coords is not None else None
     steps.step()
-    facts = Facts(case, utc_now(), card, versions, files, analysis, figures, figure_note, drawn_map)
+    facts = Facts(case, utc_now(), card, versions, files, analysis, figures, figure_note, drawn_map, stored,
+                  decisions(case), read_validation(card, case), drawn_tippett)
     facts.checks = checks_performed(case, files.values(), len(analysis.items),
-                                    [analysis.cluster_check, analysis.map_check, figure_check(figures)])
+                                    [analysis.cluster_check, analysis.map_check, figure_check(figures),
+                                     _tippett_check(drawn_tippett)])
     return facts
+
+
+def _tippett_check(figure: TippettFigure) -> Check:
+    name = "Tippett plot of the library's comparisons"
+    if figure.png is None:
+        return Check(name, NOT_RUN, figure.problem)
+    return Check(name, RAN, f"{figure.same_source:,} same-source and {figure.different_source:,} different-source "
+                            "comparisons provided")

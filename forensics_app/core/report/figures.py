@@ -20,7 +20,7 @@ from forensics_app.core.case import CaseItem
 from forensics_app.core.evidence import EvidenceError, open_evidence
 from forensics_app.core.fingerprint.preprocess import PreprocessConfig, azimuthal_profile, display_spectrum
 from forensics_app.core.report.checks import FAILED, NOT_RUN, RAN, UNCHANGED, Check, FileCheck, evidence_path
-from forensics_app.core.report.grouping import Analysis
+from forensics_app.core.report.grouping import UNGROUPED, Analysis
 from forensics_app.core.vectors import normalise
 
 if TYPE_CHECKING:
@@ -32,6 +32,8 @@ FIGURE_LIMIT = 24
 MAP_LABEL_LIMIT = 60
 #: The map has a legend of its groups up to this many (as many as it has distinct colours).
 MAP_LEGEND_LIMIT = 10
+#: Marker shapes of the map's groups, so that groups differ in greyscale print too.
+MAP_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "*")
 
 
 @dataclass(frozen=True)
@@ -45,15 +47,15 @@ class SpectrumFigure:
 def representatives(analysis: Analysis, limit: int = FIGURE_LIMIT) -> tuple[list[tuple[CaseItem, str]], str]:
     """The images whose spectrum is drawn, each with why, and a note on what was left out.
 
-    Up to `limit` images all are drawn.  Beyond, one per group: the member closest to its
-    group's mean fingerprint, largest groups first, at most `limit` groups.
+    Up to `limit` images all are drawn.  Beyond, one per stored group: the member closest
+    to its group's mean fingerprint, largest groups first, at most `limit` groups.
     """
     items, labels = analysis.items, analysis.labels
     if len(items) <= limit:
         return [(item, "") for item in items], ""
     if labels is None:
         return [(item, "") for item in items[:limit]], f"The first {limit} of {len(items)} fingerprinted images are shown."
-    counts = Counter(labels.tolist())
+    counts = Counter(label for label in labels.tolist() if label != UNGROUPED)
     groups = sorted(counts, key=lambda label: (-counts[label], label))
     unit = normalise(analysis.embeddings)
     chosen = []
@@ -66,10 +68,13 @@ def representatives(analysis: Analysis, limit: int = FIGURE_LIMIT) -> tuple[list
             "fingerprint is closest to its group's mean.")
     if len(groups) > limit:
         note += f" Only the {limit} largest of {len(groups)} groups are shown."
+    if analysis.ungrouped:
+        note += f" The {len(analysis.ungrouped)} image(s) that belong to no stored group are not shown."
     return chosen, note
 
 
-def _png(figure: Figure) -> bytes:
+def png_bytes(figure: Figure) -> bytes:
+    """The figure as PNG bytes, drawn without pyplot (safe on a worker thread)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     FigureCanvasAgg(figure)
@@ -88,37 +93,43 @@ def spectrum_png(pixels: np.ndarray, config: PreprocessConfig) -> bytes:
     left.imshow(spectrum, cmap="magma", interpolation="nearest")
     left.set_axis_off()
     left.set_title("residual spectrum (log magnitude)", fontsize=7)
-    right.plot(azimuthal_profile(spectrum), linewidth=1.0, color="#1f4e79")
+    right.plot(azimuthal_profile(spectrum), linewidth=1.0, color="black")
     right.set_xlabel("frequency radius (cycles per crop)", fontsize=7)
     right.set_ylabel("mean log magnitude", fontsize=7)
     right.tick_params(labelsize=6)
     right.grid(alpha=0.3)
-    return _png(figure)
+    return png_bytes(figure)
 
 
 def map_png(coords: np.ndarray, labels: np.ndarray | None, exhibits: Sequence[str]) -> bytes:
-    """The t-SNE map, one point per image coloured by group, labelled when few."""
+    """The t-SNE map, one point per image; each stored group has its own marker shape as well
+    as its own colour, so the groups stay apart in greyscale; labelled when few."""
     from matplotlib import colormaps
     from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
 
     figure = Figure(figsize=(6.4, 4.4), dpi=110, layout="constrained")
     axes = figure.subplots()
-    groups = np.zeros(len(coords), int) if labels is None else np.asarray(labels) % 10
-    axes.scatter(coords[:, 0], coords[:, 1], c=groups, cmap="tab10", vmin=0, vmax=9, s=22,
-                 edgecolors="black", linewidths=0.3)
-    present = sorted(set(np.asarray(labels).tolist())) if labels is not None else []
+    labels = np.full(len(coords), UNGROUPED) if labels is None else np.asarray(labels)
+    palette = colormaps["tab10"]
+    present = sorted(set(labels.tolist()))
+    for label in present:
+        members = labels == label
+        if label == UNGROUPED:
+            style = {"marker": "x", "color": "#555555", "linewidths": 0.8}
+            name = "no group"
+        else:
+            style = {"marker": MAP_MARKERS[label % len(MAP_MARKERS)], "color": palette((label % 10) / 9),
+                     "edgecolors": "black", "linewidths": 0.4}
+            name = f"group {label}"
+        axes.scatter(coords[members, 0], coords[members, 1], s=24, label=name, **style)
     if 1 < len(present) <= MAP_LEGEND_LIMIT:
-        palette = colormaps["tab10"]
-        handles = [Line2D([], [], marker="o", linestyle="", markersize=5, markeredgecolor="black",
-                          markeredgewidth=0.3, markerfacecolor=palette((g % 10) / 9)) for g in present]
-        axes.legend(handles, [f"group {g}" for g in present], fontsize=6, loc="best", frameon=False)
+        axes.legend(fontsize=6, loc="best", frameon=False)
     if len(coords) <= MAP_LABEL_LIMIT:
         for (x, y), exhibit in zip(coords, exhibits):
             axes.annotate(exhibit, (x, y), fontsize=5.5, xytext=(3, 3), textcoords="offset points")
     axes.set_xticks([])
     axes.set_yticks([])
-    return _png(figure)
+    return png_bytes(figure)
 
 
 def spectrum_figure(item: CaseItem, why: str, file_check: FileCheck, config: PreprocessConfig,

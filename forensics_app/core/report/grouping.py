@@ -1,9 +1,11 @@
-"""The groups and the map the report shows: as stored in the case, or computed for the report.
+"""The groups and the map the report shows: exactly those the analysis stored in the case.
 
-A case saved before it was grouped or mapped still gets both in its report; what is
-computed here goes into the report only, never back into the case's results.  Each
-outcome comes with its :class:`Check`, so a grouping that could not be made is listed
-with the reason.
+Groups are decided by the one decision policy when the case is analysed (two images are
+called one source where the calibrated LR of their pair reaches the naming level), and
+each item keeps its group label.  The report shows those labels and never groups the
+images again with a rule of its own, so its groups are the analyst's groups.  Likewise
+the t-SNE map is drawn only when the case holds one; the report does not compute a map,
+and says so, so that every figure shows what the analysis recorded.
 """
 
 from __future__ import annotations
@@ -12,67 +14,73 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from forensics_app.core.analysis import MIN_MAP_IMAGES, cluster, tsne_map
+from forensics_app.core.analysis import MIN_MAP_IMAGES
 from forensics_app.core.case import Case, CaseItem
-from forensics_app.core.fingerprint.extractor import ModelCard
-from forensics_app.core.report.checks import FAILED, NOT_RUN, RAN, Check
+from forensics_app.core.report.checks import NOT_RUN, RAN, Check
+
+#: The label of a fingerprinted image that has no stored group (taken in after grouping).
+UNGROUPED = -1
 
 
 @dataclass
 class Analysis:
-    """The fingerprinted items with their clusters and map, stored or computed now."""
+    """The fingerprinted items with their stored group labels and stored map."""
 
     items: list[CaseItem]
     embeddings: np.ndarray
-    labels: np.ndarray | None
+    labels: np.ndarray | None  # one per item, UNGROUPED where none is stored; None when none is
     cluster_check: Check
     coords: np.ndarray | None
     map_check: Check
 
+    @property
+    def groups(self) -> list[int]:
+        """The distinct stored group labels, in order."""
+        if self.labels is None:
+            return []
+        return sorted({int(label) for label in self.labels.tolist() if label != UNGROUPED})
 
-def analyse(case: Case, card: ModelCard | None) -> Analysis:
-    """Clusters and map as stored in the case, or computed now where the case has none."""
+    @property
+    def ungrouped(self) -> list[CaseItem]:
+        if self.labels is None:
+            return list(self.items)
+        return [item for item, label in zip(self.items, self.labels.tolist()) if label == UNGROUPED]
+
+
+def analyse(case: Case) -> Analysis:
+    """The fingerprinted items with the groups and the map stored in the case."""
     items = [item for item in case.items if item.embedding is not None]
     embeddings = np.stack([item.embedding for item in items]) if items else np.zeros((0, 1), np.float32)
-    labels, cluster_check = _clusters(items, embeddings, _threshold(case, card))
-    coords, map_check = _map(case, items, embeddings)
+    labels, cluster_check = _stored_groups(items)
+    coords, map_check = _stored_map(case, items)
     return Analysis(items, embeddings, labels, cluster_check, coords, map_check)
 
 
-def _threshold(case: Case, card: ModelCard | None) -> float | None:
-    """The open-set threshold the case was analysed with (the card's when none is stored)."""
-    stored = case.settings.get("threshold")
-    if stored is not None:
-        return float(stored)
-    return card.calibration.threshold if card is not None else None
-
-
-def _clusters(items: list[CaseItem], embeddings: np.ndarray, threshold: float | None) -> tuple[np.ndarray | None, Check]:
+def _stored_groups(items: list[CaseItem]) -> tuple[np.ndarray | None, Check]:
     name = "Grouping by common source (clustering)"
+    if not items:
+        return None, Check(name, NOT_RUN, "no fingerprinted image")
     stored = [item.cluster for item in items]
-    if items and all(label is not None for label in stored):
-        labels = np.asarray(stored, dtype=int)
-        return labels, Check(name, RAN, f"as stored in the case: {len(set(stored))} group(s) of {len(items)} images")
-    if len(items) < 2:
-        return None, Check(name, NOT_RUN, "fewer than two fingerprinted images")
-    if threshold is None:
-        return None, Check(name, NOT_RUN, "the case records no threshold to cut the groups at")
-    try:
-        labels = cluster(embeddings, threshold)
-    except Exception as exc:  # listed as failed in the report, never hidden
-        return None, Check(name, FAILED, f"{type(exc).__name__}: {exc}")
-    return labels, Check(name, RAN, f"computed at export (average linkage on cosine distance, cut at similarity "
-                                    f"{threshold:.3f}): {len(set(labels.tolist()))} group(s) of {len(items)} images")
+    grouped = [label for label in stored if label is not None]
+    if not grouped:
+        return None, Check(name, NOT_RUN, "the case holds no groups (the grouping stage was not run, or was "
+                                          "cancelled); the report does not group the images itself")
+    labels = np.asarray([UNGROUPED if label is None else int(label) for label in stored], dtype=int)
+    detail = f"as decided by the analysis under the decision policy: {len(set(grouped))} group(s) of {len(grouped)} image(s)"
+    if len(grouped) < len(items):
+        detail += (f"; {len(items) - len(grouped)} image(s) were taken in after grouping and belong to no group "
+                   "(analyse the case again to group them)")
+    return labels, Check(name, RAN, detail)
 
 
-def _map(case: Case, items: list[CaseItem], embeddings: np.ndarray) -> tuple[np.ndarray | None, Check]:
+def _stored_map(case: Case, items: list[CaseItem]) -> tuple[np.ndarray | None, Check]:
     name = "t-SNE map of the fingerprints"
-    if case.map is not None and len(case.map) == len(items) and items:
+    if case.map is not None and items and len(case.map) == len(items):
         return np.asarray(case.map, dtype=np.float32), Check(name, RAN, f"as stored in the case ({len(items)} images)")
+    if case.map is not None and items:
+        return None, Check(name, NOT_RUN, f"the stored map has {len(case.map)} point(s) for {len(items)} fingerprinted "
+                                          "images, so it is not drawn; analyse the case again to map them all")
     if len(items) < MIN_MAP_IMAGES:
         return None, Check(name, NOT_RUN, f"needs at least {MIN_MAP_IMAGES} fingerprinted images; the case has {len(items)}")
-    try:
-        coords = tsne_map(embeddings)
-    except Exception as exc:  # listed as failed in the report, never hidden
-        return None, Check(name, FAILED, f"{type(exc).__name__}: {exc}")
-    return coords, Check(name, RAN, f"computed at export (cosine distance, seed 0) for {len(items)} images")
+    return None, Check(name, NOT_RUN, "the case holds no map (the map stage was not run, or was cancelled); the report "
+                                      "does not compute one")

@@ -1,52 +1,106 @@
 """The fixed words of the report's conclusions: the verbal scale, the propositions, the limitations.
 
-Kept apart from the layout and from any computation, so that the wording can be changed
-(to the ENFSI likelihood-ratio bands, say) in one place without touching how the report is
-built.  The strings are ReportLab paragraph markup (``<b>``, ``&bull;``), written by hand.
+Every strength of support the report prints comes from one likelihood ratio through the
+ENFSI bands of :mod:`forensics_app.core.likelihood`, so the report can never use
+stronger words than the number behind them, and the window, the command line and the
+report share one scale.  Nothing here computes a result; the strings are ReportLab
+paragraph markup written by hand, and every value put into them is escaped first.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+from forensics_app.core.attribution import UNKNOWN_TEXT
+from forensics_app.core.likelihood import BANDS, format_lr, support_sentence, support_words
+
+#: The alternative every conclusion weighs the first-ranked generator against.
+ANOTHER_SOURCE = "another source (another generator, one not enrolled, or a camera)"
 
 
 @dataclass(frozen=True)
 class SupportLevel:
-    """One step of the verbal scale: scores in [lower, upper) earn these words."""
+    """One band of the ENFSI scale: likelihood ratios in [lower, upper) earn these words."""
 
     lower: float
     upper: float
     words: str
-    reading: str
 
 
-#: The scale printed in every report.  Tied to the calibrated score, the probability
-#: (measured on synthetic models the extractor never saw) that image and model share a source.
-VERBAL_SCALE: tuple[SupportLevel, ...] = (
-    SupportLevel(0.0, 0.5, "no support", "the fingerprint does not favour model M over another source"),
-    SupportLevel(0.5, 0.75, "weak support", "slightly favours model M; another source remains quite possible"),
-    SupportLevel(0.75, 0.9, "moderate support", "favours model M; another source remains possible"),
-    SupportLevel(0.9, 0.99, "strong support", "clearly favours model M over another source"),
-    SupportLevel(0.99, 1.0, "very strong support", "favours model M far more than another source"),
+def _scale() -> tuple[SupportLevel, ...]:
+    levels = [SupportLevel(1.0, 1.0, BANDS[0][1])]
+    lower = 1.0
+    for upper, words in BANDS[1:]:
+        levels.append(SupportLevel(lower, upper, words))
+        lower = upper
+    return tuple(levels)
+
+
+#: The ENFSI (2015) verbal scale as the report prints it, one row per band of the LR.
+VERBAL_SCALE: tuple[SupportLevel, ...] = _scale()
+
+
+def verbal_support(lr: float) -> str:
+    """The ENFSI words for a likelihood ratio (below 1, those of 1/LR for the alternative)."""
+    if math.isnan(lr):
+        return BANDS[0][1]
+    return support_words(lr)
+
+
+def band_text(level: SupportLevel) -> str:
+    """'1', 'above 1, below 10', '10 to below 100', ..., '1,000,000 or more': one band of the scale."""
+    if level.lower == level.upper:
+        return "1"
+    if math.isinf(level.upper):
+        return f"{level.lower:,.0f} or more"
+    start = "above 1" if level.lower == 1.0 else f"{level.lower:,.0f} to"
+    return f"{start}{',' if level.lower == 1.0 else ''} below {level.upper:,.0f}"
+
+
+def lr_words(lr: float) -> str:
+    """'moderate support' or 'weak support for another source': the words of one LR."""
+    words = verbal_support(lr)
+    return words + (" for another source" if lr < 1.0 and words != BANDS[0][1] else "")
+
+
+def exhibit_statement(exhibit: str, generator: str, lr: float) -> str:
+    """The ENFSI sentence for one exhibit: H1 '<generator> made <exhibit>' against H2."""
+    return escape(support_sentence(lr, f"{generator} made {exhibit}", f"another source made {exhibit}"))
+
+
+def named_text(generator: str, lr: float, naming_lr: float) -> str:
+    """The decision cell of an exhibit whose first-ranked generator the policy named."""
+    return (f"<b>{escape(generator)}</b> named: its likelihood ratio {format_lr(lr)} reaches the naming level "
+            f"{format_lr(naming_lr)}")
+
+
+def unknown_text(lr: float | None, naming_lr: float | None) -> str:
+    """The decision cell when the policy named no generator; the ranking is not a conclusion."""
+    text = f"<b>{UNKNOWN_TEXT}</b>"
+    if lr is not None and naming_lr is not None:
+        text += f": the highest likelihood ratio, {format_lr(lr)}, is below the naming level {format_lr(naming_lr)}"
+    return text
+
+
+#: The two propositions every conclusion weighs.  A conclusion is support for one against
+#: the other, never a verdict on the source.
+PROPOSITIONS = (
+    "For each image, with G the enrolled generator ranked first for it, two propositions are weighed: "
+    "<b>H1</b>, the image was made by G; <b>H2</b>, it was made by " + escape(ANOTHER_SOURCE) + ". The likelihood "
+    "ratio (LR) says how much more probable the observed similarity is under H1 than under H2, and is put into the "
+    "words of the ENFSI scale (section 5); an LR below 1 supports H2. It is not a probability that H1 is true, "
+    "which depends on the other evidence in the case as well. A generator is <b>named</b> only where its LR reaches "
+    "the naming level of the decision policy; otherwise the decision is \u201c" + UNKNOWN_TEXT + "\u201d, and the "
+    "generator ranked first is only the first of a ranking."
 )
 
-
-def verbal_support(score: float) -> str:
-    """The words of the verbal scale for a calibrated score (NaN earns no support)."""
-    for level in reversed(VERBAL_SCALE):
-        if score >= level.lower:
-            return level.words
-    return VERBAL_SCALE[0].words
-
-
-#: The two propositions every conclusion weighs, and how the scale relates them.  A
-#: conclusion is support for one against the other, never a verdict on the source.
-PROPOSITIONS = (
-    "For each attributed image, with M the enrolled generator it resembles most, two propositions are weighed: "
-    "<b>H1</b>, the image was generated by model M; <b>H2</b>, it was generated by another source (another "
-    "enrolled generator, a generator not in the library, or a camera or editing program). The calibrated score "
-    "is expressed on the verbal scale below. It states how far the fingerprint supports H1 against H2; it is "
-    "not a verdict on the source, and it is to be weighed with the other evidence in the case."
+#: Said where the case records no decision policy, instead of guessing one.
+NO_POLICY = (
+    "This case records no decision policy: it was analysed before the program stored the policy with each case, "
+    "or the policy it stored cannot be read. The rule by which generators were named and images grouped is "
+    "therefore not stated here; the decisions below are reported as they were recorded."
 )
 
 #: The limitations of the method that hold for every case; the report adds those the
@@ -59,9 +113,12 @@ STANDING_LIMITATIONS: tuple[str, ...] = (
     "<b>Screenshots and re-photography</b>: an image captured from a screen carries the traces of the display and "
     "the capture, not only those of the generator.",
     "<b>Generators not enrolled</b>: the library cannot hold every model in existence. An image of a model not "
-    "enrolled is either reported as unknown or resembles the most similar enrolled model; fine-tunes of one base "
-    "model may be hard to tell apart.",
-    "<b>Few references</b>: a generator enrolled from few reference images is represented less reliably.",
-    "<b>Synthetic training</b>: the extractor was trained, and its scores calibrated, on synthetic generative "
-    "models only; how well this carries over to a given real generator is not measured by the calibration.",
+    "enrolled either gets the decision \u201c" + UNKNOWN_TEXT + "\u201d or resembles the most similar enrolled model; "
+    "fine-tunes "
+    "of one base model may be hard to tell apart. Section 6 gives how often this happened in validation.",
+    "<b>Few references</b>: a generator enrolled from few reference images is represented less reliably, and the "
+    "likelihood ratios rest on fewer comparisons.",
+    "<b>Synthetic training</b>: the extractor was trained on synthetic generative models only. Its likelihood "
+    "ratios are calibrated on the comparisons the decision policy names (section 5); its error rates on real "
+    "generators are only those measured in section 6.",
 )
