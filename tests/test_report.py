@@ -2,28 +2,54 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import hashlib
 import json
+import re
 import shutil
 import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 from pypdf import PdfReader
 
-from forensics_app.cli import EXIT_FAILED, EXIT_OK, EXIT_REJECTED, main
-from forensics_app.core.case import load_case
-from forensics_app.core.fingerprint.extractor import read_card
+from forensics_app.cli import EXIT_FAILED, EXIT_OK, main
+from forensics_app.core.attribution import UNKNOWN, UNKNOWN_TEXT, DecisionPolicy
+from forensics_app.core.case import Case, load_case
+from forensics_app.core.fingerprint.extractor import Extractor, ModelCard, read_card
+from forensics_app.core.library import Library
+from forensics_app.core.likelihood import support_sentence
 from forensics_app.core.report import (
     CHANGED, FAILED, MISSING, NOT_RUN, NOT_TAKEN_IN, RAN, UNCHANGED, VERBAL_SCALE, ReportCancelled, ReportError,
-    find_c2pa, verbal_support, write_report,
+    library_comparisons, verbal_support, write_report,
 )
+from forensics_app.workflows.analyse import STAGES, AnalysisRequest, record, run_analysis
+from forensics_app.workflows.enrol import enrol
+from forensics_app.workflows.intake import fingerprint_paths, fingerprinted, new_case, take_in
 from tests.tiny_generators import generate, save_pngs
 
 REFERENCE = "R-2024/017"
 # A JUMBF superbox whose description box carries the C2PA manifest-store UUID and label.
 JUMBF_C2PA = (b"\x00\x00\x00\x2ajumb\x00\x00\x00\x22jumd"
               b"c2pa\x00\x11\x00\x10\x80\x00\x00\xaa\x00\x38\x9b\x71\x03c2pa\x00")
+# Validation figures in the form `forensics-app evaluate` writes them into a model card.
+DEV_FIGURES = {
+    "command": "forensics-app evaluate DEV-SET --never-enrol real-photos",
+    "models": 4, "images": 120, "refs": 10, "seeds": 5,
+    "accuracy": 0.625, "accuracy_std": 0.021, "auc": 0.764, "size_only_accuracy": 0.25,
+    "recall": {"gen-a": 0.75, "gen-b": 0.5, "gen-c": 0.625, "gen-d": 0.625},
+    "cllr": 0.709, "cllr_min": 0.687,
+    "misleading": {"same_source": 0.153, "different_source": 0.302},
+    "open_set": {"enrolled_per_draw": 2, "draws": 5, "refs": 10, "false_attribution_rate": 0.072,
+                 "correct_attribution_rate": 0.147, "naming_lr": 10.0,
+                 "named_rate_by_source": {"gen-a": 0.082, "real-photos": 0.087}},
+    "verification": {"called_one_source": {"same_source": 0.011, "different_source": 0.004}, "naming_lr": 10.0},
+    "never_enrolled": ["real-photos"],
+    "single_generator_library": {"never_enrolled_named_rate": 0.078, "libraries": 4, "probes_each": 30},
+    "within_size_groups": {"256x256": {"models": 2, "images": 60, "accuracy": 0.63, "chance": 0.5}},
+}
 
 
 def png_with_chunk(png: bytes, kind: bytes, payload: bytes) -> bytes:
@@ -31,12 +57,6 @@ def png_with_chunk(png: bytes, kind: bytes, payload: bytes) -> bytes:
     chunk = len(payload).to_bytes(4, "big") + kind + payload + zlib.crc32(kind + payload).to_bytes(4, "big")
     end = png.rindex(b"IEND") - 4
     return png[:end] + chunk + png[end:]
-
-
-def jpeg_with_app11(jpeg: bytes, payload: bytes) -> bytes:
-    """The JPEG with an APP11 segment right after SOI, as C2PA writes it (JPEG-XT 'JP' header)."""
-    body = b"JP\x00\x01\x00\x00\x00\x01" + payload
-    return jpeg[:2] + b"\xff\xeb" + (len(body) + 2).to_bytes(2, "big") + body + jpeg[2:]
 
 
 def save_camera_jpeg(source: Path, target: Path) -> Path:
@@ -51,46 +71,87 @@ def save_camera_jpeg(source: Path, target: Path) -> Path:
     return target
 
 
+_FURNITURE = re.compile(r"^(Evidence report \| case .*|page \d+ of \d+|forensics-app \S+ \| case id .*)$")
+
+
+def flat(text: str) -> str:
+    """The text without page headers and footers, every run of whitespace one space: lines
+    wrap, and paragraphs break across pages, wherever the layout puts them."""
+    lines = [line for line in text.splitlines() if not _FURNITURE.match(" ".join(line.split()))]
+    return " ".join(" ".join(lines).split())
+
+
 def pdf_text(path: Path) -> tuple[PdfReader, list[str]]:
     reader = PdfReader(str(path))
     return reader, [page.extract_text() for page in reader.pages]
 
 
+def analysed_case(extractor: Extractor, paths: list[Path], library: Library | None,
+                  stages: tuple[str, ...] = STAGES, reference: str = "") -> Case:
+    """A case made as the window and the commands make one: intake, then the analysis stages."""
+    case = new_case(extractor, reference)
+    case.settings.update(crops=extractor.card.preprocess.crops_per_image, device=str(extractor.device))
+    for result in fingerprint_paths(extractor, paths):
+        take_in(case, result)
+    items = fingerprinted(case)
+    request = AnalysisRequest(np.stack([i.embedding for i in items]), extractor, library, stages=stages)
+    for stage in run_analysis(request):
+        record(case, items, stage)
+    return case
+
+
+def validated(card: ModelCard) -> ModelCard:
+    """The same card (same extractor id) with validation figures on real generators."""
+    figures = {**(card.extra.get("figures") or {}), "dev_generators": copy.deepcopy(DEV_FIGURES)}
+    return dataclasses.replace(card, extra={**card.extra, "figures": figures})
+
+
 @pytest.fixture(scope="module")
-def scene(tmp_path_factory, extractor_dir):
-    """A case made by the real commands, then disturbed before export: one file changed,
-    one deleted; one file carries a C2PA manifest and one was rejected at intake."""
+def extractor(extractor_dir):
+    return Extractor.load(extractor_dir, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def scene(tmp_path_factory, extractor_dir, extractor):
+    """A case made by the real workflows and a real library, then disturbed before export: one
+    file changed, one deleted; one file carries a C2PA manifest and one was rejected at intake.
+    One report is written with validation figures and a Tippett plot, one without either."""
     root = tmp_path_factory.mktemp("report")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("FORENSICS_APP_EXTRACTOR", str(extractor_dir))
-        patch.setenv("FORENSICS_APP_LIBRARY", str(root / "library.sqlite"))
-        images = {kind: save_pngs(generate(kind, 7, size=160, seed=3), root / kind, kind)
-                  for kind in ("nearest", "transposed", "shuffle")}
-        for kind in ("nearest", "transposed"):
-            assert main(["enroll", kind, *map(str, images[kind][:4])]) == EXIT_OK
-        signed = root / "signed.png"
-        signed.write_bytes(png_with_chunk(images["shuffle"][2].read_bytes(), b"caBX", JUMBF_C2PA))
-        broken = root / "broken.png"
-        broken.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 20)
-        camera = save_camera_jpeg(images["shuffle"][3], root / "camera.jpg")
-        probes = images["nearest"][4:7] + images["transposed"][4:6] + images["shuffle"][:2] + [signed, camera, broken]
-        case_path = root / "case.fcase"
-        code = main(["attribute", *map(str, probes), "--case", str(case_path), "--reference", REFERENCE])
-        assert code == EXIT_REJECTED  # the broken file
-        case = load_case(case_path)
-        by_path = {Path(item.path).name: item for item in case.items}
-        changed, missing = by_path[probes[0].name], by_path[probes[3].name]
-        with open(probes[0], "ab") as handle:
-            handle.write(b"\0")
-        probes[3].unlink()
-        progress: list[tuple[int, int | None]] = []
-        pdf = root / "report.pdf"
-        result = write_report(case, pdf, extractor_card=read_card(extractor_dir),
-                              progress=lambda done, total: progress.append((done, total)))
+    images = {kind: save_pngs(generate(kind, 7, size=160, seed=3), root / kind, kind)
+              for kind in ("nearest", "transposed", "shuffle")}
+    library = Library.open(root / "library.sqlite", extractor.extractor_id, extractor.embedding_dim)
+    for kind in ("nearest", "transposed"):
+        enrol(library, kind, extractor=extractor, paths=images[kind][:4])
+    signed = root / "signed.png"
+    signed.write_bytes(png_with_chunk(images["shuffle"][2].read_bytes(), b"caBX", JUMBF_C2PA))
+    broken = root / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 20)
+    camera = save_camera_jpeg(images["shuffle"][3], root / "camera.jpg")
+    probes = images["nearest"][4:7] + images["transposed"][4:6] + images["shuffle"][:2] + [signed, camera, broken]
+    case = analysed_case(extractor, probes, library, reference=REFERENCE)
+    case_path = root / "case.fcase"
+    case.save(case_path)
+    policy = DecisionPolicy.from_dict(case.settings["policy"])
+    tippett = library_comparisons(library.reference_sets(), extractor.background(), policy)
+    library.close()
+    by_path = {Path(item.path).name: item for item in case.items}
+    changed, missing = by_path[probes[0].name], by_path[probes[3].name]
+    with open(probes[0], "ab") as handle:
+        handle.write(b"\0")
+    probes[3].unlink()
+    progress: list[tuple[int, int | None]] = []
+    pdf = root / "report.pdf"
+    card = read_card(extractor_dir)
+    result = write_report(case, pdf, extractor_card=validated(card), tippett=tippett,
+                          progress=lambda done, total: progress.append((done, total)))
+    plain = root / "plain.pdf"
+    plain_result = write_report(load_case(case_path), plain, extractor_card=card)
     reader, pages = pdf_text(pdf)
     return {"case": case, "case_path": case_path, "pdf": pdf, "result": result, "reader": reader, "pages": pages,
-            "text": "\n".join(pages), "changed": changed, "missing": missing, "signed": by_path["signed.png"],
-            "broken": by_path["broken.png"], "progress": progress, "card": read_card(extractor_dir)}
+            "text": "\n".join(pages), "flat": flat("\n".join(pages)), "changed": changed, "missing": missing,
+            "signed": by_path["signed.png"], "broken": by_path["broken.png"], "progress": progress, "card": card,
+            "policy": policy, "tippett": tippett, "plain": flat("\n".join(pdf_text(plain)[1])),
+            "plain_result": plain_result}
 
 
 def test_every_exhibit_and_its_hashes_appear_whole(scene):
@@ -125,8 +186,9 @@ def test_changed_and_missing_files_are_flagged(scene):
 def test_figures_are_embedded(scene):
     images = sum(len(page.images) for page in scene["reader"].pages)
     drawable = sum(1 for f in scene["result"].files if f.status == UNCHANGED)  # changed or missing: no spectrum
-    assert images == drawable + 1  # one spectrum per unchanged image, and the map
+    assert images == drawable + 2  # one spectrum per unchanged image, the map and the Tippett plot
     assert "Figure 1." in scene["text"] and "t-SNE map" in scene["text"]
+    assert "Tippett plot of the library in use" in scene["flat"]
 
 
 def test_every_page_has_its_number_and_the_case_reference(scene):
@@ -149,22 +211,124 @@ def test_audit_log_records_the_pdf_sha256(scene):
     assert result.audit_entry is entry and result.path == scene["pdf"]
 
 
-def test_checks_metadata_rejections_and_conclusions(scene):
+def test_checks_metadata_rejections_and_limitations(scene):
     text, result = scene["text"], scene["result"]
     checks = {check.name: check.status for check in result.checks}
     assert checks["Attribution against the library"] == RAN
     assert checks["t-SNE map of the fingerprints"] == RAN
+    assert checks["Grouping by common source (clustering)"] == RAN
+    assert checks["Tippett plot of the library's comparisons"] == RAN
     assert checks["C2PA signature validation"] == NOT_RUN
     assert {RAN, NOT_RUN} <= set(checks.values()) and FAILED not in checks.values()
-    assert "not run" in text and "absence of C2PA data proves nothing" in text
+    assert "not run" in text and "absence of C2PA data proves nothing" in scene["flat"]
     assert next(f for f in result.files if f.exhibit == scene["signed"].exhibit).c2pa == "PNG caBX chunk"
     assert scene["broken"].error and scene["broken"].exhibit in text and "rejected" in text
     assert "TestCam" in text and "EditorPro 2.0" in text and "2024:05:01 10:00:00" in text
     assert "lossy format" in text  # the JPEG exhibit is named among the limitations
-    for level in VERBAL_SCALE:
-        assert level.words in text
-    assert "support to the proposition" in text and "another source" in text
     assert "Limitations" in text and "Recompression" in text and "synthetic" in text
+
+
+def attributed(case: Case) -> list:
+    return [item for item in case.items if item.attribution and item.attribution["matches"]]
+
+
+def test_each_conclusion_is_the_enfsi_statement_of_its_likelihood_ratio(scene):
+    items = attributed(scene["case"])
+    assert len(items) == 9
+    conclusions = scene["flat"][scene["flat"].index("10. Conclusions"):]
+    for item in items:
+        best = item.attribution["matches"][0]
+        sentence = support_sentence(best["lr"], f"{best['generator']} made {item.exhibit}",
+                                    f"another source made {item.exhibit}")
+        assert flat(sentence) in conclusions, item.exhibit
+        assert verbal_support(best["lr"]) in sentence
+    for level in VERBAL_SCALE:  # the whole scale is printed once, in the method
+        assert level.words in scene["flat"]
+
+
+def test_no_stronger_words_than_the_likelihood_ratios(scene):
+    lrs = [m["lr"] for item in attributed(scene["case"]) for m in item.attribution["matches"]]
+    assert max(lrs) < 1_000
+    findings = scene["flat"][scene["flat"].index("8. Results"):]
+    assert not re.search(r"(?<!moderately )strong support", findings)
+    if max(max(lrs), 1 / min(lrs)) < 100:
+        assert "strong support" not in findings
+
+
+def test_unknown_decisions_name_no_generator(scene):
+    items = attributed(scene["case"])
+    unknown = [item for item in items if item.attribution["decision"] == UNKNOWN]
+    named = [item for item in items if item.attribution["decision"] != UNKNOWN]
+    assert unknown and named, "the case needs both kinds of decision"
+    conclusions = scene["flat"][scene["flat"].index("10. Conclusions"):]
+    for item in unknown:
+        assert f"{item.exhibit} {UNKNOWN_TEXT}" in conclusions
+        assert not re.search(rf"{item.exhibit} \S+ named", conclusions)
+    for item in named:
+        assert f"{item.exhibit} {item.attribution['decision']} named" in conclusions
+    assert f"for {len(unknown)}, {UNKNOWN_TEXT}" in conclusions
+
+
+def test_the_policy_is_stated_once_in_words(scene):
+    text, policy = scene["flat"], scene["policy"]
+    assert text.count(flat(policy.describe())) == 1
+    assert text.count(flat(policy.describe(pairs=True))) == 1
+    assert text.index(flat(policy.describe())) < text.index("6. Known error rates")
+    assert "slope" not in text and "intercept" not in text and "{" not in text  # no raw policy dict
+
+
+def test_groups_are_those_stored_in_the_case(scene, tmp_path):
+    case = scene["case"]
+    stored = {item.cluster for item in case.items if item.embedding is not None}
+    assert None not in stored
+    assert f"The analysis stored {len(stored)} group(s)" in scene["flat"]
+    regrouped = load_case(scene["case_path"])
+    for index, item in enumerate(fingerprinted(regrouped)):
+        item.cluster = 7 if index % 3 else 4  # labels no clustering of these images would give
+    write_report(regrouped, tmp_path / "regrouped.pdf", extractor_card=None)
+    text = flat("\n".join(pdf_text(tmp_path / "regrouped.pdf")[1]))
+    assert "The analysis stored 2 group(s) for 9 image(s)" in text
+
+
+def test_known_error_rates_come_from_the_card(scene):
+    text = scene["flat"]
+    section = text[text.index("6. Known error rates"):text.index("7. Checks performed")]
+    assert DEV_FIGURES["command"] in section and "120 images of 4 generators" in section
+    assert "62.5% of images ranked their own generator first" in section
+    assert "Cllr 0.709, Cllr_min 0.687" in section
+    assert "15.3%" in section and "30.2%" in section  # misleading evidence
+    assert "7.2% of images whose source was not enrolled" in section and "14.7%" in section
+    assert "1.1% of pairs of one generator" in section and "0.4% of pairs" in section
+    assert "7.8% of the time" in section
+    assert "gen-b" in section and "50.0%" in section and "real-photos" in section
+    assert "Not validated" not in text
+    for word in re.findall(r"\w+ calibrated|calibrated \w+", text):
+        assert "score" not in word and "similarit" not in word
+
+
+def test_without_validation_or_comparisons_the_report_says_so(scene):
+    plain = scene["plain"]
+    assert "Not validated: the extractor's model card records no validation on real generators" in plain
+    assert "Tippett plot of the library's comparisons was not provided with this report" in plain
+    checks = {check.name: check.status for check in scene["plain_result"].checks}
+    assert checks["Tippett plot of the library's comparisons"] == NOT_RUN
+
+
+def test_a_case_without_a_stored_policy_says_so(scene, tmp_path):
+    case = load_case(scene["case_path"])
+    del case.settings["policy"]
+    write_report(case, tmp_path / "old.pdf", extractor_card=None)
+    text = flat("\n".join(pdf_text(tmp_path / "old.pdf")[1]))
+    assert "This case records no decision policy" in text
+    assert flat(scene["policy"].describe()) not in text
+    assert "Not validated: the extractor's model card was not available" in text
+
+
+def test_a_malformed_tippett_argument_is_refused_before_anything_is_written(scene, tmp_path):
+    case = load_case(scene["case_path"])
+    with pytest.raises(ReportError, match="two arrays"):
+        write_report(case, tmp_path / "t.pdf", extractor_card=None, tippett=(np.zeros(3),))
+    assert not (tmp_path / "t.pdf").exists() and case.audit[-1].action != "report"
 
 
 def test_progress_reaches_its_total(scene):
@@ -216,82 +380,3 @@ def test_evidence_is_never_overwritten_and_cancel_writes_nothing(scene, tmp_path
     with pytest.raises(ReportCancelled):
         write_report(case, out, extractor_card=None, cancel=lambda: True)
     assert not list(tmp_path.glob("cancelled*")) and case.audit[-1].action != "report"
-
-
-def test_small_case_without_library_lists_what_did_not_run(capsys, tmp_path, extractor_dir):
-    files = save_pngs(generate("bilinear", 3, size=96, seed=5), tmp_path / "few", "few")
-    case_path = tmp_path / "few.fcase"
-    assert main(["cluster", *map(str, files), "--case", str(case_path)]) == EXIT_OK
-    case = load_case(case_path)
-    result = write_report(case, tmp_path / "few.pdf", extractor_card=None)
-    checks = {check.name: check for check in result.checks}
-    assert checks["Attribution against the library"].status == NOT_RUN
-    assert checks["t-SNE map of the fingerprints"].status == NOT_RUN
-    assert checks["Grouping by common source (clustering)"].status == RAN
-    reader, pages = pdf_text(tmp_path / "few.pdf")
-    text = "\n".join(pages)
-    assert "not stated" in text and "No image was attributed" in text and "not available when the report" in text
-    assert sum(len(page.images) for page in reader.pages) == 3  # three spectra, no map
-
-
-def test_large_case_shows_one_spectrum_per_group(capsys, tmp_path):
-    folder = tmp_path / "many"
-    for kind in ("nearest", "transposed", "shuffle"):
-        save_pngs(generate(kind, 9, size=128, seed=9), folder, kind)
-    case_path = tmp_path / "many.fcase"
-    assert main(["cluster", str(folder), "--case", str(case_path)]) == EXIT_OK
-    case = load_case(case_path)
-    groups = len({item.cluster for item in case.items})
-    assert len(case.items) == 27 and groups >= 2
-    pdf = tmp_path / "many.pdf"
-    write_report(case, pdf, extractor_card=None)
-    reader, pages = pdf_text(pdf)
-    assert sum(len(page.images) for page in reader.pages) == min(groups, 24) + 1
-    assert "one representative per group" in "\n".join(pages)
-
-
-def test_c2pa_is_found_where_the_specification_puts_it(tmp_path):
-    import io
-
-    from PIL import Image
-
-    pixels = generate("nearest", 1, size=64)[0]
-    png, jpeg = io.BytesIO(), io.BytesIO()
-    Image.fromarray(pixels).save(png, format="PNG")
-    Image.fromarray(pixels).save(jpeg, format="JPEG")
-    assert find_c2pa(png.getvalue()) is None and find_c2pa(jpeg.getvalue()) is None
-    assert find_c2pa(png_with_chunk(png.getvalue(), b"caBX", JUMBF_C2PA)) == "PNG caBX chunk"
-    marked = jpeg_with_app11(jpeg.getvalue(), JUMBF_C2PA)
-    assert find_c2pa(marked) == "JPEG APP11 segment (JUMBF)"
-    assert Image.open(io.BytesIO(marked)).size == (64, 64)  # still a valid JPEG
-    assert find_c2pa(b"RIFF\x00\x00\x00\x00WEBPC2PA" + JUMBF_C2PA) == "JUMBF box labelled c2pa"
-    assert find_c2pa(b"\xff\xd8\xff\xeb\x00\x04c2\xff\xd9") is None  # 'c2pa' text alone is not a manifest
-
-
-@pytest.mark.parametrize(("score", "words"), [
-    (0.0, "no support"), (0.4999, "no support"), (0.5, "weak support"), (0.75, "moderate support"),
-    (0.9, "strong support"), (0.989, "strong support"), (0.99, "very strong support"), (1.0, "very strong support"),
-    (float("nan"), "no support"),
-])
-def test_verbal_scale(score, words):
-    assert verbal_support(score) == words
-
-
-def test_report_modules_import_in_one_direction():
-    """Each module of the report package imports only those below it, so none needs another
-    half-loaded; the wording imports nothing of the program, so it can be rewritten alone."""
-    import ast
-    import graphlib
-
-    package = Path(write_report.__code__.co_filename).parent
-    prefix = "forensics_app.core.report."
-    graph: dict[str, set[str]] = {}
-    for source in package.glob("*.py"):
-        tree = ast.parse(source.read_text(encoding="utf-8"))
-        modules = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
-        assert not any(node.level for node in ast.walk(tree) if isinstance(node, ast.ImportFrom))
-        graph[source.stem] = {name.removeprefix(prefix) for name in modules if name.startswith(prefix)}
-        if source.stem == "wording":
-            assert not any(name.startswith("forensics_app") for name in modules)
-    assert len(graph) > 5 and "__init__" not in set().union(*graph.values())
-    list(graphlib.TopologicalSorter(graph).static_order())  # raises CycleError on a cycle

@@ -1,0 +1,119 @@
+"""The evidence report in smaller cases and in its parts: stored groups only, the ENFSI scale,
+where C2PA sits in a file, and the order in which the report's modules import each other."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from forensics_app.core.fingerprint.extractor import Extractor
+from forensics_app.core.report import NOT_RUN, RAN, find_c2pa, verbal_support, write_report
+from tests.test_report import JUMBF_C2PA, analysed_case, flat, pdf_text, png_with_chunk
+from tests.tiny_generators import generate, save_pngs
+
+
+def jpeg_with_app11(jpeg: bytes, payload: bytes) -> bytes:
+    """The JPEG with an APP11 segment right after SOI, as C2PA writes it (JPEG-XT 'JP' header)."""
+    body = b"JP\x00\x01\x00\x00\x00\x01" + payload
+    return jpeg[:2] + b"\xff\xeb" + (len(body) + 2).to_bytes(2, "big") + body + jpeg[2:]
+
+
+@pytest.fixture(scope="module")
+def extractor(extractor_dir):
+    return Extractor.load(extractor_dir, device="cpu")
+
+
+def test_small_case_without_library_lists_what_did_not_run(tmp_path, extractor):
+    files = save_pngs(generate("bilinear", 3, size=96, seed=5), tmp_path / "few", "few")
+    case = analysed_case(extractor, files, None, stages=("cluster", "map"))
+    result = write_report(case, tmp_path / "few.pdf", extractor_card=None)
+    checks = {check.name: check for check in result.checks}
+    assert checks["Attribution against the library"].status == NOT_RUN
+    assert checks["t-SNE map of the fingerprints"].status == NOT_RUN
+    assert checks["Grouping by common source (clustering)"].status == RAN
+    reader, pages = pdf_text(tmp_path / "few.pdf")
+    text = flat("\n".join(pages))
+    assert "not stated" in text and "No image was attributed" in text and "not available when the report" in text
+    assert sum(len(page.images) for page in reader.pages) == 3  # three spectra, no map
+
+
+def test_a_case_that_was_never_grouped_is_not_grouped_by_the_report(tmp_path, extractor):
+    files = save_pngs(generate("nearest", 6, size=96, seed=6), tmp_path / "ungrouped", "u")
+    case = analysed_case(extractor, files, None, stages=("map",))
+    result = write_report(case, tmp_path / "u.pdf", extractor_card=None)
+    check = next(c for c in result.checks if c.name == "Grouping by common source (clustering)")
+    assert check.status == NOT_RUN and "does not group the images itself" in check.detail
+    assert all(item.cluster is None for item in case.items)
+
+
+def test_large_case_shows_one_spectrum_per_group(tmp_path, extractor):
+    folder = tmp_path / "many"
+    for kind in ("nearest", "transposed", "shuffle"):
+        save_pngs(generate(kind, 9, size=128, seed=9), folder, kind)
+    case = analysed_case(extractor, [folder], None, stages=("cluster", "map"))
+    groups = len({item.cluster for item in case.items})
+    assert len(case.items) == 27 and groups >= 2
+    pdf = tmp_path / "many.pdf"
+    write_report(case, pdf, extractor_card=None)
+    reader, pages = pdf_text(pdf)
+    assert sum(len(page.images) for page in reader.pages) == min(groups, 24) + 1
+    text = flat("\n".join(pages))
+    assert "one representative per group" in text and f"The analysis stored {groups} group(s)" in text
+
+
+def test_c2pa_is_found_where_the_specification_puts_it(tmp_path):
+    import io
+
+    from PIL import Image
+
+    pixels = generate("nearest", 1, size=64)[0]
+    png, jpeg = io.BytesIO(), io.BytesIO()
+    Image.fromarray(pixels).save(png, format="PNG")
+    Image.fromarray(pixels).save(jpeg, format="JPEG")
+    assert find_c2pa(png.getvalue()) is None and find_c2pa(jpeg.getvalue()) is None
+    assert find_c2pa(png_with_chunk(png.getvalue(), b"caBX", JUMBF_C2PA)) == "PNG caBX chunk"
+    marked = jpeg_with_app11(jpeg.getvalue(), JUMBF_C2PA)
+    assert find_c2pa(marked) == "JPEG APP11 segment (JUMBF)"
+    assert Image.open(io.BytesIO(marked)).size == (64, 64)  # still a valid JPEG
+    assert find_c2pa(b"RIFF\x00\x00\x00\x00WEBPC2PA" + JUMBF_C2PA) == "JUMBF box labelled c2pa"
+    assert find_c2pa(b"\xff\xd8\xff\xeb\x00\x04c2\xff\xd9") is None  # 'c2pa' text alone is not a manifest
+
+
+@pytest.mark.parametrize(("lr", "words"), [
+    (1.0, "no support for either proposition"), (1.5, "weak support"), (0.5, "weak support"), (10.0, "moderate support"),
+    (99.0, "moderate support"), (100.0, "moderately strong support"), (999.0, "moderately strong support"),
+    (1_000.0, "strong support"), (1e-3, "strong support"), (20_000.0, "very strong support"),
+    (2e6, "extremely strong support"), (float("nan"), "no support for either proposition"),
+])
+def test_verbal_scale_is_enfsi_on_the_likelihood_ratio(lr, words):
+    assert verbal_support(lr) == words
+
+
+def test_an_lr_of_one_supports_neither_proposition():
+    from forensics_app.core.report.wording import exhibit_statement
+
+    assert "no support for either proposition" in exhibit_statement("E0001", "gen", 1.0)
+    assert "support for the proposition that another source made E0001, rather than that gen" in \
+        exhibit_statement("E0001", "gen", 0.2)
+
+
+def test_report_modules_import_in_one_direction():
+    """Each module of the report package imports only those below it, so none needs another
+    half-loaded; the wording imports no other part of the report, so it can be rewritten alone."""
+    import ast
+    import graphlib
+
+    package = Path(write_report.__code__.co_filename).parent
+    prefix = "forensics_app.core.report."
+    graph: dict[str, set[str]] = {}
+    for source in package.glob("*.py"):
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+        modules = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+        assert not any(node.level for node in ast.walk(tree) if isinstance(node, ast.ImportFrom))
+        graph[source.stem] = {name.removeprefix(prefix) for name in modules if name.startswith(prefix)}
+        if source.stem == "wording":  # the words come from the one scale of the likelihood module only
+            assert {name for name in modules if name.startswith("forensics_app")} <= {
+                "forensics_app.core.likelihood", "forensics_app.core.attribution"}
+    assert len(graph) > 5 and "__init__" not in set().union(*graph.values())
+    list(graphlib.TopologicalSorter(graph).static_order())  # raises CycleError on a cycle
