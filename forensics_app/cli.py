@@ -433,7 +433,12 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"warning: the extractor's model card is not available ({exc}); the report says so", file=sys.stderr)
         card = None
     try:
-        result = write_case_report(case, Path(args.out), card, progress=Progress("writing report", not args.json))
+        extractor = library = None
+        if card is not None and case.library.get("content_sha256"):
+            extractor = load_extractor(args)
+            library = optional_library(args, extractor)
+        result = write_case_report(case, Path(args.out), card, progress=Progress("writing report", not args.json),
+                                   library=library, extractor=extractor)
     except ReportError as exc:
         raise CommandError(str(exc)) from exc
     try:

@@ -100,5 +100,6 @@ class ReportExport(QObject):
             say = QMessageBox.warning if result.warnings else QMessageBox.information
             say(w, APP_TITLE, report_text(result, case is w.case))
 
-        job = workflow_job(write_case_report, snapshot, Path(path), w.card, app_versions(w.extractor))
+        job = workflow_job(write_case_report, snapshot, Path(path), w.card, app_versions(w.extractor),
+                           library=w.library.library, extractor=w.extractor)
         w.jobs.submit(Job("Writing the report", job, on_result=done, on_error=w.job_status.job_failed))
