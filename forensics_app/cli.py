@@ -153,6 +153,12 @@ def print_policy(args: argparse.Namespace, policy, pairs: bool = False) -> None:
 # --- commands ----------------------------------------------------------------------------
 
 
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from forensics_app.cli_inspect import cmd_inspect as inspect_files
+
+    return inspect_files(args)
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     from forensics_app.gui.app import run_gui
 
@@ -171,7 +177,8 @@ def cmd_attribute(args: argparse.Namespace) -> int:
     case, _, policy = analyse(args, extractor, library, results, ("attribute", "cluster"))
     records, rows = [], []
     for item in case.items:
-        record = {"exhibit": item.exhibit, "path": item.path, "sha256": item.sha256}
+        record = {"exhibit": item.exhibit, "path": item.path, "sha256": item.sha256,
+                  "provenance": (item.evidence or {}).get("provenance", [])}
         if item.attribution is not None:
             record.update(item.attribution)
             best = item.attribution["matches"][0]
@@ -544,6 +551,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--organisation", help="examiner's organisation (logged in the case when set)")
     p.add_argument("--question", help="the question the examination answers (logged in the case when set)")
     p.set_defaults(func=cmd_report)
+    p = sub.add_parser("inspect", parents=[common], help="what files declare about their origin (C2PA, metadata, "
+                                                          "structure); no library needed")
+    p.add_argument("paths", nargs="+")
+    p.set_defaults(func=cmd_inspect)
     p = sub.add_parser("info", parents=[common], help="versions, device and the extractor's model card")
     p.set_defaults(func=cmd_info)
     return parser

@@ -14,6 +14,7 @@ from forensics_app.core.evidence import DEFAULT_MAX_PIXELS, EvidenceError, iter_
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.pipeline import FileFingerprint, fingerprint_files
 from forensics_app.core.progress import CancelCheck, ProgressCallback
+from forensics_app.workflows.inspect import provenance_record
 
 
 def expand_paths(paths: Sequence[str | Path]) -> tuple[list[Path], list[FileFingerprint]]:
@@ -59,6 +60,8 @@ def take_in(case: Case, result: FileFingerprint) -> CaseItem:
     item = CaseItem(exhibit=case.next_exhibit(), path=str(result.path), error=result.error,
                     embedding=result.embedding, padded=result.padded,
                     evidence=result.evidence.metadata_dict() if result.evidence else None)
+    if item.evidence is not None:  # what the file declares, kept apart from the fingerprint
+        item.evidence["provenance"] = provenance_record(item.path, item.sha256)
     case.items.append(item)
     case.log("intake" if item.error is None else "rejected", item.sha256,
              f"{item.exhibit} {item.path}" + (f": {item.error}" if item.error else ""))
