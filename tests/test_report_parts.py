@@ -1,5 +1,5 @@
 """The evidence report in smaller cases and in its parts: stored groups only, the ENFSI scale,
-where C2PA sits in a file, and the order in which the report's modules import each other."""
+C2PA read through the SDK, and the order in which the report's modules import each other."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from forensics_app.core.fingerprint.extractor import Extractor
-from forensics_app.core.report import NOT_RUN, RAN, find_c2pa, verbal_support, write_report
+from forensics_app.core.provenance import c2pa_status
+from forensics_app.core.report import NOT_RUN, RAN, verbal_support, write_report
 from tests.test_report import JUMBF_C2PA, analysed_case, flat, pdf_text, png_with_chunk
 from tests.tiny_generators import generate, save_pngs
 
@@ -62,22 +63,25 @@ def test_large_case_shows_one_spectrum_per_group(tmp_path, extractor):
     assert "one representative per group" in text and f"The analysis stored {groups} group(s)" in text
 
 
-def test_c2pa_is_found_where_the_specification_puts_it(tmp_path):
+def test_c2pa_is_read_by_the_sdk_where_the_specification_puts_it(tmp_path):
     import io
 
     from PIL import Image
+
+    from tests.c2pa_signing import signed_jpeg
 
     pixels = generate("nearest", 1, size=64)[0]
     png, jpeg = io.BytesIO(), io.BytesIO()
     Image.fromarray(pixels).save(png, format="PNG")
     Image.fromarray(pixels).save(jpeg, format="JPEG")
-    assert find_c2pa(png.getvalue()) is None and find_c2pa(jpeg.getvalue()) is None
-    assert find_c2pa(png_with_chunk(png.getvalue(), b"caBX", JUMBF_C2PA)) == "PNG caBX chunk"
+    assert c2pa_status(png.getvalue()) is None and c2pa_status(jpeg.getvalue()) is None
+    assert c2pa_status(png_with_chunk(png.getvalue(), b"caBX", JUMBF_C2PA)).startswith("present but unreadable")
     marked = jpeg_with_app11(jpeg.getvalue(), JUMBF_C2PA)
-    assert find_c2pa(marked) == "JPEG APP11 segment (JUMBF)"
+    assert c2pa_status(marked).startswith("present but unreadable")
     assert Image.open(io.BytesIO(marked)).size == (64, 64)  # still a valid JPEG
-    assert find_c2pa(b"RIFF\x00\x00\x00\x00WEBPC2PA" + JUMBF_C2PA) == "JUMBF box labelled c2pa"
-    assert find_c2pa(b"\xff\xd8\xff\xeb\x00\x04c2\xff\xd9") is None  # 'c2pa' text alone is not a manifest
+    assert c2pa_status(b"\xff\xd8\xff\xeb\x00\x04c2\xff\xd9") is None  # 'c2pa' text alone is not a manifest
+    signed_jpeg(tmp_path / "signed.jpg")
+    assert c2pa_status((tmp_path / "signed.jpg").read_bytes()).startswith("valid signature by Test Generator Signer")
 
 
 @pytest.mark.parametrize(("lr", "words"), [

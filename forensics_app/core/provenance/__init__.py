@@ -31,8 +31,8 @@ from forensics_app.core.provenance.metadata import exif_entry, find_xmp, png_tex
 from forensics_app.core.provenance.structure import format_entry, size_entry, sniff, trailing_entry
 from forensics_app.core.provenance.trust import TRUST_VARIABLE, TrustAnchors, load_anchors
 
-__all__ = ["KINDS", "TRUST_VARIABLE", "ProvenanceEntry", "TrustAnchors", "declaration", "entries_from_dicts",
-           "load_anchors", "read_provenance", "read_provenance_bytes"]
+__all__ = ["KINDS", "TRUST_VARIABLE", "ProvenanceEntry", "ReferenceSizes", "TrustAnchors", "c2pa_status",
+           "declaration", "entries_from_dicts", "load_anchors", "read_provenance", "read_provenance_bytes"]
 
 _MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "WebP": "image/webp", "TIFF": "image/tiff", "HEIF": "image/heif",
          "AVIF": "image/avif", "JPEG XL": "image/jxl"}
@@ -102,3 +102,19 @@ def _header(data: bytes) -> Image.Image | None:
         Image.MAX_IMAGE_PIXELS = limit
 
 
+
+
+def c2pa_status(data: bytes) -> str | None:
+    """A few words on the file's C2PA manifest read through the SDK, None when it has none.
+
+    For tables that re-read a file (the report's integrity check): "valid signature ...",
+    "signature NOT valid ..." or "present but unreadable ...".
+    """
+    entry = c2pa_entry(data, _MIME.get(sniff(data) or ""), load_anchors())
+    if entry.valid is None:
+        return None
+    if entry.valid:
+        return f"valid signature by {entry.signer or 'an unnamed signer'}"
+    if entry.flag == "C2PA manifest unreadable":
+        return f"present but unreadable ({entry.details.get('error', 'damaged')})"
+    return f"signature NOT valid ({entry.details.get('validation codes', 'failed')})"

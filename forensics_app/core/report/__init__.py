@@ -26,7 +26,6 @@ can be written from a worker thread.
 One concern per module, each importing only those listed before it:
 
 ``wording``          the ENFSI words, the propositions and the standing limitations
-``file_structure``   where a C2PA manifest sits in a file's bytes
 ``versions``         the software versions that reproduce the analysis
 ``errors``           :class:`ReportError` and :class:`ReportCancelled`
 ``checks``           the checks listed, and every evidence file hashed again
@@ -38,6 +37,7 @@ One concern per module, each importing only those listed before it:
 ``facts``            step one: every fact gathered, with progress and cancel
 ``layout``           fonts, styles, cells and tables
 ``evidence_sections`` sections 1-4: case, integrity, audit log, metadata
+``provenance_section`` section 4b: what each file declares (C2PA, generator metadata, structure)
 ``method_section``   section 5: method, decision policy, verbal scale, reproducibility
 ``validation_section`` section 6: known error rates
 ``finding_sections`` sections 7-9: checks, results, figures
@@ -69,7 +69,6 @@ from forensics_app.core.report.document import render
 from forensics_app.core.report.errors import ReportCancelled, ReportError
 from forensics_app.core.report.facts import Steps, gather
 from forensics_app.core.report.figures import map_png, spectrum_png
-from forensics_app.core.report.file_structure import find_c2pa
 from forensics_app.core.report.tippett import library_comparisons, tippett_png
 from forensics_app.core.report.versions import software_versions
 from forensics_app.core.report.wording import VERBAL_SCALE, SupportLevel, verbal_support
@@ -77,7 +76,7 @@ from forensics_app.core.report.wording import VERBAL_SCALE, SupportLevel, verbal
 __all__ = [
     "CHANGED", "MISSING", "NOT_TAKEN_IN", "UNCHANGED", "UNREADABLE", "RAN", "NOT_RUN", "FAILED",
     "VERBAL_SCALE", "Check", "FileCheck", "ReportCancelled", "ReportError", "ReportResult", "SupportLevel",
-    "find_c2pa", "library_comparisons", "map_png", "recheck_file", "software_versions", "spectrum_png",
+    "library_comparisons", "map_png", "recheck_file", "software_versions", "spectrum_png",
     "tippett_png", "verbal_support", "write_report",
 ]
 

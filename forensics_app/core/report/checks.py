@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from forensics_app.core.case import Case, CaseItem
-from forensics_app.core.report.file_structure import find_c2pa
+from forensics_app.core.provenance import c2pa_status
 
 RAN, NOT_RUN, FAILED = "ran", "not run", "failed"
 UNCHANGED = "unchanged"
@@ -44,7 +44,7 @@ class FileCheck:
     sha256: str | None = None
     md5: str | None = None
     size_bytes: int | None = None
-    c2pa: str | None = None  # where a C2PA manifest was found, None when none was
+    c2pa: str | None = None  # the C2PA manifest read by the SDK in a few words, None when none was
     error: str = ""
 
     @property
@@ -84,7 +84,7 @@ def recheck_file(item: CaseItem) -> FileCheck:
             status = UNCHANGED
         else:
             status = CHANGED
-        return FileCheck(item.exhibit, path, status, sha256, md5, len(data), find_c2pa(data))
+        return FileCheck(item.exhibit, path, status, sha256, md5, len(data), c2pa_status(data))
     return FileCheck(item.exhibit, path, NOT_TAKEN_IN if item.evidence is None else status, error=error)
 
 
@@ -101,14 +101,18 @@ def checks_performed(case: Case, files: Iterable[FileCheck], fingerprinted: int,
     hash_detail = ", ".join(f"{n} {status}" for status, n in counts.items()) or "no evidence files in the case"
     readable = [f for f in files if f.readable]
     found = [f for f in readable if f.c2pa]
+    valid = [f for f in found if f.c2pa.startswith("valid signature")]
     rejected = sum(1 for item in case.items if item.error)
     return [
         Check("SHA-256 and MD5 at intake", RAN if taken_in else NOT_RUN, f"{len(taken_in)} file(s) hashed when taken in"),
         Check("Hashes re-checked at export", FAILED if counts[UNREADABLE] else RAN if taken_in else NOT_RUN, hash_detail),
         Check("EXIF and text metadata read", RAN if taken_in else NOT_RUN, f"at intake, {len(taken_in)} file(s)"),
         Check("C2PA content-provenance scan", RAN if readable else NOT_RUN,
-              f"{len(readable)} file(s) scanned, manifest found in {len(found)}" if readable else "no file could be read"),
-        Check("C2PA signature validation", NOT_RUN, "presence is detected only; signatures and claims are not verified"),
+              f"{len(readable)} file(s) read with the C2PA SDK, manifest found in {len(found)}" if readable
+              else "no file could be read"),
+        Check("C2PA signature validation", RAN if found else NOT_RUN,
+              f"{len(valid)} valid, {len(found) - len(valid)} not valid or unreadable; no network used (no remote "
+              "manifest or certificate status fetched)" if found else "no file carried a C2PA manifest"),
         Check("Fingerprint extraction", RAN if fingerprinted else NOT_RUN,
               f"{fingerprinted} image(s) fingerprinted, {rejected} rejected at intake"),
         _attribution_check(case, fingerprinted),

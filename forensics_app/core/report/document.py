@@ -22,6 +22,7 @@ from forensics_app.core.report.facts import Facts
 from forensics_app.core.report.finding_sections import checks_section, figures_section, results_section
 from forensics_app.core.report.layout import GRID_GREY, MARGIN, PAGE_HEIGHT, PAGE_WIDTH, fonts
 from forensics_app.core.report.method_section import method_section
+from forensics_app.core.report.provenance_section import provenance_section
 from forensics_app.core.report.validation_section import validation_section
 
 
@@ -93,6 +94,7 @@ def render(facts: Facts) -> tuple[bytes, int]:
         keywords=["evidence report", "generated images", "model attribution", f"case {case.case_id}"],
     )
     story = (case_section(facts) + integrity_section(facts) + audit_section(facts) + metadata_section(facts)
+             + provenance_section(facts)
              + method_section(facts) + validation_section(facts) + checks_section(facts) + results_section(facts)
              + figures_section(facts) + conclusions_section(facts))
     document.build(story, canvasmaker=partial(_NumberedCanvas, decor=decor))

@@ -141,9 +141,9 @@ def metadata_section(facts: Facts) -> list:
         para(f"EXIF data was found in {with_exif} of {len(taken_in)} file(s); a C2PA content-provenance manifest in "
              f"{len(with_c2pa)}{' (' + ', '.join(with_c2pa) + ')' if with_c2pa else ''}. Metadata is easy to remove or "
              "forge, so it can support but never replace the fingerprint. <b>The absence of C2PA data proves nothing</b>: "
-             "most generators never write it, and most editors, messengers and platforms strip it. Its presence was "
-             "detected by scanning the file's bytes; the manifest's signatures and claims were not validated, and a "
-             "manifest kept outside the file (a sidecar or a remote manifest) would not be found.", styles.body),
+             "most generators never write it, and most editors, messengers and platforms strip it. Manifests were read "
+             "and validated with the C2PA organisation's SDK (section 4b); a manifest kept outside the file (a "
+             "sidecar or a remote manifest) was not fetched.", styles.body),
         ruled_table(rows, [42, 373, WIDTH - 415]),
     ]
 
