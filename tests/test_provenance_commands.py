@@ -67,3 +67,21 @@ def test_attribute_json_and_case_carry_provenance_apart_from_the_lr(capsys, tmp_
     assert plain_record["matches"] == declared_record["matches"]  # metadata never moves the LR
     stored = load_case(case_path).items[1].evidence["provenance"]
     assert stored == declared_record["provenance"]
+
+
+def test_window_shows_the_declaration_apart_from_the_match(tmp_path):
+    from forensics_app.core.case import CaseItem
+    from forensics_app.gui.evidence_model import COLUMN, cell_text
+    from forensics_app.gui.inspector import evidence_html
+    from forensics_app.workflows.inspect import provenance_record
+
+    path = tmp_path / "declared.jpg"
+    exif = Image.Exif()
+    exif[0x0131] = "Made with Midjourney"
+    Image.new("RGB", (32, 32)).save(path, "PNG", exif=exif)
+    item = CaseItem("E0001", str(path), evidence={"sha256": None, "provenance": provenance_record(path, None)})
+    assert cell_text(item, COLUMN["Declares"]).startswith("declares: made with Midjourney [EXIF, editable]")
+    assert "PNG saved as .jpg" in cell_text(item, COLUMN["Declares"])
+    html = evidence_html(item)
+    assert "Provenance exif" in html and "Provenance file-format (!)" in html
+    assert cell_text(CaseItem("E0002", "old.png", evidence={"sha256": None}), COLUMN["Declares"]) == ""

@@ -13,8 +13,10 @@ from PySide6.QtGui import QBrush, QColor, QFontDatabase, QIcon, QImage, QPixmap
 
 from forensics_app.core.case import Case, CaseItem
 from forensics_app.gui.attribution_text import decision_text, is_named, lr_of, lr_text, named_match, words_of
+from forensics_app.gui.provenance_text import HEADER_TIP, declares_text
 
-COLUMNS = ("Exhibit", "File", "SHA-256", "Size", "Format", "Status", "Best match", "LR", "Decision", "Cluster")
+COLUMNS = ("Exhibit", "File", "SHA-256", "Size", "Format", "Status", "Best match", "LR", "Decision", "Cluster",
+           "Declares")
 COLUMN = {name: index for index, name in enumerate(COLUMNS)}
 REJECTED_COLOUR = QColor("#b00020")
 UNKNOWN_COLOUR = QColor("#6b6b6b")
@@ -62,6 +64,8 @@ def cell_value(item: CaseItem, column: int):
         return decision_text(item)
     if name == "Cluster":
         return item.cluster
+    if name == "Declares":
+        return declares_text(item)
     raise IndexError(column)
 
 
@@ -168,6 +172,7 @@ class EvidenceTableModel(QAbstractTableModel):
                       "made the image than if another source did",
                 "Decision": "The generator named by the decision policy (Edit > Settings shows it in words)",
                 "Cluster": "Group of images of likely common source (0 is the largest)",
+                "Declares": HEADER_TIP,
                 "SHA-256": "First 16 hex digits; the full hash is in the tooltip and copied by Edit > Copy SHA-256",
             }.get(COLUMNS[section])
         return None

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QTabWidget, QTextBrowser
 
 from forensics_app.core.case import Case, CaseItem
 from forensics_app.gui.previews import AverageSpectrum, PreviewStore
+from forensics_app.gui.provenance_text import provenance_rows
 from forensics_app.gui.widgets.image_view import ImageView
 from forensics_app.gui.widgets.matches_view import MatchesView
 from forensics_app.gui.widgets.spectrum_view import CLUSTER, GENERATOR_PREFIX, SpectrumView
@@ -38,6 +39,7 @@ def evidence_html(item: CaseItem) -> str:
         rows += [(f"EXIF {key}", value) for key, value in sorted(evidence.get("exif", {}).items())]
         rows += [(f"Text {key}", value) for key, value in sorted(evidence.get("text_metadata", {}).items())]
         rows += [("Note", note) for note in evidence.get("notes", [])]
+        rows += provenance_rows(item)
         if not evidence.get("exif"):
             rows.append(("EXIF", "none found (generated images rarely carry any; its absence proves nothing)"))
     if item.padded:
