@@ -69,10 +69,10 @@ def test_drop_of_files_and_folders_fills_the_table_off_the_gui_thread(qtbot, win
     wait_idle(qtbot, window)
     assert worker.thread_id is not None and worker.thread_id != gui_thread
     assert window.model.rowCount() == 5
-    statuses = [window.model.index(r, 5).data() for r in range(5)]
+    statuses = [cell(window, r, "Status") for r in range(5)]
     assert statuses.count("fingerprinted") == 4
     assert any(s.startswith("rejected:") for s in statuses)
-    assert all(window.model.index(r, 9).data() != "" for r in range(5) if statuses[r] == "fingerprinted")
+    assert all(cell(window, r, "Cluster") != "" for r in range(5) if statuses[r] == "fingerprinted")
     assert window.isWindowModified()
 
 
@@ -104,11 +104,11 @@ def test_saving_and_reopening_a_case_restores_the_table(qtbot, window, tmp_path,
     path = tmp_path / "case.fcase"
     assert window.write_case(path)
     assert not window.isWindowModified() and "case.fcase" in window.windowTitle()
-    rows = [[window.model.index(r, c).data() for c in range(10)] for r in range(3)]
+    rows = [[window.model.index(r, c).data() for c in range(len(COLUMN))] for r in range(3)]
     other = MainWindow(device="cpu", settings=settings)
     qtbot.addWidget(other)
     assert other.open_case(path)
-    assert [[other.model.index(r, c).data() for c in range(10)] for r in range(3)] == rows
+    assert [[other.model.index(r, c).data() for c in range(len(COLUMN))] for r in range(3)] == rows
 
 
 def test_window_geometry_survives_a_restart(qtbot, settings):

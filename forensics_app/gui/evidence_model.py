@@ -7,16 +7,18 @@ the analyst's selection and scroll position survive new images and re-ranking.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFontDatabase, QIcon, QImage, QPixmap
 
+from forensics_app.core.attribution import UNKNOWN_TEXT
 from forensics_app.core.case import Case, CaseItem
 from forensics_app.gui.attribution_text import decision_text, is_named, lr_of, lr_text, named_match, words_of
 from forensics_app.gui.provenance_text import HEADER_TIP, declares_text
 
-COLUMNS = ("Exhibit", "File", "SHA-256", "Size", "Format", "Status", "Best match", "LR", "Decision", "Cluster",
-           "Declares")
+COLUMNS = ("Exhibit", "File", "Folder", "SHA-256", "Size", "Format", "Status", "Best match", "LR", "Decision",
+           "Cluster", "Declares")
 COLUMN = {name: index for index, name in enumerate(COLUMNS)}
 REJECTED_COLOUR = QColor("#b00020")
 UNKNOWN_COLOUR = QColor("#6b6b6b")
@@ -35,6 +37,24 @@ def _size_text(item: CaseItem) -> str:
     return f"{evidence.get('width')} x {evidence.get('height')}"
 
 
+def file_name(item: CaseItem) -> str:
+    return item.path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def folder_text(item: CaseItem) -> str:
+    """The folder the file was taken from, as stored in the case (paths from Windows read alike).
+
+    Two evidence files called `upload_000.png` are told apart by it; the home folder is
+    shortened to `~` so the part that differs survives the column's elision.
+    """
+    path = item.path.replace("\\", "/")
+    folder = path.rsplit("/", 1)[0] if "/" in path else ""
+    home = str(Path.home()).replace("\\", "/")
+    if home not in ("", "/") and (folder == home or folder.startswith(home + "/")):
+        folder = "~" + folder[len(home):]
+    return folder
+
+
 def cell_value(item: CaseItem, column: int):
     """The value sorted on in one cell (and shown, but for the LR, which `cell_text` words).
 
@@ -46,7 +66,9 @@ def cell_value(item: CaseItem, column: int):
     if name == "Exhibit":
         return item.exhibit
     if name == "File":
-        return item.path.replace("\\", "/").rsplit("/", 1)[-1]
+        return file_name(item)
+    if name == "Folder":
+        return folder_text(item)
     if name == "SHA-256":
         return (item.sha256 or "")[:16]
     if name == "Size":
@@ -85,6 +107,28 @@ def _sort_key(item: CaseItem, column: int):
     if value is None:
         return -1
     return value.casefold() if isinstance(value, str) else value
+
+
+def cell_tooltip(item: CaseItem, column: int) -> str:
+    """The tooltip of one cell: its whole text (the table elides long cells), then the file's facts."""
+    name = COLUMNS[column]
+    if name == "LR" and is_named(item):
+        return words_of(named_match(item))
+    if name == "Folder":
+        return item.path
+    if name in ("Best match", "Decision") and item.attribution:
+        text = cell_text(item, column)
+        match = named_match(item)
+        words = words_of(match)
+        if match is not None and words:
+            return f"{text}: LR {lr_text(match)}, {words}"
+        if not is_named(item):
+            return f"{UNKNOWN_TEXT}: no enrolled generator reached the naming level (the ranking is in Ranked matches)"
+        return text
+    if name in ("Status", "Declares"):
+        text = cell_text(item, column)
+        return f"{text}\n\n{tooltip(item)}" if text and not item.error else tooltip(item)
+    return tooltip(item)
 
 
 def tooltip(item: CaseItem) -> str:
@@ -171,6 +215,7 @@ class EvidenceTableModel(QAbstractTableModel):
                 "LR": "Likelihood ratio of the named generator: how much more probable the similarity is if it "
                       "made the image than if another source did",
                 "Decision": "The generator named by the decision policy (Edit > Settings shows it in words)",
+                "Folder": "The folder the file was added from (the whole path is in the tooltip)",
                 "Cluster": "Group of images of likely common source (0 is the largest)",
                 "Declares": HEADER_TIP,
                 "SHA-256": "First 16 hex digits; the full hash is in the tooltip and copied by Edit > Copy SHA-256",
@@ -187,9 +232,7 @@ class EvidenceTableModel(QAbstractTableModel):
         if role == Qt.UserRole:  # sort key
             return _sort_key(item, column)
         if role == Qt.ToolTipRole:
-            if column == COLUMN["LR"] and is_named(item):
-                return words_of(named_match(item))
-            return tooltip(item)
+            return cell_tooltip(item, column)
         if role == Qt.DecorationRole and column == COLUMN["File"]:
             return self._decoration(item)
         if role == Qt.FontRole and column == COLUMN["SHA-256"]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QItemSelectionModel, QSize, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QItemSelectionModel, QSize, QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -19,19 +20,30 @@ from PySide6.QtWidgets import (
     QPushButton,
     QStackedWidget,
     QStyle,
+    QStyledItemDelegate,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from forensics_app.core.case import CaseItem
-from forensics_app.gui.evidence_model import COLUMN, EvidenceTableModel
+from forensics_app.gui.evidence_model import COLUMN, COLUMNS, EvidenceTableModel
 
 EMPTY_TEXT = ("<h2>Drop images or folders here</h2><p>or use <b>File &gt; Add images</b> (Ctrl+I) and "
               "<b>Add folder</b> (Ctrl+Shift+I). Each image is hashed, fingerprinted, grouped with images "
               "of likely common source and ranked against the enrolled generators.</p>")
-COLUMN_WIDTHS = (("Exhibit", 58), ("SHA-256", 130), ("Size", 72), ("Format", 52), ("Status", 100),
-                 ("Best match", 110), ("LR", 60), ("Decision", 150), ("Cluster", 55))
+#: The widest a column grows when fitted to its content; longer text is elided, whole in the tooltip.
+MAX_WIDTHS = {"File": 240, "Folder": 220, "Status": 200, "Best match": 200, "Decision": 220, "Declares": 260}
+DEFAULT_MAX_WIDTH = 160
+FIT_DELAY_MS = 150  # a batch of rows or a re-ranking refits the columns once, not per row
+
+
+class ElideLeftDelegate(QStyledItemDelegate):
+    """Elides a path at its start, keeping its last folders: where two files differ."""
+
+    def initStyleOption(self, option, index) -> None:  # noqa: N802 (Qt's name)
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.ElideLeft
 
 
 class EvidencePane(QStackedWidget):
@@ -63,6 +75,15 @@ class EvidencePane(QStackedWidget):
         layout.addWidget(self.filter)
         layout.addWidget(self.table, 1)
         self.addWidget(table_page)
+        self._user_sized: set[int] = set()
+        self._fitting = False
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(FIT_DELAY_MS)
+        self._fit_timer.timeout.connect(self.fit_columns)
+        for signal in (model.rowsInserted, model.modelReset, model.dataChanged):
+            signal.connect(lambda *args: self._fit_timer.start())
+        self.table.horizontalHeader().sectionResized.connect(self._section_resized)
 
     def _table(self) -> QTableView:
         table = QTableView()
@@ -76,12 +97,36 @@ class EvidencePane(QStackedWidget):
         table.setIconSize(QSize(44, 44))
         table.verticalHeader().setDefaultSectionSize(50)
         table.verticalHeader().hide()
-        # the file name takes the slack, so every column fits whenever the pane allows
-        table.horizontalHeader().setSectionResizeMode(COLUMN["File"], QHeaderView.Stretch)
+        table.setTextElideMode(Qt.ElideRight)
+        table.setItemDelegateForColumn(COLUMN["Folder"], ElideLeftDelegate(table))
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.Interactive)
+        header.setStretchLastSection(True)
+        header.setMinimumSectionSize(36)
         table.setContextMenuPolicy(Qt.ActionsContextMenu)
-        for column, width in COLUMN_WIDTHS:
-            table.setColumnWidth(COLUMN[column], width)
         return table
+
+    # --- column widths -------------------------------------------------------------------------
+
+    def _section_resized(self, column: int, old: int, new: int) -> None:
+        """A width the analyst dragged is kept: later fits leave that column alone."""
+        if not self._fitting and QApplication.mouseButtons() != Qt.NoButton:
+            self._user_sized.add(column)
+
+    def fit_columns(self) -> None:
+        """Each column as wide as its content and its title, up to its cap (text beyond is elided)."""
+        if self.model.rowCount() == 0:
+            return
+        header = self.table.horizontalHeader()
+        self._fitting = True
+        try:
+            for column, name in enumerate(COLUMNS):
+                if column in self._user_sized or self.table.isColumnHidden(column):
+                    continue
+                wanted = max(self.table.sizeHintForColumn(column), header.sectionSizeHint(column))
+                self.table.setColumnWidth(column, min(wanted, MAX_WIDTHS.get(name, DEFAULT_MAX_WIDTH)))
+        finally:
+            self._fitting = False
 
     def _empty_page(self, add_images: Callable[[], None], add_folder: Callable[[], None]) -> QWidget:
         style = self.style()
