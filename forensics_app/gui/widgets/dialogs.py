@@ -7,8 +7,8 @@ event loop.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
+from html import escape
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -26,7 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from forensics_app.core.attribution import DEFAULT_NAMING_LR, NAMING_LEVELS, UNKNOWN_TEXT, DecisionPolicy
+from forensics_app.core.library import MIN_REFERENCES_ADVISED
 from forensics_app.core.likelihood import format_lr, support_words
+from forensics_app.gui.model_card_text import app_licence, card_html
 from forensics_app.gui.preferences import CROPS, DEVICE_LABELS, DEVICES, Preferences
 from forensics_app.gui.widgets.hint import hint_label
 
@@ -77,6 +79,8 @@ class EnrolDialog(QDialog):
         source_label = QLabel(f"Reference images: {source}")
         source_label.setWordWrap(True)
         layout.addWidget(source_label)
+        layout.addWidget(hint_label(f"{MIN_REFERENCES_ADVISED} or more images of the one generator give a reliable "
+                                    "fingerprint; byte-identical copies count once."))
         layout.addLayout(form)
         layout.addWidget(self.box)
         self.setMinimumWidth(460)
@@ -204,24 +208,32 @@ class CaseDetailsDialog(QDialog):
 
 
 class AboutDialog(QDialog):
-    """Versions of everything that shaped a result, and the extractor's model card."""
+    """Versions of everything that shaped a result, and the extractor's model card in words.
+
+    The card is told as prose (`model_card_text`), not shown as JSON: the analyst reads
+    which weights, trained how, how good, calibrated against what, with no scrolling sideways.
+    """
 
     def __init__(self, parent: QWidget | None, versions: dict[str, str], card: dict | None, problem: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle("About Forensics App")
-        rows = "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>" for k, v in versions.items())
+        rows = "".join(f"<tr><td><b>{escape(str(k))}</b>&nbsp;&nbsp;</td><td>{escape(str(v))}</td></tr>"
+                       for k, v in versions.items())
         intro = QLabel("<h3>Forensics App</h3><p>Attributes generated images to the model that made them, "
                        f"including models it has never seen.</p><table>{rows}</table>")
+        intro.setTextFormat(Qt.RichText)
         intro.setTextInteractionFlags(Qt.TextSelectableByMouse)
         intro.setWordWrap(True)
-        card_view = QTextBrowser()
-        card_view.setLineWrapMode(QTextBrowser.NoWrap)
-        card_view.setPlainText(json.dumps(card, indent=2) if card else (problem or "No extractor is loaded."))
+        self.card_view = QTextBrowser()
+        self.card_view.setLineWrapMode(QTextBrowser.WidgetWidth)
+        self.card_view.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.card_view.setOpenLinks(False)
+        self.card_view.setHtml(card_html(card, problem, app_licence()))
         box = QDialogButtonBox(QDialogButtonBox.Close)
         box.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
-        layout.addWidget(QLabel("Extractor model card:"))
-        layout.addWidget(card_view, 1)
+        layout.addWidget(QLabel("The fingerprint extractor:"))
+        layout.addWidget(self.card_view, 1)
         layout.addWidget(box)
-        self.resize(620, 560)
+        self.resize(640, 640)
