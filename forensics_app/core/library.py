@@ -114,9 +114,10 @@ __all__ = [
     "read_reenrolment_plan",
 ]
 
-#: Fewer references than this still enrol, with a warning: the mean of a handful of
-#: fingerprints is noisy, and attribution against a noisy mean is less reliable.
-MIN_REFERENCES_ADVISED = 5
+#: The one recommended number of reference images per generator, said everywhere (first-run
+#: screen, enrolment, README).  Fewer still enrol, with a warning: the mean of a handful of
+#: fingerprints is noisy, and every published figure was measured with ten references.
+MIN_REFERENCES_ADVISED = 10
 
 #: One reference image: (SHA-256 of the file bytes, path at enrolment, embedding).
 Reference = tuple[str, "str | os.PathLike[str]", np.ndarray]
