@@ -23,6 +23,7 @@ from forensics_app.core.library import (
     Reference,
     default_library_path,
 )
+from forensics_app.gui.enrol_text import enrol_summary
 from forensics_app.gui.job_status import APP_TITLE, say_failure
 from forensics_app.gui.tasks import call_job, workflow_job
 from forensics_app.gui.widgets.dialogs import EnrolDialog
@@ -30,6 +31,7 @@ from forensics_app.gui.widgets.library_panel import LibraryPanel
 from forensics_app.gui.workers import Job, JobQueue
 from forensics_app.workflows.enrol import EnrolOutcome, enrol, references_of
 from forensics_app.workflows.intake import fingerprint_paths
+from forensics_app.workflows.library_health import ReferenceSpread, library_health
 
 LIBRARY_FILTER = "Library files (*.sqlite *.falib);;All files (*)"
 
@@ -49,6 +51,7 @@ class LibraryActions(QObject):
         self.extractor: Extractor | None = None
         self.problem: str | None = None
         self.generators: list[GeneratorInfo] = []
+        self.spreads: dict[str, ReferenceSpread] = {}
         panel.enrol_folder.connect(self.enrol_from_folder)
         panel.enrol_selection.connect(self.enrol_from_selection)
         panel.add_folder.connect(self.add_from_folder)
@@ -88,7 +91,7 @@ class LibraryActions(QObject):
 
     def _set_problem(self, text: str, can_rebuild: bool = False) -> None:
         self.problem = text
-        self.generators = []
+        self.generators, self.spreads = [], {}
         self.panel.set_problem(text, can_rebuild)
         self.names_changed.emit([])
 
@@ -98,10 +101,12 @@ class LibraryActions(QObject):
             return
         try:
             self.generators = self.library.generators()
+            # quick indexed reads (two per generator): how alike each one's references are
+            self.spreads = library_health(self.library, [g.name for g in self.generators])
         except LibraryError as exc:
             self._set_problem(str(exc))
             return
-        self.panel.set_generators(self.generators, self.library.extractor_id, str(self.library.path))
+        self.panel.set_generators(self.generators, self.library.extractor_id, str(self.library.path), self.spreads)
         self.names_changed.emit([g.name for g in self.generators])
 
     @property
@@ -170,15 +175,15 @@ class LibraryActions(QObject):
             self.audit("enrol", f"'{outcome.name}': {outcome.added} reference(s) {detail}")
             self.refresh()
             self.changed.emit()
-            lines = [f"'{outcome.name}' now has {outcome.info.reference_count} reference image(s) "
-                     f"({outcome.added} added)."]
-            lines += outcome.warnings
+            lines = enrol_summary(outcome, bool(request.get("add")))
+            spread = self.spreads.get(outcome.name)
+            lines += spread.warnings() if spread is not None else []
             if outcome.rejected:
                 lines.append(f"{len(outcome.rejected)} file(s) could not be used:")
                 lines += [f"  {Path(path).name}: {reason}" for path, reason in outcome.rejected[:10]]
                 if len(outcome.rejected) > 10:
                     lines.append(f"  ... and {len(outcome.rejected) - 10} more")
-            if outcome.warnings or outcome.rejected:
+            if len(lines) > 1 or outcome.rejected:
                 QMessageBox.warning(self.window, APP_TITLE, "\n".join(lines))
             else:
                 self.window.statusBar().showMessage(lines[0], 8000)

@@ -8,7 +8,7 @@ library that cannot be opened gets a page that says why and what to do.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
@@ -32,6 +32,15 @@ from PySide6.QtWidgets import (
 
 from forensics_app.core.library import MIN_REFERENCES_ADVISED, GeneratorInfo
 from forensics_app.gui.widgets.hint import hint_label
+from forensics_app.workflows.library_health import ReferenceSpread
+
+LIST_COLUMNS = ("Generator", "Family", "References", "Consistency", "Updated (UTC)")
+LIST_TIPS = (
+    "", "", f"Reference images enrolled; {MIN_REFERENCES_ADVISED} or more are advised",
+    "Each reference's cosine similarity to the mean of the generator's other references: the median says how "
+    "alike they are, the minimum how far the oddest one lies. A warning names a reference unlike the rest.",
+    "",
+)
 
 FIRST_RUN_TEXT = f"""<h3>The library is empty</h3>
 <p>Attribution compares each image with the generators enrolled here. Enrol a generator
@@ -106,8 +115,10 @@ class LibraryPanel(QWidget):
 
     def _list_page(self) -> QWidget:
         page = QWidget()
-        self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels(["Generator", "Family", "References", "Updated (UTC)"])
+        self.table = QTableWidget(0, len(LIST_COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(LIST_COLUMNS))
+        for column, tip in enumerate(LIST_TIPS):
+            self.table.horizontalHeaderItem(column).setToolTip(tip)
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
@@ -115,7 +126,7 @@ class LibraryPanel(QWidget):
         self.table.itemSelectionChanged.connect(self._update_buttons)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.Stretch)
-        for column in (1, 2, 3):
+        for column in range(1, len(LIST_COLUMNS)):
             header.setSectionResizeMode(column, QHeaderView.ResizeToContents)
 
         self.enrol_button = self._menu_button("Enrol", [("From folder...", self.enrol_folder.emit),
@@ -193,27 +204,36 @@ class LibraryPanel(QWidget):
             button.setEnabled(chosen)
         self.add_button.menu().actions()[1].setEnabled(chosen and self.selection_count > 0)
 
-    def set_generators(self, generators: Sequence[GeneratorInfo], extractor_id: str, path: str) -> None:
+    def set_generators(self, generators: Sequence[GeneratorInfo], extractor_id: str, path: str,
+                       spreads: Mapping[str, ReferenceSpread] | None = None) -> None:
+        """List the generators; `spreads` (by name) adds how consistent each one's references are."""
         chosen = self.selected_generator()
+        spreads = spreads or {}
         self.table.setRowCount(len(generators))
         for row, info in enumerate(generators):
-            cells = [info.name, info.family or "", str(info.reference_count), info.updated_at.replace("T", " ")[:16]]
+            spread = spreads.get(info.name)
+            cells = [info.name, info.family or "", str(info.reference_count),
+                     spread.summary() if spread is not None else "", info.updated_at.replace("T", " ")[:16]]
+            tip = [f"{info.name}: {info.reference_count} reference image(s)"]
+            tip += [f"Notes: {info.notes}"] if info.notes else []
+            tip += [f"References against the mean of the others: {spread.summary()}"] if spread is not None else []
+            warnings = info.warnings + (spread.warnings() if spread is not None else [])
+            tip += warnings
             for column, text in enumerate(cells):
                 cell = QTableWidgetItem(text)
-                tip = [f"{info.name}: {info.reference_count} reference image(s)"]
-                tip += [f"Notes: {info.notes}"] if info.notes else []
-                tip += info.warnings
                 cell.setToolTip("\n".join(tip))
-                if column == 2:
+                if column in (2, 3):
                     cell.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
-                    if info.warnings:
-                        cell.setIcon(self.style().standardIcon(QStyle.SP_MessageBoxWarning))
+                if (column == 2 and info.warnings) or (column == 3 and spread is not None and spread.outliers):
+                    cell.setIcon(self.style().standardIcon(QStyle.SP_MessageBoxWarning))
                 self.table.setItem(row, column, cell)
             if info.name == chosen:
                 self.table.selectRow(row)
         references = sum(g.reference_count for g in generators)
+        outliers = sum(len(s.outliers) for s in spreads.values())
+        odd = f" · {outliers} reference(s) unlike their generator's others" if outliers else ""
         self.footer.setText(f"Extractor {extractor_id} · {len(generators)} generator(s), {references} reference(s)"
-                            f" · {path}")
+                            f"{odd} · {path}")
         self.footer.setToolTip(self.footer.text())
         self.stack.setCurrentWidget(self.list_page if generators else self.first_run)
         self._update_buttons()
