@@ -1,0 +1,165 @@
+"""What the window tells an analyst at a glance: real widgets, offscreen, no mocked views.
+
+An unknown decision names no generator in the table, two files of one name are told
+apart by their folder, About reads as sentences, the library panel says how alike each
+generator's references are and names the odd one, and enrolment says when copies merged.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from forensics_app.core.attribution import UNKNOWN_TEXT
+from forensics_app.core.library import MIN_REFERENCES_ADVISED
+from forensics_app.gui import library_actions
+from forensics_app.gui.evidence_model import COLUMN
+from forensics_app.gui.evidence_pane import DEFAULT_MAX_WIDTH, MAX_WIDTHS
+from forensics_app.gui.exports import app_versions
+from forensics_app.gui.widgets.dialogs import AboutDialog, EnrolDetails
+from forensics_app.gui.widgets.library_panel import FIRST_RUN_TEXT, LIST_COLUMNS
+from forensics_app.workflows.library_health import reference_spread
+from tests.test_gui import cell, dialogs, drop, enrol_pixels, settings, wait_idle, window  # noqa: F401 (fixtures)
+from tests.tiny_generators import generate, save_pngs
+
+BUNDLED_CARD = Path(__file__).resolve().parent.parent / "resources" / "extractor" / "model_card.json"
+
+
+def test_an_unknown_decision_names_no_generator_and_the_folder_tells_equal_names_apart(qtbot, window, tmp_path):
+    enrol_pixels(window, "nearest-model", generate("nearest", 6, seed=9))
+    first = save_pngs(generate("transposed", 1, seed=3), tmp_path / "case-a" / "uploads", "upload")[0]
+    second = save_pngs(generate("shuffle", 1, seed=4), tmp_path / "case-b" / "uploads", "upload")[0]
+    with qtbot.waitSignal(window.analysis_finished, timeout=60_000):
+        drop(window, [first, second])
+    wait_idle(qtbot, window)
+    rows = {window.case.items[r].path: r for r in range(window.model.rowCount())}
+    row_a, row_b = rows[str(first)], rows[str(second)]
+    assert cell(window, row_a, "File") == cell(window, row_b, "File") == "upload_000.png"
+    assert cell(window, row_a, "Folder").endswith("case-a/uploads")
+    assert cell(window, row_b, "Folder").endswith("case-b/uploads")
+    folder_tip = window.model.index(row_a, COLUMN["Folder"]).data(Qt.ToolTipRole)
+    assert folder_tip == str(first)
+
+    for row in (row_a, row_b):
+        item = window.case.items[row]
+        assert item.attribution["matches"], "the ranking is kept for the matches pane"
+        if cell(window, row, "Decision") == UNKNOWN_TEXT:
+            assert cell(window, row, "Best match") == "" and cell(window, row, "LR") == ""
+            tip = window.model.index(row, COLUMN["Decision"]).data(Qt.ToolTipRole)
+            assert tip.startswith(UNKNOWN_TEXT)
+            assert item.attribution["matches"][0]["generator"] not in tip
+    assert UNKNOWN_TEXT in {cell(window, row_a, "Decision"), cell(window, row_b, "Decision")}
+
+    # the columns fit their content up to a cap; what is longer is elided and whole in the tooltip
+    table = window.table
+    qtbot.waitUntil(lambda: table.columnWidth(COLUMN["Decision"]) >= min(
+        table.sizeHintForColumn(COLUMN["Decision"]), MAX_WIDTHS["Decision"]), timeout=5_000)
+    for name, column in COLUMN.items():
+        if column == len(COLUMN) - 1:  # the last column takes the slack
+            continue
+        assert table.columnWidth(column) <= MAX_WIDTHS.get(name, DEFAULT_MAX_WIDTH)
+        assert table.columnWidth(column) >= min(table.sizeHintForColumn(column), MAX_WIDTHS.get(name, DEFAULT_MAX_WIDTH))
+    assert table.textElideMode() == Qt.ElideRight
+
+
+def _plain_about(card: dict | None) -> AboutDialog:
+    about = AboutDialog(None, {"Forensics App": "test"}, card)
+    about.resize(520, 600)
+    about.show()
+    QApplication.processEvents()
+    return about
+
+
+def test_about_tells_the_model_card_in_words_without_raw_json_or_a_sideways_scroll(qtbot, window):
+    card = json.loads(BUNDLED_CARD.read_text())
+    about = _plain_about(card)
+    qtbot.addWidget(about)
+    text = about.card_view.toPlainText()
+    assert card["extractor_id"] in text
+    assert "2,112 synthetic generative models" in text and "recipe 'cpu'" in text
+    dev = card["figures"]["dev_generators"]
+    assert f"{100 * dev['accuracy']:.1f}%" in text and f"Cllr {dev['cllr']:.3f}" in text
+    assert f"{100 * dev['open_set']['false_attribution_rate']:.1f}%" in text
+    assert f"calibrated against {card['background']['images']} images" in text and "dcgan-faces (40)" in text
+    assert "Licence" in text
+    for raw in ("{", "}", '":', "'threshold'"):
+        assert raw not in text
+    assert about.card_view.horizontalScrollBarPolicy() == Qt.ScrollBarAlwaysOff
+    assert about.card_view.horizontalScrollBar().maximum() == 0
+
+    # the extractor the window runs with (a test recipe, few figures) reads as sentences too
+    own = _plain_about(window.card.to_dict())
+    qtbot.addWidget(own)
+    assert window.extractor.extractor_id in own.card_view.toPlainText()
+    assert "{" not in own.card_view.toPlainText()
+    versions = _plain_about(None)
+    qtbot.addWidget(versions)
+    assert "No extractor" in versions.card_view.toPlainText()
+    assert "Forensics App" in app_versions(window.extractor)
+
+
+def _references(dim: int, count: int, odd: int | None, seed: int = 0) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """`count` embeddings close to one direction, the `odd`-th one pointing elsewhere."""
+    rng = np.random.default_rng(seed)
+    centre = rng.normal(size=dim)
+    embeddings = centre + 0.35 * rng.normal(size=(count, dim)) * np.linalg.norm(centre) / np.sqrt(dim)
+    if odd is not None:
+        embeddings[odd] = rng.normal(size=dim)
+    paths = [(f"{i:064x}", f"/refs/model/ref_{i:03d}.png") for i in range(count)]
+    return embeddings.astype(np.float32), paths
+
+
+def test_reference_spread_names_the_outlier_and_leaves_a_tight_set_alone():
+    embeddings, paths = _references(64, 10, odd=None)
+    tight = reference_spread("tight", embeddings, paths)
+    assert tight.measured and not tight.outliers and tight.minimum > 0.8
+    embeddings, paths = _references(64, 10, odd=7)
+    spread = reference_spread("mixed", embeddings, paths)
+    assert [o.file_name for o in spread.outliers] == ["ref_007.png"]
+    assert spread.minimum == spread.outliers[0].similarity < spread.median - 0.5
+    assert "ref_007.png" in spread.warnings()[0]
+    two = reference_spread("two", embeddings[:2], paths[:2])
+    assert not two.measured and two.median is None and "3+" in two.summary()
+
+
+def test_the_library_panel_shows_how_alike_references_are_and_warns_of_an_outlier(qtbot, window):
+    dim = window.extractor.embedding_dim
+    for name, odd, seed in (("consistent", None, 1), ("with-a-stray", 4, 2)):
+        embeddings, paths = _references(dim, 10, odd, seed)
+        refs = [(sha, path.replace("model", name), e) for (sha, path), e in zip(paths, embeddings)]
+        window.library.library.enroll(name, refs)
+    window.library.refresh()
+    panel = window.library_panel
+    column = LIST_COLUMNS.index("Consistency")
+    rows = {panel.table.item(r, 0).text(): r for r in range(panel.table.rowCount())}
+    good, bad = panel.table.item(rows["consistent"], column), panel.table.item(rows["with-a-stray"], column)
+    assert good.text().startswith("median 0.") and ", min 0." in good.text()
+    assert good.icon().isNull() and "unlike" not in good.toolTip()
+    assert not bad.icon().isNull()
+    assert "ref_004.png" in bad.toolTip() and "unlike the others" in bad.toolTip()
+    assert "1 reference(s) unlike" in panel.footer.text()
+    assert f"{MIN_REFERENCES_ADVISED} or more" in FIRST_RUN_TEXT
+    assert str(MIN_REFERENCES_ADVISED) in panel.table.horizontalHeaderItem(LIST_COLUMNS.index("References")).toolTip()
+
+
+def test_enrolling_a_folder_with_copies_says_they_were_merged(qtbot, window, tmp_path, monkeypatch, dialogs):
+    folder = tmp_path / "refs"
+    images = save_pngs(generate("nearest", MIN_REFERENCES_ADVISED, seed=5), folder, "ref")
+    for index in (0, 1):
+        shutil.copy(images[index], folder / f"copy_{index}.png")
+    monkeypatch.setattr(library_actions.QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(folder)))
+    monkeypatch.setattr(library_actions.EnrolDialog, "ask",
+                        staticmethod(lambda *a, **k: EnrolDetails("nearest-upsampler", None, None)))
+    window.library.enrol_from_folder()
+    wait_idle(qtbot, window)
+    assert window.library.library.get("nearest-upsampler").reference_count == MIN_REFERENCES_ADVISED
+    message = dialogs[-1]
+    offered = MIN_REFERENCES_ADVISED + 2
+    assert f"'nearest-upsampler' was enrolled with {MIN_REFERENCES_ADVISED} reference image(s)." in message
+    assert f"2 of the {offered} image(s) offered were byte-identical copies" in message
+    assert message.count("byte-identical") == 1, "said once, not twice"
