@@ -20,11 +20,12 @@ from forensics_app.core.attribution import UNKNOWN, UNKNOWN_TEXT, DecisionPolicy
 from forensics_app.core.case import Case, load_case
 from forensics_app.core.fingerprint.extractor import Extractor, ModelCard, read_card
 from forensics_app.core.library import Library
-from forensics_app.core.likelihood import support_sentence
+from forensics_app.core.likelihood import format_lr
 from forensics_app.core.report import (
     CHANGED, FAILED, MISSING, NOT_RUN, NOT_TAKEN_IN, RAN, UNCHANGED, VERBAL_SCALE, ReportCancelled, ReportError,
     library_comparisons, verbal_support, write_report,
 )
+from forensics_app.core.report.wording import lr_words
 from forensics_app.workflows.analyse import STAGES, AnalysisRequest, record, run_analysis
 from forensics_app.workflows.enrol import enrol
 from forensics_app.workflows.intake import fingerprint_paths, fingerprinted, new_case, take_in
@@ -84,6 +85,30 @@ def flat(text: str) -> str:
 def pdf_text(path: Path) -> tuple[PdfReader, list[str]]:
     reader = PdfReader(str(path))
     return reader, [page.extract_text() for page in reader.pages]
+
+
+def unique_images(reader: PdfReader) -> list[tuple[int, int, str]]:
+    """(width, height, filter) of every image the PDF holds, each once however often drawn."""
+    seen: dict[int, tuple[int, int, str]] = {}
+    for page in reader.pages:
+        for reference in (page["/Resources"].get("/XObject") or {}).values():
+            image = reference.get_object()
+            if image.get("/Subtype") == "/Image":
+                seen[reference.idnum] = (int(image["/Width"]), int(image["/Height"]), str(image.get("/Filter")))
+    return list(seen.values())
+
+
+def between(text: str, start: str, end: str) -> str:
+    """The part of `text` from the heading `start` to the heading `end`."""
+    return text[text.index(start):text.index(end)]
+
+
+def summary_rows(text: str, exhibits: list[str]) -> dict[str, str]:
+    """Each exhibit's line of the summary table (section 1), as flat text."""
+    summary = between(text, "1. Summary", "2. Method")
+    starts = [summary.index(f"{exhibit} ", summary.index("The file declares")) for exhibit in exhibits]
+    ends = starts[1:] + [len(summary)]
+    return {exhibit: summary[a:b] for exhibit, a, b in zip(exhibits, starts, ends)}
 
 
 def analysed_case(extractor: Extractor, paths: list[Path], library: Library | None,
@@ -184,10 +209,14 @@ def test_changed_and_missing_files_are_flagged(scene):
 
 
 def test_figures_are_embedded(scene):
-    images = sum(len(page.images) for page in scene["reader"].pages)
-    drawable = sum(1 for f in scene["result"].files if f.status == UNCHANGED)  # changed or missing: no spectrum
-    assert images == drawable + 2  # one spectrum per unchanged image, the map and the Tippett plot
+    images = unique_images(scene["reader"])
+    drawable = sum(1 for f in scene["result"].files if f.status == UNCHANGED)  # changed or missing: no pictures
+    # a thumbnail and a spectrum per unchanged image, the colour bar, the map and the Tippett plot
+    assert len(images) == 2 * drawable + 3
     assert "Figure 1." in scene["text"] and "t-SNE map" in scene["text"]
+    assert "cycles / pixel" in scene["text"] and "log |DFT|" in scene["text"]
+    assert "no picture: the file is CHANGED since intake" in scene["flat"]
+    assert "no picture: the file is MISSING" in scene["flat"]
     assert "Tippett plot of the library in use" in scene["flat"]
 
 
@@ -222,7 +251,7 @@ def test_checks_metadata_rejections_and_limitations(scene):
     assert {RAN, NOT_RUN} <= set(checks.values()) and FAILED not in checks.values()
     assert "not run" in text and "absence of C2PA data proves nothing" in scene["flat"]
     assert next(f for f in result.files if f.exhibit == scene["signed"].exhibit).c2pa.startswith("present but unreadable")
-    assert "4b. Provenance: what the files declare" in scene["flat"] and "never enter its likelihood ratio" in scene["flat"]
+    assert "Provenance. " in scene["flat"] and "never enter its likelihood ratio" in scene["flat"]
     assert scene["broken"].error and scene["broken"].exhibit in text and "rejected" in text
     assert "TestCam" in text and "EditorPro 2.0" in text and "2024:05:01 10:00:00" in text
     assert "lossy format" in text  # the JPEG exhibit is named among the limitations
@@ -233,16 +262,16 @@ def attributed(case: Case) -> list:
     return [item for item in case.items if item.attribution and item.attribution["matches"]]
 
 
-def test_each_conclusion_is_the_enfsi_statement_of_its_likelihood_ratio(scene):
+def test_each_exhibit_gets_the_enfsi_words_of_its_likelihood_ratio(scene):
     items = attributed(scene["case"])
     assert len(items) == 9
-    conclusions = scene["flat"][scene["flat"].index("10. Conclusions"):]
+    rows = summary_rows(scene["flat"], [item.exhibit for item in scene["case"].items])
     for item in items:
         best = item.attribution["matches"][0]
-        sentence = support_sentence(best["lr"], f"{best['generator']} made {item.exhibit}",
-                                    f"another source made {item.exhibit}")
-        assert flat(sentence) in conclusions, item.exhibit
-        assert verbal_support(best["lr"]) in sentence
+        assert f"{lr_words(best['lr'])}, LR {format_lr(best['lr'])}" in rows[item.exhibit], item.exhibit
+    conclusions = scene["flat"][scene["flat"].index("7. Conclusions"):]
+    sentence = "the findings provide <words> for the proposition that G made the exhibit, rather than that another source"
+    assert conclusions.count(sentence) == 1  # the ENFSI sentence every exhibit's conclusion takes, stated once
     for level in VERBAL_SCALE:  # the whole scale is printed once, in the method
         assert level.words in scene["flat"]
 
@@ -250,7 +279,8 @@ def test_each_conclusion_is_the_enfsi_statement_of_its_likelihood_ratio(scene):
 def test_no_stronger_words_than_the_likelihood_ratios(scene):
     lrs = [m["lr"] for item in attributed(scene["case"]) for m in item.attribution["matches"]]
     assert max(lrs) < 1_000
-    findings = scene["flat"][scene["flat"].index("8. Results"):]
+    findings = scene["flat"][scene["flat"].index("1. Summary"):scene["flat"].index("2. Method")]
+    findings += scene["flat"][scene["flat"].index("4. The exhibits"):]
     assert not re.search(r"(?<!moderately )strong support", findings)
     if max(max(lrs), 1 / min(lrs)) < 100:
         assert "strong support" not in findings
@@ -261,12 +291,13 @@ def test_unknown_decisions_name_no_generator(scene):
     unknown = [item for item in items if item.attribution["decision"] == UNKNOWN]
     named = [item for item in items if item.attribution["decision"] != UNKNOWN]
     assert unknown and named, "the case needs both kinds of decision"
-    conclusions = scene["flat"][scene["flat"].index("10. Conclusions"):]
+    rows = summary_rows(scene["flat"], [item.exhibit for item in scene["case"].items])
     for item in unknown:
-        assert f"{item.exhibit} {UNKNOWN_TEXT}" in conclusions
-        assert not re.search(rf"{item.exhibit} \S+ named", conclusions)
+        assert UNKNOWN_TEXT in rows[item.exhibit]
+        assert not re.search(r"\S+ named", rows[item.exhibit])
     for item in named:
-        assert f"{item.exhibit} {item.attribution['decision']} named" in conclusions
+        assert f"{item.attribution['decision']} named" in rows[item.exhibit]
+    conclusions = scene["flat"][scene["flat"].index("7. Conclusions"):]
     assert f"for {len(unknown)}, {UNKNOWN_TEXT}" in conclusions
 
 
@@ -274,7 +305,7 @@ def test_the_policy_is_stated_once_in_words(scene):
     text, policy = scene["flat"], scene["policy"]
     assert text.count(flat(policy.describe())) == 1
     assert text.count(flat(policy.describe(pairs=True))) == 1
-    assert text.index(flat(policy.describe())) < text.index("6. Known error rates")
+    assert text.index(flat(policy.describe())) < text.index("3. Known error rates")
     assert "slope" not in text and "intercept" not in text and "{" not in text  # no raw policy dict
 
 
@@ -293,7 +324,7 @@ def test_groups_are_those_stored_in_the_case(scene, tmp_path):
 
 def test_known_error_rates_come_from_the_card(scene):
     text = scene["flat"]
-    section = text[text.index("6. Known error rates"):text.index("7. Checks performed")]
+    section = text[text.index("3. Known error rates"):text.index("4. The exhibits")]
     assert DEV_FIGURES["command"] in section and "120 images of 4 generators" in section
     assert "62.5% of images ranked their own generator first" in section
     assert "Cllr 0.709, Cllr_min 0.687" in section

@@ -1,9 +1,11 @@
-"""Section 10 of the report: the conclusions, the limitations that bound them, the signature.
+"""Section 7 of the report: the conclusions, the limitations that bound them, the signature.
 
-Each attributed image gets one evaluative statement in the ENFSI form: the support its
-likelihood ratio gives to "<generator ranked first> made the image" against "another
-source made it", in the words of the LR's own band and never stronger.  Where the policy
-named no generator the conclusion says so plainly; the generator ranked first then only
+The propositions are stated once, and with them the one sentence every exhibit's
+conclusion takes: the support its likelihood ratio gives to "<generator ranked first>
+made the image" against "another source made it", in the words of the LR's own band and
+never stronger.  Each exhibit's words and LR are in its line of the summary (section 1)
+and its row of section 4, so the sentence is not printed forty times.  Where the policy
+named no generator the summary says so plainly; the generator ranked first then only
 frames the propositions, it is not a finding.
 """
 
@@ -12,11 +14,9 @@ from __future__ import annotations
 from reportlab.platypus import KeepTogether, Spacer
 
 from forensics_app.core.attribution import UNKNOWN_TEXT
-from forensics_app.core.likelihood import format_lr
-from forensics_app.core.report.decision import Decision
 from forensics_app.core.report.facts import Facts
-from forensics_app.core.report.layout import WIDTH, Cell, bold, markup, para, paragraph_styles, red, ruled_table, stated
-from forensics_app.core.report.wording import PROPOSITIONS, STANDING_LIMITATIONS, exhibit_statement
+from forensics_app.core.report.layout import WIDTH, bold, markup, para, paragraph_styles, red, ruled_table, stated
+from forensics_app.core.report.wording import PROPOSITIONS, STANDING_LIMITATIONS, STATEMENT_FORM
 
 #: Fewer references than this and a generator is named among the limitations.
 FEW_REFERENCES = 5
@@ -24,9 +24,9 @@ FEW_REFERENCES = 5
 
 def conclusions_section(facts: Facts) -> list:
     styles = paragraph_styles()
-    story = [para("10. Conclusions", styles.h1), para(PROPOSITIONS, styles.body)]
+    story = [para("7. Conclusions", styles.h1), para(PROPOSITIONS, styles.body)]
     if facts.stored.policy is None:
-        story.append(para(red("The case records no decision policy (section 5); the decisions below are those the "
+        story.append(para(red("The case records no decision policy (section 2); the decisions reported are those the "
                               "case recorded."), styles.warning))
     attributed = list(facts.decisions.values())
     if not attributed:
@@ -34,39 +34,13 @@ def conclusions_section(facts: Facts) -> list:
         return story + _limitations_story(facts) + _signature_story(facts)
     named = sum(1 for d in attributed if d.named)
     story.append(para(markup(f"Of {len(attributed)} attributed image(s), {named} had a generator named under the "
-                             f"decision policy; for {len(attributed) - named}, {UNKNOWN_TEXT}."), styles.body))
-    rows: list[list[Cell]] = [["Exhibit", "Decision", "LR of the generator ranked first", "Evaluative statement"]]
-    for decision in attributed:
-        rows.append([bold(decision.exhibit), para(_decision_cell(decision)), para(_lr_cell(decision)),
-                     para(_statement(decision, facts))])
-    story += [Spacer(1, 2), ruled_table(rows, [45, 105, 95, WIDTH - 245])]
+                             f"decision policy; for {len(attributed) - named}, {UNKNOWN_TEXT}. ") + STATEMENT_FORM,
+                      styles.body))
+    flagged = [d.exhibit for d in attributed if (check := facts.files.get(d.exhibit)) is not None and check.flagged]
+    if flagged:
+        story.append(para(red("The files of " + ", ".join(flagged) + " no longer hold the bytes analysed; their "
+                              "conclusions concern the files as taken in."), styles.warning))
     return story + _limitations_story(facts) + _signature_story(facts)
-
-
-def _decision_cell(decision: Decision) -> str:
-    if decision.named:
-        return f"{bold(decision.decision)} named"
-    return f"<b>{UNKNOWN_TEXT}</b>"
-
-
-def _lr_cell(decision: Decision) -> str:
-    first = decision.first
-    if first is None or first.lr is None:
-        return "<i>not recorded</i>"
-    return f"{format_lr(first.lr)} ({markup(first.generator)})"
-
-
-def _statement(decision: Decision, facts: Facts) -> str:
-    first = decision.first
-    if first is None or first.lr is None:
-        text = ("No likelihood ratio is recorded for this image (the case was analysed by an earlier version of the "
-                "program), so no evaluative statement is made.")
-    else:
-        text = exhibit_statement(decision.exhibit, first.generator, first.lr)
-    check = facts.files.get(decision.exhibit)
-    if check is not None and check.flagged:
-        text += " " + red(f"The file is now {check.status}; this concerns the file as taken in.")
-    return text
 
 
 def _limitations_story(facts: Facts) -> list:
@@ -88,10 +62,10 @@ def _case_limitations(facts: Facts) -> list[str]:
              if level is not None and d.naming_lr is not None and abs(d.naming_lr - level) > 1e-9]
     if other:
         found.append("<b>In this case</b>, these images were decided at another naming level than the policy stated in "
-                     "section 5 (analyse the case again to decide them alike): " + markup(", ".join(other)) + ".")
+                     "section 2 (analyse the case again to decide them alike): " + markup(", ".join(other)) + ".")
     if not facts.validation.validated:
         found.append("<b>In this case</b>, the extractor's error rates on real generators are not validated "
-                     "(section 6).")
+                     "(section 3).")
     padded = [item.exhibit for item in facts.analysis.items if item.padded]
     if padded:
         found.append("<b>In this case</b>, these images are smaller than one crop and were padded by mirroring, which "

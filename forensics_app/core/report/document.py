@@ -1,5 +1,9 @@
 """The second of the report's two steps: lay the gathered facts out as a PDF.
 
+The order is the reader's: the summary on page 1 (what was asked, what each exhibit
+came to), the method with its known error rates, each exhibit in one row, the groups
+and figures, the checks, the conclusions with their limitations, and the audit log.
+
 Every page carries the case reference and "page X of Y"; the total is only known once the
 document is built, so the pages are held back and numbered at the end.
 """
@@ -10,6 +14,7 @@ import io
 from dataclasses import dataclass
 from functools import partial
 
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas as pdf_canvas
@@ -17,13 +22,19 @@ from reportlab.platypus import SimpleDocTemplate
 
 from forensics_app import __version__
 from forensics_app.core.report.conclusions_section import conclusions_section
-from forensics_app.core.report.evidence_sections import audit_section, case_section, integrity_section, metadata_section
+from forensics_app.core.report.audit_section import audit_section
+from forensics_app.core.report.exhibit_section import exhibit_section
 from forensics_app.core.report.facts import Facts
-from forensics_app.core.report.finding_sections import checks_section, figures_section, results_section
+from forensics_app.core.report.finding_sections import checks_section, groups_section
 from forensics_app.core.report.layout import GRID_GREY, MARGIN, PAGE_HEIGHT, PAGE_WIDTH, fonts
 from forensics_app.core.report.method_section import method_section
-from forensics_app.core.report.provenance_section import provenance_section
+from forensics_app.core.report.summary_section import summary_section
 from forensics_app.core.report.validation_section import validation_section
+
+
+# Images and streams are written as binary, not ASCII85 text (a quarter smaller); every PDF
+# reader since PDF 1.0 takes binary streams.
+rl_config.useA85 = 0
 
 
 @dataclass
@@ -93,10 +104,8 @@ def render(facts: Facts) -> tuple[bytes, int]:
         creator=f"forensics-app {__version__}",
         keywords=["evidence report", "generated images", "model attribution", f"case {case.case_id}"],
     )
-    story = (case_section(facts) + integrity_section(facts) + audit_section(facts) + metadata_section(facts)
-             + provenance_section(facts)
-             + method_section(facts) + validation_section(facts) + checks_section(facts) + results_section(facts)
-             + figures_section(facts) + conclusions_section(facts))
+    story = (summary_section(facts) + method_section(facts) + validation_section(facts) + exhibit_section(facts)
+             + groups_section(facts) + checks_section(facts) + conclusions_section(facts) + audit_section(facts))
     document.build(story, canvasmaker=partial(_NumberedCanvas, decor=decor))
     return buffer.getvalue(), decor.pages
 

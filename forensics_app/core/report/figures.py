@@ -1,33 +1,36 @@
-"""The report's figures: which images get a spectrum, the spectra themselves, and the map.
+"""The report's figures: each exhibit's thumbnail and spectrum, and the map.
 
 Figures are drawn with matplotlib's object API (never pyplot), so the report can be
-written from a worker thread.  A spectrum is drawn from the evidence decoded again, and
-only while the file still holds the bytes that were analysed.
+written from a worker thread.  The evidence is decoded again, once per exhibit, and only
+while the file still holds the bytes that were analysed; its thumbnail and spectrum both
+come from those pixels.  The spectrum is drawn as the window draws it: frequency axes in
+cycles / pixel, a colour bar of log |DFT|, and a colour map whose lightness rises with
+the value (magma), so it reads the same printed in grey.  The spectrum itself is a small
+bitmap, one pixel per frequency bin, and its axes are drawn by the layout as vector lines:
+forty exhibits cost a few kilobytes and milliseconds each, not a plotting library's
+figure each.
 """
 
 from __future__ import annotations
 
 import io
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from forensics_app.core.case import CaseItem
 from forensics_app.core.evidence import EvidenceError, open_evidence
-from forensics_app.core.fingerprint.preprocess import PreprocessConfig, azimuthal_profile, display_spectrum
+from forensics_app.core.fingerprint.preprocess import PreprocessConfig, display_spectrum
 from forensics_app.core.report.checks import FAILED, NOT_RUN, RAN, UNCHANGED, Check, FileCheck, evidence_path
 from forensics_app.core.report.grouping import UNGROUPED, Analysis
-from forensics_app.core.vectors import normalise
+from forensics_app.core.report.thumbnails import thumbnail_jpeg
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-#: More images than this and the report draws one spectrum per cluster, not per image.
-FIGURE_LIMIT = 24
 #: Points on the map are labelled with their exhibit id up to this many images.
 MAP_LABEL_LIMIT = 60
 #: The map has a legend of its groups up to this many (as many as it has distinct colours).
@@ -38,39 +41,22 @@ MAP_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "*")
 
 @dataclass(frozen=True)
 class SpectrumFigure:
+    """One exhibit's pictures: its thumbnail and its spectrum (None, with `problem`, when not drawn)."""
+
     exhibit: str
-    png: bytes | None  # None when the spectrum could not be drawn; `problem` says why
-    caption: str
+    spectrum: SpectrumImage | None
     problem: str = ""
+    thumbnail: bytes | None = None
+
+    @property
+    def png(self) -> bytes | None:
+        return self.spectrum.png if self.spectrum is not None else None
 
 
-def representatives(analysis: Analysis, limit: int = FIGURE_LIMIT) -> tuple[list[tuple[CaseItem, str]], str]:
-    """The images whose spectrum is drawn, each with why, and a note on what was left out.
-
-    Up to `limit` images all are drawn.  Beyond, one per stored group: the member closest
-    to its group's mean fingerprint, largest groups first, at most `limit` groups.
-    """
-    items, labels = analysis.items, analysis.labels
-    if len(items) <= limit:
-        return [(item, "") for item in items], ""
-    if labels is None:
-        return [(item, "") for item in items[:limit]], f"The first {limit} of {len(items)} fingerprinted images are shown."
-    counts = Counter(label for label in labels.tolist() if label != UNGROUPED)
-    groups = sorted(counts, key=lambda label: (-counts[label], label))
-    unit = normalise(analysis.embeddings)
-    chosen = []
-    for label in groups[:limit]:
-        members = np.flatnonzero(labels == label)
-        centre = unit[members].mean(axis=0)
-        best = members[int(np.argmax(unit[members] @ centre))]
-        chosen.append((items[best], f"representative of group {label} ({len(members)} image(s))"))
-    note = (f"With {len(items)} fingerprinted images, one representative per group is shown: the member whose "
-            "fingerprint is closest to its group's mean.")
-    if len(groups) > limit:
-        note += f" Only the {limit} largest of {len(groups)} groups are shown."
-    if analysis.ungrouped:
-        note += f" The {len(analysis.ungrouped)} image(s) that belong to no stored group are not shown."
-    return chosen, note
+def representatives(analysis: Analysis) -> tuple[list[tuple[CaseItem, str]], str]:
+    """The images whose pictures are drawn: every fingerprinted one, so each exhibit's detail
+    shows its own spectrum (a compact figure costs about as much as re-hashing the file)."""
+    return [(item, "") for item in analysis.items], ""
 
 
 def png_bytes(figure: Figure) -> bytes:
@@ -83,22 +69,53 @@ def png_bytes(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def spectrum_png(pixels: np.ndarray, config: PreprocessConfig) -> bytes:
-    """The residual spectrum (left) and its mean over rings of equal frequency (right)."""
-    from matplotlib.figure import Figure
+@dataclass(frozen=True)
+class SpectrumImage:
+    """A spectrum as an image (one pixel per DFT bin, DC at the centre) and the values of
+    its darkest and lightest colours, for the colour bar the layout draws beside it."""
+
+    png: bytes
+    low: float
+    high: float
+
+
+@lru_cache(maxsize=1)
+def palette() -> list[int]:
+    """The 256 colours of magma as a flat RGB list: lightness rises with the value."""
+    from matplotlib import colormaps
+
+    rgb = (colormaps["magma"](np.linspace(0.0, 1.0, 256))[:, :3] * 255).round().astype(np.uint8)
+    return rgb.ravel().tolist()
+
+
+def palette_png(indices: np.ndarray) -> bytes:
+    """uint8 indices into :func:`palette` as a PNG: a byte per pixel, lossless, small."""
+    from PIL import Image
+
+    image = Image.fromarray(np.ascontiguousarray(indices), mode="P")
+    image.putpalette(palette())
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=False)
+    return buffer.getvalue()
+
+
+def spectrum_image(pixels: np.ndarray, config: PreprocessConfig) -> SpectrumImage:
+    """The residual spectrum scaled as the window scales it (1st to 99.7th percentile), low
+    frequencies at the bottom as in the window's plot; the axes are drawn by the layout.
+
+    Stored as a high-quality JPEG: a spectrum is noise-like, which a lossless format barely
+    compresses (30 kB against 10 kB), and at the 160 dpi it is printed at the difference
+    cannot be seen."""
+    from PIL import Image
 
     spectrum = display_spectrum(pixels, config)
-    figure = Figure(figsize=(7.0, 2.2), dpi=110, layout="constrained")
-    left, right = figure.subplots(1, 2, width_ratios=[1, 2.4])
-    left.imshow(spectrum, cmap="magma", interpolation="nearest")
-    left.set_axis_off()
-    left.set_title("residual spectrum (log magnitude)", fontsize=7)
-    right.plot(azimuthal_profile(spectrum), linewidth=1.0, color="black")
-    right.set_xlabel("frequency radius (cycles per crop)", fontsize=7)
-    right.set_ylabel("mean log magnitude", fontsize=7)
-    right.tick_params(labelsize=6)
-    right.grid(alpha=0.3)
-    return png_bytes(figure)
+    low, high = (float(v) for v in np.percentile(spectrum, (1.0, 99.7)))
+    scaled = np.clip((spectrum - low) / max(high - low, 1e-12), 0.0, 1.0)
+    indices = (scaled * 255).round().astype(np.uint8)[::-1]  # origin at the bottom, as drawn
+    rgb = np.asarray(palette(), dtype=np.uint8).reshape(256, 3)[indices]
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="JPEG", quality=85)
+    return SpectrumImage(buffer.getvalue(), low, high)
 
 
 def map_png(coords: np.ndarray, labels: np.ndarray | None, exhibits: Sequence[str]) -> bytes:
@@ -134,22 +151,19 @@ def map_png(coords: np.ndarray, labels: np.ndarray | None, exhibits: Sequence[st
 
 def spectrum_figure(item: CaseItem, why: str, file_check: FileCheck, config: PreprocessConfig,
                     max_pixels: int) -> SpectrumFigure:
-    """Decode the evidence again (only if still unchanged) and draw its spectrum."""
-    name = Path(evidence_path(item)).name
-    caption = (f"{item.exhibit} ({name}){', ' + why if why else ''}: log-magnitude spectrum of the noise residual, averaged "
-               f"over {config.crops_per_image} crop(s) of {config.crop_size} px (left), and its mean over rings of equal "
-               "frequency (right). Isolated bright points or peaks away from the centre can be periodic traces of a "
-               "generator's upsampling; a bright cross along the axes comes from the crop edges and appears in every "
-               "image. The extractor compares such patterns, not the picture.")
+    """Decode the evidence again (only if still unchanged) and draw its thumbnail and spectrum.
+
+    `why` is kept for callers that say why an image was chosen; every exhibit is drawn now.
+    """
     if file_check.status != UNCHANGED:
-        return SpectrumFigure(item.exhibit, None, caption, f"not drawn: the file is {file_check.status}")
+        return SpectrumFigure(item.exhibit, None, f"the file is {file_check.status}")
     try:
         evidence = open_evidence(evidence_path(item), max_pixels=max_pixels)
     except EvidenceError as exc:
-        return SpectrumFigure(item.exhibit, None, caption, f"not drawn: {exc.reason}")
+        return SpectrumFigure(item.exhibit, None, f"the file cannot be decoded again ({exc.reason})")
     if evidence.sha256 != item.sha256:
-        return SpectrumFigure(item.exhibit, None, caption, "not drawn: the file changed while the report was written")
-    return SpectrumFigure(item.exhibit, spectrum_png(evidence.pixels, config), caption)
+        return SpectrumFigure(item.exhibit, None, "the file changed while the report was written")
+    return SpectrumFigure(item.exhibit, spectrum_image(evidence.pixels, config), thumbnail=thumbnail_jpeg(evidence.pixels))
 
 
 def figure_check(figures: Sequence[SpectrumFigure]) -> Check:
@@ -159,4 +173,4 @@ def figure_check(figures: Sequence[SpectrumFigure]) -> Check:
         return Check(name, NOT_RUN, "no fingerprinted image")
     drawn = sum(1 for figure in figures if figure.png is not None)
     status = RAN if drawn else FAILED
-    return Check(name, status, f"{drawn} of {len(figures)} drawn" + ("" if drawn == len(figures) else "; see the figures section"))
+    return Check(name, status, f"{drawn} of {len(figures)} drawn" + ("" if drawn == len(figures) else "; each exhibit's detail says why"))

@@ -1,21 +1,20 @@
-"""Sections 7 to 9 of the report: what was checked, what was found, and the figures.
+"""Sections 5 and 6 of the report: the groups with the map and the Tippett plot, and what
+was checked.
 
-Results are what the analysis recorded: each image's ranking of enrolled generators
-with the likelihood ratio of each, the decision the policy made, and the group the
-analysis put the image in.  Nothing is decided again here; the policy behind the
-decisions is stated once, in section 5, and only referred to.
+Groups are those the analysis stored, with the decisions of their members; nothing is
+decided again here, and the policy behind the decisions is stated once, in section 2,
+and only referred to.  Each exhibit's own ranking and decision are in its row of
+section 4.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
-from reportlab.platypus import KeepTogether, PageBreak
+from reportlab.platypus import Table, TableStyle
 
 from forensics_app.core.attribution import UNKNOWN_TEXT
 from forensics_app.core.case import CaseItem
-from forensics_app.core.likelihood import format_lr
-from forensics_app.core.report.checks import evidence_path
 from forensics_app.core.report.decision import Decision
 from forensics_app.core.report.facts import Facts
 from forensics_app.core.report.figures import MAP_LABEL_LIMIT
@@ -25,10 +24,7 @@ from forensics_app.core.report.layout import (
 )
 from forensics_app.core.report.tippett import TippettFigure
 from forensics_app.core.report.validation import rate
-from forensics_app.core.report.wording import named_text, unknown_text
 
-#: Generators listed per image in the ranking.
-TOP_MATCHES = 3
 
 
 def checks_section(facts: Facts) -> list:
@@ -39,67 +35,11 @@ def checks_section(facts: Facts) -> list:
         rows.append([markup(check.name), bold(check.status), markup(check.detail)])
         extra.append(("BACKGROUND", (1, len(rows) - 1), (1, len(rows) - 1), STATUS_FILLS[check.status]))
     return [
-        para("7. Checks performed and not performed", styles.h1),
+        para("6. Checks performed and not performed", styles.h1),
         para("<b>ran</b>: the check was carried out (whatever it found); <b>not run</b>: it was not attempted, for the "
              "reason given; <b>failed</b>: it was attempted and could not be completed.", styles.body),
         ruled_table(rows, [180, 45, WIDTH - 225], extra=extra),
     ]
-
-
-def results_section(facts: Facts) -> list:
-    styles = paragraph_styles()
-    story = [
-        para("8. Results", styles.h1),
-        para("Attribution of each image", styles.h2),
-        para("The ranking lists the enrolled generators most similar to each image, each with its cosine similarity "
-             "and its likelihood ratio (LR); a ranking is not a conclusion. The decision is the one the decision policy "
-             "of section 5 made when the case was analysed.", styles.body),
-    ]
-    labels = _label_of(facts)
-    rows: list[list[Cell]] = [["Exhibit", "Ranking (cosine similarity, LR)", "Decision under the policy", "Group"]]
-    for item in facts.case.items:
-        if item.embedding is None:
-            continue
-        decision = facts.decisions.get(item.exhibit)
-        group = labels.get(item.exhibit)
-        rows.append([bold(item.exhibit), para(_ranking_text(item, decision)), para(decision_text(decision)),
-                     markup("-" if group is None else group)])
-    if len(rows) > 1:
-        story.append(ruled_table(rows, [45, 215, 210, WIDTH - 470]))
-    else:
-        story.append(para("<i>No image was fingerprinted.</i>", styles.body))
-    return story + _groups_story(facts) + _rejected_story(facts)
-
-
-def _label_of(facts: Facts) -> dict[str, int]:
-    analysis = facts.analysis
-    if analysis.labels is None:
-        return {}
-    return {item.exhibit: int(label) for item, label in zip(analysis.items, analysis.labels.tolist()) if label != UNGROUPED}
-
-
-def _ranking_text(item: CaseItem, decision: Decision | None) -> str:
-    if decision is None:
-        return "<i>no enrolled generator</i>" if item.attribution else "<i>not attributed</i>"
-    lines = []
-    for rank, match in enumerate(decision.ranking[:TOP_MATCHES], start=1):
-        lr = f"LR {format_lr(match.lr)}" if match.lr is not None else "no LR recorded"
-        lines.append(f"{rank}. {markup(match.generator)}: {match.similarity:.3f}, {lr}")
-    if len(decision.ranking) > TOP_MATCHES:
-        lines.append(f"<i>{len(decision.ranking) - TOP_MATCHES} further generator(s) less similar</i>")
-    return "<br/>".join(lines)
-
-
-def decision_text(decision: Decision | None) -> str:
-    """The policy's decision for one exhibit, with the LR that decided it."""
-    if decision is None:
-        return "<i>none</i>"
-    first = decision.first
-    if not decision.named:
-        return unknown_text(first.lr if first else None, decision.naming_lr)
-    if first is not None and first.lr is not None and decision.naming_lr is not None and first.generator == decision.decision:
-        return named_text(decision.decision, first.lr, decision.naming_lr)
-    return f"{bold(decision.decision)} named, as recorded (the case stores no likelihood ratio for this decision)"
 
 
 def _decision_label(decision: Decision | None) -> str:
@@ -119,67 +59,69 @@ def _groups_story(facts: Facts) -> list:
             members.setdefault(int(label), []).append(item)
     grouped = sum(len(m) for m in members.values())
     story.append(para(f"The analysis stored {len(members)} group(s) for {grouped} image(s). A group holds images the "
-                      "analysis joined under the decision policy (section 5): images whose fingerprints are, on average, "
+                      "analysis joined under the decision policy (section 2): images whose fingerprints are, on average, "
                       "similar enough for the likelihood ratio of a common source to reach the naming level. Membership "
                       "is consistent with a common source; it does not prove one.", styles.body))
     rows: list[list[Cell]] = [["Group", "Images", "Members", "Decisions for the members"]]
-    for label in sorted(members, key=lambda k: (-len(members[k]), k)):
+    shared = [label for label in members if len(members[label]) > 1]
+    for label in sorted(shared, key=lambda k: (-len(members[k]), k)):
         counts = Counter(_decision_label(facts.decisions.get(item.exhibit)) for item in members[label])
         rows.append([bold(label), markup(len(members[label])), markup(", ".join(i.exhibit for i in members[label])),
                      markup(", ".join(f"{name} x {n}" for name, n in counts.most_common()))])
-    story.append(ruled_table(rows, [40, 40, 250, WIDTH - 330]))
+    if len(rows) > 1:
+        story.append(ruled_table(rows, [40, 40, 250, WIDTH - 330]))
+    alone = sorted((label for label in members if len(members[label]) == 1), key=lambda k: members[k][0].exhibit)
+    if alone:
+        story.append(para(markup(f"{len(alone)} image(s) are each a group of their own (no other image reached the "
+                                 "naming level with them): ")
+                          + markup(", ".join(f"{members[k][0].exhibit} (group {k})" for k in alone)) + ".", styles.body))
     if analysis.ungrouped:
         story.append(para("In no group (taken in after the images were grouped): "
                           + markup(", ".join(i.exhibit for i in analysis.ungrouped)) + ".", styles.body))
     return story
 
 
-def _rejected_story(facts: Facts) -> list:
+def groups_section(facts: Facts) -> list:
+    """The stored groups, then the map of the fingerprints and the library's Tippett plot,
+    side by side when there are both, each with its caption beneath."""
     styles = paragraph_styles()
-    rejected = [item for item in facts.case.items if item.error]
-    story = [para("Files rejected at intake", styles.h2)]
-    if not rejected:
-        return story + [para("None: every file was taken in.", styles.body)]
-    rows: list[list[Cell]] = [["Exhibit", "File", "Reason", "SHA-256 at export"]]
-    for item in rejected:
-        check = facts.files[item.exhibit]
-        rows.append([bold(item.exhibit), markup(evidence_path(item)), markup(item.error),
-                     para(markup(check.sha256 or check.status), styles.hash)])
-    intro = para("These files were not analysed. Each is listed with the reason it was refused.", styles.body)
-    return [KeepTogether(story + [intro, ruled_table(rows, [42, 110, 110, WIDTH - 262])])]
-
-
-def figures_section(facts: Facts) -> list:
-    styles = paragraph_styles()
-    story: list = [PageBreak(), para("9. Figures", styles.h1)]
-    if facts.figure_note:
-        story.append(para(markup(facts.figure_note), styles.body))
-    number = 0
-    for figure in facts.figures:
-        if figure.png is None:
-            story.append(para(red(f"Spectrum of {figure.exhibit} {figure.problem}."), styles.body))
-            continue
-        number += 1
-        caption = para(f"<b>Figure {number}.</b> {markup(figure.caption)}", styles.caption)
-        story.append(KeepTogether([scaled_image(figure.png, WIDTH * 0.92), caption]))
+    story: list = [para("5. Groups, map and the library's likelihood ratios", styles.h1)] + _groups_story(facts)
+    figures: list[tuple[bytes, str]] = []
     if facts.map_png is not None:
-        number += 1
-        count = len(facts.analysis.items)
-        caption = (f"<b>Figure {number}.</b> t-SNE map of the {count} fingerprints, one point per image; each group "
-                   "stored in the case has its own marker and colour" + (", and each point is labelled with its exhibit "
-                   "id" if count <= MAP_LABEL_LIMIT else "") + ". Images with similar fingerprints lie close together. "
-                   "The axes have no units, and distances between groups far apart carry no meaning: the map shows "
-                   "neighbourhoods, not measurements.")
-        story.append(KeepTogether([scaled_image(facts.map_png, WIDTH * 0.8), para(caption, styles.caption)]))
+        figures.append((facts.map_png, _map_caption(len(facts.analysis.items), len(figures) + 1)))
     else:
         story.append(para(f"<i>No map: {markup(facts.analysis.map_check.detail)}.</i>", styles.body))
-    return story + _tippett_story(facts.tippett, number + 1)
+    tippett = facts.tippett
+    if tippett.png is not None:
+        figures.append((tippett.png, _tippett_caption(tippett, len(figures) + 1)))
+    else:
+        story.append(para(f"<i>The Tippett plot of the library's comparisons was {markup(tippett.problem)}.</i>",
+                          styles.body))
+    if figures:
+        story.append(_figure_table(figures))
+    return story
 
 
-def _tippett_story(tippett: TippettFigure, number: int) -> list:
+def _figure_table(figures: list[tuple[bytes, str]]) -> Table:
+    """One or two figures in a row, each over its caption."""
     styles = paragraph_styles()
-    if tippett.png is None:
-        return [para(f"<i>The Tippett plot of the library's comparisons was {markup(tippett.problem)}.</i>", styles.body)]
+    width = WIDTH / 2 if len(figures) == 2 else WIDTH * 0.62
+    table = Table([[scaled_image(png, width - 8) for png, _ in figures],
+                   [para(caption, styles.caption) for _, caption in figures]], colWidths=[width] * len(figures))
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 4),
+                               ("RIGHTPADDING", (0, 0), (-1, -1), 4)]))
+    return table
+
+
+def _map_caption(count: int, number: int) -> str:
+    return (f"<b>Figure {number}.</b> t-SNE map of the {count} fingerprints, one point per image; each group "
+            "stored in the case has its own marker and colour" + (", and each point is labelled with its exhibit "
+            "id" if count <= MAP_LABEL_LIMIT else "") + ". Images with similar fingerprints lie close together. "
+            "The axes have no units, and distances between groups far apart carry no meaning: the map shows "
+            "neighbourhoods, not measurements.")
+
+
+def _tippett_caption(tippett: TippettFigure, number: int) -> str:
     caption = (f"<b>Figure {number}.</b> Tippett plot of the library in use: for each log10 likelihood ratio on the "
                "horizontal axis, the proportion of comparisons whose LR is larger, for "
                f"{tippett.same_source:,} comparisons of known same source (solid line) and {tippett.different_source:,} "
@@ -187,7 +129,7 @@ def _tippett_story(tippett: TippettFigure, number: int) -> list:
                f"an LR of 1. An LR below 1 for a same-source comparison ({rate(tippett.misleading_same)}) or above 1 "
                f"for a different-source comparison ({rate(tippett.misleading_different)}) is misleading evidence. "
                "Where these are the comparisons the likelihood ratios were calibrated on, the plot shows how the "
-               "calibration separates them, not an independent validation (section 6 gives that).")
+               "calibration separates them, not an independent validation (section 3 gives that).")
     if tippett.dropped:
         caption += f" {tippett.dropped} comparison(s) whose LR was not a finite number were left out."
-    return [KeepTogether([scaled_image(tippett.png, WIDTH * 0.8), para(caption, styles.caption)])]
+    return caption

@@ -1,4 +1,4 @@
-"""Section 5 of the report: the method, the decision policy in force, and what reproduces it.
+"""Section 2 of the report: the method, the decision policy in force, and what reproduces it.
 
 The policy is stated here once, in plain words and with its origin, as the case stored
 it; every later section refers to it instead of repeating it.  The verbal scale the
@@ -28,7 +28,7 @@ def method_section(facts: Facts) -> list:
     config = card.preprocess if facts.card_matches else None
     crops = f"a grid of {config.crops_per_image} crops of {config.crop_size} px" if config else "a grid of crops"
     return [
-        para("5. Method and reproducibility", styles.h1),
+        para("2. Method, decision policy and reproducibility", styles.h1),
         para(f"Each image is cut into {crops}. From each crop the noise residual (the crop minus its 3 x 3 median) is "
              "taken and the log-magnitude of its Fourier spectrum is given to the extractor, a neural network trained on "
              "thousands of synthetic generative models to give images of one generator nearby fingerprints; the image's "
@@ -40,7 +40,7 @@ def method_section(facts: Facts) -> list:
         *_policy_story(facts),
         *_scale_story(),
         para("Software", styles.h2),
-        field_table([(name, para(markup(value))) for name, value in facts.versions.items()]),
+        para(markup("; ".join(f"{name} {value}" for name, value in facts.versions.items())) + ".", styles.body),
         para("Extractor", styles.h2),
         field_table(_extractor_pairs(facts)),
         para("Settings", styles.h2),

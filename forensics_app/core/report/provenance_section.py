@@ -1,10 +1,11 @@
-"""The report's account of what each file declares about its origin: one table row per exhibit.
+"""The report's account of what each file declares about its origin.
 
-Provenance stands beside the fingerprint and never enters its likelihood ratio, so it has
-its own part of the report, worded as claims: a validated C2PA signature binds a claim to
-the exact bytes, while EXIF, XMP and PNG text can be written by anyone.  One row per
-exhibit keeps forty images to a page or two; each row gives the declaration, the C2PA
-outcome and any structural finding (a renamed file, data after the image's end).
+Provenance stands beside the fingerprint and never enters its likelihood ratio, so it is
+worded as claims: a validated C2PA signature binds a claim to the exact bytes, while
+EXIF, XMP and PNG text can be written by anyone.  How to read the claims is said once
+(:func:`provenance_note`); each exhibit's row then gives its declaration, the C2PA
+outcome and any structural finding (a renamed file, data after the image's end) through
+:func:`provenance_text`, so forty exhibits add no page of their own.
 """
 
 from __future__ import annotations
@@ -12,31 +13,38 @@ from __future__ import annotations
 from forensics_app.core.case import CaseItem
 from forensics_app.core.provenance import ProvenanceEntry, declaration, entries_from_dicts
 from forensics_app.core.report.facts import Facts
-from forensics_app.core.report.layout import WIDTH, Cell, bold, markup, para, paragraph_styles, red, ruled_table
+from forensics_app.core.report.layout import markup, para, paragraph_styles, red
 
 
-def provenance_section(facts: Facts) -> list:
-    """Heading, how to read it, and the table; items without stored provenance say why."""
+def provenance_note(facts: Facts) -> list:
+    """How to read the declarations, with the case's counts; stated once for all exhibits."""
     styles = paragraph_styles()
-    rows: list[list[Cell]] = [["Exhibit", "What the file declares", "Content Credentials (C2PA)", "File structure"]]
     declaring = signed = flagged = 0
     for item in facts.case.items:
         entries = entries_from_dicts((item.evidence or {}).get("provenance"))
         declaring += any(e.generator for e in entries)
         signed += any(e.kind == "c2pa" and e.valid is not None for e in entries)
         flagged += any(e.flag for e in entries)
-        rows.append([bold(item.exhibit), para(_declared(item, entries)), para(_c2pa(entries)),
-                     para(_structure(entries))])
     return [
-        para("4b. Provenance: what the files declare", styles.h2),
-        para(f"{declaring} of {len(facts.case.items)} file(s) name a generator in their own data, {signed} carry "
-             f"C2PA Content Credentials, and {flagged} show a structural or validation finding. These are "
-             "<b>claims made by the files</b>, read when they were taken in: only a C2PA claim whose signature "
+        para(f"<b>Provenance.</b> {declaring} of {len(facts.case.items)} file(s) name a generator in their own data, "
+             f"{signed} carry C2PA Content Credentials, and {flagged} show a structural or validation finding. These "
+             "are <b>claims made by the files</b>, read when they were taken in: only a C2PA claim whose signature "
              "validates is cryptographically bound to the file's bytes (and names its signer only as far as the "
              "signer's certificate is trusted); EXIF, XMP and PNG text can be written or removed by anyone. "
              "They are reported beside the fingerprint and <b>never enter its likelihood ratio</b>.", styles.body),
-        ruled_table(rows, [42, 190, 150, WIDTH - 382]),
     ]
+
+
+def provenance_text(item: CaseItem) -> str:
+    """One exhibit's declaration, C2PA outcome and structural findings, as cell markup."""
+    entries = entries_from_dicts((item.evidence or {}).get("provenance"))
+    lines = [f"<b>Provenance:</b> {_declared(item, entries)}"]
+    if any(e.kind == "c2pa" and e.valid is not None for e in entries):
+        lines.append(f"<b>C2PA:</b> {_c2pa(entries)}")
+    structure = _structure(entries)
+    if structure not in ("no finding", ""):
+        lines.append(f"<b>Structure:</b> {structure}")
+    return "<br/>".join(lines)
 
 
 def _declared(item: CaseItem, entries: list[ProvenanceEntry]) -> str:
@@ -47,7 +55,7 @@ def _declared(item: CaseItem, entries: list[ProvenanceEntry]) -> str:
     named = [e for e in entries if e.generator and e.kind != "c2pa"]
     text = markup(declaration(entries).split("; ")[0])
     if named:
-        text += "<br/>" + "<br/>".join(f"<b>{markup(e.kind)}:</b> {markup(_cut(e.says, 220))}" for e in named)
+        text += "<br/>" + "<br/>".join(f"<b>{markup(e.kind)}:</b> {markup(_cut(e.says, 160))}" for e in named)
     return text
 
 

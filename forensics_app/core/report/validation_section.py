@@ -1,4 +1,4 @@
-"""Section 6 of the report: the known error rates of the method, or that it is not validated.
+"""Section 3 of the report: the known error rates of the method, or that it is not validated.
 
 A reader weighs a conclusion by how often the method errs, so the section quotes the
 extractor's validation on real generators from its model card: what it was measured on,
@@ -21,7 +21,7 @@ NOT_VALIDATED = "Not validated"
 
 def validation_section(facts: Facts) -> list:
     styles, validation = paragraph_styles(), facts.validation
-    story = [para("6. Known error rates", styles.h1)]
+    story = [para("3. Known error rates", styles.h1)]
     if not validation.validated:
         return story + [para(red(f"{NOT_VALIDATED}: {validation.problem}.") + " The rates at which this method errs "
                              "on real generators are therefore not known for this report, and its conclusions must "

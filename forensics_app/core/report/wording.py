@@ -90,10 +90,18 @@ PROPOSITIONS = (
     "For each image, with G the enrolled generator ranked first for it, two propositions are weighed: "
     "<b>H1</b>, the image was made by G; <b>H2</b>, it was made by " + escape(ANOTHER_SOURCE) + ". The likelihood "
     "ratio (LR) says how much more probable the observed similarity is under H1 than under H2, and is put into the "
-    "words of the ENFSI scale (section 5); an LR below 1 supports H2. It is not a probability that H1 is true, "
+    "words of the ENFSI scale (section 2); an LR below 1 supports H2. It is not a probability that H1 is true, "
     "which depends on the other evidence in the case as well. A generator is <b>named</b> only where its LR reaches "
     "the naming level of the decision policy; otherwise the decision is \u201c" + UNKNOWN_TEXT + "\u201d, and the "
     "generator ranked first is only the first of a ranking."
+)
+
+#: The one sentence each exhibit's conclusion takes; its words and LR are in the summary.
+STATEMENT_FORM = (
+    "For each attributed exhibit the conclusion reads: <i>the findings provide &lt;words&gt; for the proposition that "
+    "G made the exhibit, rather than that another source made it</i>, with G the generator ranked first and the "
+    "words those of its LR, both given in the exhibit's line of the summary (section 1); where the LR is below 1 "
+    "the words support the proposition that another source made it."
 )
 
 #: Said where the case records no decision policy, instead of guessing one.
@@ -115,10 +123,10 @@ STANDING_LIMITATIONS: tuple[str, ...] = (
     "<b>Generators not enrolled</b>: the library cannot hold every model in existence. An image of a model not "
     "enrolled either gets the decision \u201c" + UNKNOWN_TEXT + "\u201d or resembles the most similar enrolled model; "
     "fine-tunes "
-    "of one base model may be hard to tell apart. Section 6 gives how often this happened in validation.",
+    "of one base model may be hard to tell apart. Section 3 gives how often this happened in validation.",
     "<b>Few references</b>: a generator enrolled from few reference images is represented less reliably, and the "
     "likelihood ratios rest on fewer comparisons.",
     "<b>Synthetic training</b>: the extractor was trained on synthetic generative models only. Its likelihood "
-    "ratios are calibrated on the comparisons the decision policy names (section 5); its error rates on real "
-    "generators are only those measured in section 6.",
+    "ratios are calibrated on the comparisons the decision policy names (section 2); its error rates on real "
+    "generators are only those measured in section 3.",
 )
