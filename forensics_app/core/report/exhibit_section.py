@@ -104,13 +104,14 @@ def _file_text(facts: Facts, item: CaseItem, check: FileCheck) -> str:
     if not evidence:
         lines.append(red("rejected at intake") + f": {markup(item.error or 'not taken in')}")
         if check.readable:
-            lines.append(_hash("SHA-256 now", check.sha256))
+            lines.append(_hash("SHA-256", check.sha256) + " <font size=5.4 color='#555555'>(read now)</font>")
         return "<br/>".join(lines)
     lines.append(markup(f"{evidence.get('format', '?')}, {evidence.get('width', '?')} x {evidence.get('height', '?')} px, "
                         f"{evidence.get('mode', '?')}, {byte_size(evidence.get('size_bytes'))}") + _group(facts, item))
     lines += [_hash("SHA-256", evidence.get("sha256")), _hash("MD5", evidence.get("md5")) + "  " + _export(check)]
     if check.status != UNCHANGED and check.readable:
-        lines += [_hash("SHA-256 now", check.sha256, changed=True), _hash("MD5 now", check.md5, changed=True)]
+        lines += [_hash("SHA-256", check.sha256, changed=True), _hash("MD5", check.md5, changed=True) + " "
+                  + red("now")]
     lines += [metadata_line(item), provenance_text(item)]
     return "<br/>".join(line for line in lines if line)
 

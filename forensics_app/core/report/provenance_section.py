@@ -31,7 +31,7 @@ def provenance_note(facts: Facts) -> list:
              "are <b>claims made by the files</b>, read when they were taken in: only a C2PA claim whose signature "
              "validates is cryptographically bound to the file's bytes (and names its signer only as far as the "
              "signer's certificate is trusted); EXIF, XMP and PNG text can be written or removed by anyone. "
-             "They are reported beside the fingerprint and <b>never enter its likelihood ratio</b>.", styles.body),
+             "They are reported beside the fingerprint and <b>never enter its likelihood ratio</b>.", styles.caption),
     ]
 
 
@@ -41,9 +41,11 @@ def provenance_text(item: CaseItem) -> str:
     lines = [f"<b>Provenance:</b> {_declared(item, entries)}"]
     if any(e.kind == "c2pa" and e.valid is not None for e in entries):
         lines.append(f"<b>C2PA:</b> {_c2pa(entries)}")
-    structure = _structure(entries)
-    if structure not in ("no finding", ""):
-        lines.append(f"<b>Structure:</b> {structure}")
+    flags = [e for e in entries if e.flag and e.kind != "c2pa"]
+    if flags:
+        lines.append(f"<b>Structure:</b> {_structure(entries)}")
+    elif (jpeg := next((e for e in entries if e.kind == "jpeg"), None)) is not None and jpeg.details.get("quality"):
+        lines.append(f"<b>JPEG quality:</b> {markup(jpeg.details['quality'])}")
     return "<br/>".join(lines)
 
 

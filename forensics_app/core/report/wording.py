@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from forensics_app.core.attribution import UNKNOWN_TEXT
-from forensics_app.core.likelihood import BANDS, format_lr, support_sentence, support_words
+from forensics_app.core.likelihood import BANDS, support_sentence, support_words
 
 #: The alternative every conclusion weighs the first-ranked generator against.
 ANOTHER_SOURCE = "another source (another generator, one not enrolled, or a camera)"
@@ -68,20 +68,6 @@ def lr_words(lr: float) -> str:
 def exhibit_statement(exhibit: str, generator: str, lr: float) -> str:
     """The ENFSI sentence for one exhibit: H1 '<generator> made <exhibit>' against H2."""
     return escape(support_sentence(lr, f"{generator} made {exhibit}", f"another source made {exhibit}"))
-
-
-def named_text(generator: str, lr: float, naming_lr: float) -> str:
-    """The decision cell of an exhibit whose first-ranked generator the policy named."""
-    return (f"<b>{escape(generator)}</b> named: its likelihood ratio {format_lr(lr)} reaches the naming level "
-            f"{format_lr(naming_lr)}")
-
-
-def unknown_text(lr: float | None, naming_lr: float | None) -> str:
-    """The decision cell when the policy named no generator; the ranking is not a conclusion."""
-    text = f"<b>{UNKNOWN_TEXT}</b>"
-    if lr is not None and naming_lr is not None:
-        text += f": the highest likelihood ratio, {format_lr(lr)}, is below the naming level {format_lr(naming_lr)}"
-    return text
 
 
 #: The two propositions every conclusion weighs.  A conclusion is support for one against
