@@ -32,16 +32,22 @@ One concern per module, each importing only those listed before it:
 ``decision``         the stored decision policy and each exhibit's stored decision
 ``validation``       the known error rates from the model card, or why there are none
 ``grouping``         the groups and map stored in the case (never recomputed)
-``figures``          which spectra are drawn, the spectra, the map
+``thumbnails``       the small picture of each exhibit, from a file that still matches its hash
+``figures``          each exhibit's spectrum (and thumbnail, via ``thumbnails``), the map
 ``tippett``          the Tippett plot of the library's comparisons, when given
 ``facts``            step one: every fact gathered, with progress and cancel
 ``layout``           fonts, styles, cells and tables
-``evidence_sections`` sections 1-4: case, integrity, audit log, metadata
-``provenance_section`` section 4b: what each file declares (C2PA, generator metadata, structure)
-``method_section``   section 5: method, decision policy, verbal scale, reproducibility
-``validation_section`` section 6: known error rates
-``finding_sections`` sections 7-9: checks, results, figures
-``conclusions_section`` section 10: conclusions, limitations, signature
+``pictures``         a thumbnail or a placeholder saying why not; the spectrum with its axes and colour bar
+``exhibit_text``     the words of one exhibit shared by the summary and its row
+``evidence_sections`` the integrity account (read-only intake, the case file re-checked)
+``provenance_section`` how to read what the files declare, and each exhibit's declarations
+``summary_section``  section 1, page 1: the case, the question, one line per exhibit
+``method_section``   section 2: method, decision policy, verbal scale, reproducibility
+``validation_section`` section 3: known error rates
+``exhibit_section``  section 4: one compact row per exhibit, what holds for all said once above
+``finding_sections`` sections 5-6: groups, map and Tippett plot; checks
+``conclusions_section`` section 7: conclusions, limitations, signature
+``audit_section``    section 8: the audit log
 ``document``         step two: the pages, numbered, built into a PDF
 
 This module holds the entry point, :func:`write_report`, and names every part that other
