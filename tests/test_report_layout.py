@@ -87,3 +87,14 @@ def test_the_exhibit_section_gives_hashes_and_a_spectrum_for_each(report):
         assert item.exhibit in section and item.sha256 in section
     spectra = [image for image in unique_images(report["reader"]) if image[0] == image[1] and image[0] != THUMBNAIL_PIXELS]
     assert len(spectra) == EXHIBITS - 1
+
+
+def test_points_on_top_of_each_other_share_one_readable_map_label():
+    import numpy as np
+
+    from forensics_app.core.report.map_labels import compact_ids, spots
+
+    coords = np.array([[0.0, 0.0], [0.01, 0.0], [5.0, 5.0], [5.02, 5.0], [10.0, 10.0]])
+    assert spots(coords) == [[0, 1], [2, 3], [4]]
+    assert compact_ids(["E0003", "E0001", "E0002", "E0007", "E0009", "E0010"]) == "E0001-E0003, E0007, E0009-E0010"
+    assert compact_ids([f"E{n:04d}" for n in (1, 3, 5, 7, 9)]) == "E0001, E0003, +3 more"

@@ -26,6 +26,7 @@ from forensics_app.core.evidence import EvidenceError, open_evidence
 from forensics_app.core.fingerprint.preprocess import PreprocessConfig, display_spectrum
 from forensics_app.core.report.checks import FAILED, NOT_RUN, RAN, UNCHANGED, Check, FileCheck, evidence_path
 from forensics_app.core.report.grouping import UNGROUPED, Analysis
+from forensics_app.core.report.map_labels import compact_ids, spots
 from forensics_app.core.report.thumbnails import thumbnail_jpeg
 
 if TYPE_CHECKING:
@@ -120,11 +121,12 @@ def spectrum_image(pixels: np.ndarray, config: PreprocessConfig) -> SpectrumImag
 
 def map_png(coords: np.ndarray, labels: np.ndarray | None, exhibits: Sequence[str]) -> bytes:
     """The t-SNE map, one point per image; each stored group has its own marker shape as well
-    as its own colour, so the groups stay apart in greyscale; labelled when few."""
+    as its own colour, so the groups stay apart in greyscale; labelled when few, points on
+    top of each other under one label."""
     from matplotlib import colormaps
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(6.4, 4.4), dpi=110, layout="constrained")
+    figure = Figure(figsize=(4.6, 3.3), dpi=150, layout="constrained")
     axes = figure.subplots()
     labels = np.full(len(coords), UNGROUPED) if labels is None else np.asarray(labels)
     palette = colormaps["tab10"]
@@ -142,8 +144,11 @@ def map_png(coords: np.ndarray, labels: np.ndarray | None, exhibits: Sequence[st
     if 1 < len(present) <= MAP_LEGEND_LIMIT:
         axes.legend(fontsize=6, loc="best", frameon=False)
     if len(coords) <= MAP_LABEL_LIMIT:
-        for (x, y), exhibit in zip(coords, exhibits):
-            axes.annotate(exhibit, (x, y), fontsize=5.5, xytext=(3, 3), textcoords="offset points")
+        for members in spots(coords):
+            x, y = coords[members].mean(axis=0)
+            axes.annotate(compact_ids([exhibits[i] for i in members]), (x, y), fontsize=7, xytext=(4, 4),
+                          textcoords="offset points")
+    axes.margins(0.12)
     axes.set_xticks([])
     axes.set_yticks([])
     return png_bytes(figure)

@@ -115,8 +115,8 @@ def _figure_table(figures: list[tuple[bytes, str]]) -> Table:
 
 def _map_caption(count: int, number: int) -> str:
     return (f"<b>Figure {number}.</b> t-SNE map of the {count} fingerprints, one point per image; each group "
-            "stored in the case has its own marker and colour" + (", and each point is labelled with its exhibit "
-            "id" if count <= MAP_LABEL_LIMIT else "") + ". Images with similar fingerprints lie close together. "
+            "stored in the case has its own marker and colour" + (", and each point, or each spot of points on top "
+            "of each other, is labelled with its exhibit id(s)" if count <= MAP_LABEL_LIMIT else "") + ". Images with similar fingerprints lie close together. "
             "The axes have no units, and distances between groups far apart carry no meaning: the map shows "
             "neighbourhoods, not measurements.")
 

@@ -88,7 +88,7 @@ def tippett_png(same: np.ndarray, different: np.ndarray, naming_lr: float | None
         low, high = min(low, np.log10(naming_lr)), max(high, np.log10(naming_lr))
     span = max(high - low, 1.0)
     grid = np.linspace(low - 0.1 * span, high + 0.1 * span, 600)
-    figure = Figure(figsize=(6.4, 3.4), dpi=110, layout="constrained")
+    figure = Figure(figsize=(4.6, 3.1), dpi=150, layout="constrained")
     axes = figure.subplots()
     if same.size:
         axes.step(grid, _larger(same, grid), where="post", color="black", linestyle="-", linewidth=1.5,
