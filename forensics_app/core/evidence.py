@@ -61,10 +61,14 @@ from forensics_app.core.evidence_errors import (
     decode_error,
     unidentified_error,
 )
-from forensics_app.core.evidence_files import IMAGE_EXTENSIONS, iter_image_files
+from forensics_app.core.evidence_files import IMAGE_EXTENSIONS, ScanResult, iter_image_files, scan_paths
+from forensics_app.core.evidence_formats import ACCEPTED_FORMATS, refused_kind, unsupported_kind
 from forensics_app.core.evidence_pixels import to_rgb as _to_rgb
+from forensics_app.core.regular_file import FileRefused, read_regular_file
 
 __all__ = [
+    "ACCEPTED_FORMATS",
+    "DEFAULT_MAX_FILE_BYTES",
     "DEFAULT_MAX_PIXELS",
     "IMAGE_EXTENSIONS",
     "EmptyFileError",
@@ -72,17 +76,22 @@ __all__ = [
     "EvidenceImage",
     "ImageTooLargeError",
     "NotAnImageError",
+    "ScanResult",
     "TruncatedImageError",
     "UnreadableFileError",
     "UnsupportedImageError",
     "iter_image_files",
     "open_evidence",
+    "scan_paths",
 ]
 
 #: Largest image (width x height) decoded unless the caller raises the limit.  80 MP is
 #: far above any generator's output and any camera's, yet small enough (about 240 MB as
 #: RGB) that a desktop machine survives decoding it.
 DEFAULT_MAX_PIXELS = 80_000_000
+#: Largest file read, checked from its size before a byte is read: well above an 80 MP
+#: uncompressed 16-bit TIFF (480 MB), far below what would exhaust a desktop's memory.
+DEFAULT_MAX_FILE_BYTES = 768 * 2**20
 
 #: Longest EXIF value kept: EXIF is for the analyst to read, not an archive of the file.
 _MAX_EXIF_CHARS = 200
@@ -205,7 +214,8 @@ class EvidenceImage:
 
 
 def open_evidence(
-    path: str | os.PathLike[str], max_pixels: int = DEFAULT_MAX_PIXELS
+    path: str | os.PathLike[str], max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> EvidenceImage:
     """Read one image file as evidence, without ever modifying it.
 
@@ -216,13 +226,16 @@ def open_evidence(
     if isinstance(max_pixels, bool) or not isinstance(max_pixels, int) or max_pixels < 1:
         raise ValueError(f"max_pixels must be a positive integer, not {max_pixels!r}")
     abs_path = os.path.abspath(os.fspath(path))
-    data = _read_bytes(abs_path)
+    data = _read_bytes(abs_path, max_bytes)
     if not data:
         raise EmptyFileError(
             abs_path,
             "the file is empty (0 bytes), usually an interrupted download or copy; "
             "obtain the file again from its source",
         )
+    refused = refused_kind(data)
+    if refused:
+        raise NotAnImageError(abs_path, refused)
     decoded = _decode(abs_path, data, max_pixels)
     pixels = decoded.pixels
     return EvidenceImage(
@@ -243,8 +256,13 @@ def open_evidence(
     )
 
 
-def _read_bytes(path: str) -> bytes:
-    """All bytes of the file, read once in read-only mode; OS failures made specific."""
+def _read_bytes(path: str, max_bytes: int) -> bytes:
+    """All bytes of a regular file, read once, read-only, after its size was checked.
+
+    A FIFO, a device (a link to ``/dev/zero``), a socket or a file above ``max_bytes`` is
+    refused before it is read, so no entry in an evidence folder can hang the run or
+    exhaust the memory.
+    """
     if os.path.isdir(path):
         raise UnreadableFileError(
             path,
@@ -252,24 +270,9 @@ def _read_bytes(path: str) -> bytes:
             "it, or choose the image files inside it",
         )
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        raise UnreadableFileError(
-            path, "no such file; check the path, or whether the file was moved or deleted"
-        ) from None
-    except IsADirectoryError:
-        raise UnreadableFileError(path, "this is a folder, not a file") from None
-    except PermissionError:
-        raise UnreadableFileError(
-            path,
-            "permission denied; ask for read access to the file, or work on a copy "
-            "that you can read",
-        ) from None
-    except OSError as exc:
-        raise UnreadableFileError(
-            path, f"the operating system could not read the file ({exc.strerror or exc})"
-        ) from None
+        return read_regular_file(path, max_bytes)
+    except FileRefused as exc:
+        raise UnreadableFileError(path, exc.reason) from None
 
 
 @dataclass
@@ -302,6 +305,9 @@ def _decode(path: str, data: bytes, max_pixels: int) -> _Decoded:
                 max_pixels=max_pixels,
             ) from None
         except UnidentifiedImageError:
+            unsupported = unsupported_kind(data)
+            if unsupported:
+                raise UnsupportedImageError(path, unsupported) from None
             raise unidentified_error(path, data) from None
         except MemoryError:
             raise UnsupportedImageError(
@@ -388,7 +394,7 @@ def _open_header(data: bytes) -> Image.Image:
     limit = Image.MAX_IMAGE_PIXELS
     Image.MAX_IMAGE_PIXELS = None
     try:
-        return Image.open(io.BytesIO(data))
+        return Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
     finally:
         Image.MAX_IMAGE_PIXELS = limit
 
@@ -439,7 +445,7 @@ def _png_integrity_notes(data: bytes) -> list[str]:
     so the file is analysed, but the analyst is told the file is incomplete or damaged.
     """
     try:
-        Image.open(io.BytesIO(data)).verify()
+        Image.open(io.BytesIO(data), formats=["PNG"]).verify()
     except Exception as exc:  # verify() raises several types for a damaged file.
         return [
             f"PNG integrity check failed ({exc}): the pixels decoded completely, but the "

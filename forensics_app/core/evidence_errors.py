@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from forensics_app.core.evidence_formats import ACCEPTED_WORDS
+
 __all__ = [
     "EmptyFileError",
     "EvidenceError",
@@ -41,9 +43,11 @@ _OTHER_SIGNATURES = (
     (b"<html", "an HTML page"),
     (b"<?xml", "an XML or SVG file"),
     (b"<svg", "an SVG vector drawing"),
+    (b"%!", "a PostScript/EPS program, which is not accepted"),
+    (b"\xc5\xd0\xd3\xc6", "a PostScript/EPS program, which is not accepted"),
 )
 
-_SUPPORTED_WORDS = "PNG, JPEG, WebP, GIF, BMP or TIFF"
+_SUPPORTED_WORDS = ACCEPTED_WORDS
 
 _TRUNCATION_HINTS = (
     "truncat", "broken data stream", "unexpected end", "not enough data",

@@ -56,11 +56,21 @@ from forensics_app.core.library_errors import (
     LibraryCorruptError,
     LibraryError,
     LibraryExtractorMismatchError,
+    LibraryImportError,
     LibraryLockedError,
     LibraryNotFoundError,
     LibraryWriteError,
     RebuildCancelled,
     UnknownGeneratorError,
+)
+from forensics_app.core.library_checks import (
+    MAX_NAME_CHARS,
+    MAX_NOTES_CHARS,
+    ImportProblem,
+    check_import_size,
+    check_name,
+    check_text,
+    import_problems,
 )
 from forensics_app.core.library_file import (
     APPLICATION_ID,
@@ -101,6 +111,7 @@ __all__ = [
     "LibraryCorruptError",
     "LibraryError",
     "LibraryExtractorMismatchError",
+    "LibraryImportError",
     "LibraryLockedError",
     "LibraryMeta",
     "LibraryNotFoundError",
@@ -124,7 +135,6 @@ Reference = tuple[str, "str | os.PathLike[str]", np.ndarray]
 OnConflict = Literal["skip", "rename", "error"]
 
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
-_MAX_NAME_CHARS = 200
 
 
 # --------------------------------------------------------------------------- plain data
@@ -180,21 +190,13 @@ def _feed(digest: Any, *fields: str | bytes | None) -> None:
 
 
 def _clean_name(name: str) -> str:
-    cleaned = str(name).strip()
-    if not cleaned:
-        raise ValueError("a generator name cannot be empty")
-    if len(cleaned) > _MAX_NAME_CHARS:
-        raise ValueError(f"a generator name is limited to {_MAX_NAME_CHARS} characters")
-    if any(ord(ch) < 32 for ch in cleaned):
-        raise ValueError("a generator name cannot contain control characters (tabs, line breaks)")
-    return cleaned
+    """The enrolment rule for names (:func:`check_name`), the one imports are held to."""
+    return check_name(name)
 
 
-def _clean_text(value: str | None) -> str | None:
-    if value is None:
-        return None
-    cleaned = str(value).strip()
-    return cleaned or None
+def _clean_text(value: str | None, field: str = "notes") -> str | None:
+    """Family or notes as stored, under the limits imports are held to."""
+    return check_text(value, field, MAX_NAME_CHARS if field == "family" else MAX_NOTES_CHARS)
 
 
 class _Keep:
@@ -344,7 +346,7 @@ class Library:
                 raise GeneratorExistsError(existing[0])
             cur.execute(
                 "INSERT INTO generators (name, family, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-                (name, _clean_text(family), _clean_text(notes), now, now),
+                (name, _clean_text(family, "family"), _clean_text(notes), now, now),
             )
             generator_id = cur.lastrowid
             for row in rows:
@@ -390,7 +392,8 @@ class Library:
             generator_id = self._generator_id(cur, name)
             for column, value in (("family", family), ("notes", notes)):
                 if not isinstance(value, _Keep):
-                    cur.execute(f"UPDATE generators SET {column} = ? WHERE id = ?", (_clean_text(value), generator_id))
+                    cur.execute(f"UPDATE generators SET {column} = ? WHERE id = ?",
+                                (_clean_text(value, column), generator_id))
             cur.execute("UPDATE generators SET updated_at = ? WHERE id = ?", (utc_timestamp(), generator_id))
             return self._info(cur, generator_id)
 
@@ -591,6 +594,9 @@ class Library:
         ``on_conflict`` decides about a name already enrolled: ``"skip"`` keeps ours and
         leaves theirs out, ``"rename"`` imports theirs as ``"<name> (2)"`` (or the next free
         number), ``"error"`` imports nothing and raises :class:`GeneratorExistsError`.
+        The incoming file is held to enrolment's rules (:mod:`~forensics_app.core.library_checks`)
+        before anything is written; a breach raises :class:`LibraryImportError` listing
+        them, and the library is unchanged.
         """
         if on_conflict not in ("skip", "rename", "error"):
             raise ValueError(f"on_conflict must be 'skip', 'rename' or 'error', not {on_conflict!r}")
@@ -625,6 +631,12 @@ class Library:
 
     def _read_importable(self, source: Path) -> list[dict[str, Any]]:
         """Read a whole library file read-only, refusing other weights and damaged content."""
+        if source.exists():
+            check_header(source)  # a pipe or a device is refused before any read
+            try:
+                check_import_size(source)
+            except ImportProblem as exc:
+                raise LibraryImportError(source, [str(exc)]) from None
         with readonly_connection(source, self.timeout, f"read {source}") as conn:
             meta = read_meta(conn, source)
             if meta.extractor_id != self.extractor_id or meta.embedding_dim != self.embedding_dim:
@@ -637,9 +649,9 @@ class Library:
             for generator_id, sha256, ref_path, blob, added_at in refs:
                 if generator_id in generators:
                     generators[generator_id]["references"].append((sha256, ref_path, blob, added_at))
-        for generator in generators.values():
-            blobs = [ref[2] for ref in generator["references"]]
-            embeddings_from_blobs(blobs, self.embedding_dim, source)  # refuses damaged blobs
+        problems = import_problems(generators.values(), self.embedding_dim)
+        if problems:
+            raise LibraryImportError(source, problems)
         return [g for g in generators.values() if g["references"]]
 
     @staticmethod

@@ -18,6 +18,7 @@ __all__ = [
     "LibraryCorruptError",
     "LibraryError",
     "LibraryExtractorMismatchError",
+    "LibraryImportError",
     "LibraryLockedError",
     "LibraryNotFoundError",
     "LibraryWriteError",
@@ -64,6 +65,19 @@ class LibraryCorruptError(LibraryError):
         )
         self.path = str(path)
         self.detail = detail
+
+
+class LibraryImportError(LibraryError):
+    """An incoming library breaks the rules enrolment applies; nothing of it was imported."""
+
+    def __init__(self, path: str | os.PathLike[str], problems: Sequence[str]) -> None:
+        listed = "".join(f"\n  {problem}" for problem in problems)
+        super().__init__(
+            f"{path} was not imported: nothing was changed in your library. It breaks the rules that "
+            f"enrolment applies ({len(problems)} problem(s) shown):{listed}\nAsk its author for a clean export."
+        )
+        self.path = str(path)
+        self.problems = list(problems)
 
 
 class LibraryLockedError(LibraryError):

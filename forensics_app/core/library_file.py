@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
+import stat
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from forensics_app.core.library_errors import (
     LibraryNotFoundError,
     LibraryWriteError,
 )
+from forensics_app.core.regular_file import kind_of
 
 __all__ = [
     "APPLICATION_ID",
@@ -166,9 +168,17 @@ def check_header(path: Path) -> None:
     """Refuse anything but a library of ours by its first bytes, before SQLite sees it."""
     if path.is_dir():
         raise LibraryCorruptError(path, "it is a folder, not a library file")
+    mode = path.stat().st_mode if path.exists() else stat.S_IFREG
+    if not stat.S_ISREG(mode):  # a pipe would block the read below, a device never end
+        raise LibraryCorruptError(path, f"it is {kind_of(mode)}, not a library file")
     with translated(path, "read the library"):
-        with open(path, "rb") as handle:
-            header = handle.read(100)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise LibraryCorruptError(path, "it was replaced by something that is not a file while it was opened")
+            header = os.read(fd, 100)
+        finally:
+            os.close(fd)
     if not header:
         raise LibraryCorruptError(path, "the file is empty")
     if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):

@@ -26,6 +26,9 @@ class FileFingerprint:
     embedding: np.ndarray | None
     error: str | None
     padded: bool = False
+    #: Left out by a folder scan's rule (not an image extension, hidden, a linked folder):
+    #: listed with its reason, but not a rejected exhibit.
+    skipped: bool = False
 
     @property
     def ok(self) -> bool:

@@ -7,7 +7,7 @@ is rejected and why, and a cancelled enrolment that leaves the library unchanged
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from forensics_app.core.evidence import DEFAULT_MAX_PIXELS
@@ -40,13 +40,20 @@ class EnrolOutcome:
     offered: int  # references offered; more than `added` when duplicates were merged
     rejected: list[tuple[str, str]]  # (path, reason)
     warnings: list[str]
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # left out by a folder scan: (path, reason)
 
 
 def references_of(results: Sequence[FileFingerprint]) -> tuple[list[Reference], list[tuple[str, str]]]:
-    """Fingerprinted files as library references, and (path, reason) for the others."""
+    """Fingerprinted files as library references, and (path, reason) for the rejected ones
+    (entries a folder scan left out are not among them: see :func:`skipped_of`)."""
     references = [(r.sha256, str(r.path), r.embedding) for r in results if r.ok]
-    rejected = [(str(r.path), r.error or "") for r in results if not r.ok]
+    rejected = [(str(r.path), r.error or "") for r in results if not r.ok and not r.skipped]
     return references, rejected
+
+
+def skipped_of(results: Sequence[FileFingerprint]) -> list[tuple[str, str]]:
+    """(path, reason) of every entry a folder scan left out."""
+    return [(str(r.path), r.error or "") for r in results if r.skipped]
 
 
 def enrol(library: Library, name: str, *, extractor: Extractor | None = None, paths: Sequence[str | Path] = (),
@@ -60,6 +67,7 @@ def enrol(library: Library, name: str, *, extractor: Extractor | None = None, pa
     """
     refs = list(references)
     rejected: list[tuple[str, str]] = []
+    skipped: list[tuple[str, str]] = []
     if paths:
         if extractor is None:
             raise ValueError("fingerprinting reference images needs the extractor, which is not loaded")
@@ -67,12 +75,16 @@ def enrol(library: Library, name: str, *, extractor: Extractor | None = None, pa
         if cancel is not None and cancel():
             raise EnrolmentCancelled(f"The enrolment of '{name}' was cancelled; the library is unchanged.")
         found, rejected = references_of(results)
+        skipped = skipped_of(results)
         refs += found
     if not refs:
         where = ", ".join(str(p) for p in paths) or "the selection"
-        reasons = "".join(f"\n  {path}: {reason}" for path, reason in rejected[:50])
+        listed = rejected + skipped
+        reasons = "".join(f"\n  {path}: {reason}" for path, reason in listed[:50])
+        more = f"\n  ... and {len(listed) - 50} more" if len(listed) > 50 else ""
         raise NothingToEnrolError(f"No image in {where} could be fingerprinted, so nothing was enrolled"
-                                  + (f"; {len(rejected)} file(s) rejected:{reasons}" if rejected else "."), rejected)
+                                  + (f"; {len(rejected)} file(s) rejected, {len(skipped)} left out:{reasons}{more}"
+                                     if listed else "."), listed)
     warnings: list[str] = []
     if add:
         added = library.add_references(name, refs)
@@ -84,4 +96,4 @@ def enrol(library: Library, name: str, *, extractor: Extractor | None = None, pa
     if added < len(refs):
         warnings.append(f"{len(refs) - added} of the {len(refs)} reference(s) were byte-identical to references "
                         "already held and were merged")
-    return EnrolOutcome(info.name, info, added, len(refs), rejected, warnings)
+    return EnrolOutcome(info.name, info, added, len(refs), rejected, warnings, skipped)

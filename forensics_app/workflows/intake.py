@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from forensics_app.core.case import Case, CaseItem, extractor_stamp
-from forensics_app.core.evidence import DEFAULT_MAX_PIXELS, EvidenceError, iter_image_files
+from forensics_app.core.evidence import DEFAULT_MAX_PIXELS, scan_paths
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.pipeline import FileFingerprint, fingerprint_files
 from forensics_app.core.progress import CancelCheck, ProgressCallback
@@ -18,35 +18,26 @@ from forensics_app.workflows.inspect import provenance_record
 
 
 def expand_paths(paths: Sequence[str | Path]) -> tuple[list[Path], list[FileFingerprint]]:
-    """Files under the given paths, and a rejection for each path that cannot be listed.
+    """Files under the given paths, and an entry for each path the scan left out.
 
-    Each path is walked on its own so that one unreadable folder is reported against
-    itself instead of aborting the whole batch.
+    A subfolder that cannot be listed is a rejection (images may be in it) and the run
+    goes on; entries left out by the scan's rule (not an image extension, hidden, a linked
+    folder) come back marked ``skipped``, with their reason, so none vanishes unmentioned.
     """
-    files: list[Path] = []
-    unreadable: list[FileFingerprint] = []
-    seen: set[Path] = set()
-    for given in paths:
-        try:
-            found = iter_image_files([given])
-        except EvidenceError as exc:
-            unreadable.append(FileFingerprint(Path(given), None, None, exc.reason))
-            continue
-        for path in found:
-            if path not in seen:
-                seen.add(path)
-                files.append(path)
-    return files, unreadable
+    scan = scan_paths(paths)
+    left_out = [FileFingerprint(entry.path, None, None, entry.reason, skipped=not entry.unreadable)
+                for entry in scan.skipped]
+    return scan.files, left_out
 
 
 def fingerprint_paths(extractor: Extractor, paths: Sequence[str | Path], max_pixels: int = DEFAULT_MAX_PIXELS,
                       progress: ProgressCallback | None = None, cancel: CancelCheck | None = None
                       ) -> Iterator[FileFingerprint]:
-    """One `FileFingerprint` per file found (unlistable paths first); returns the count found."""
-    files, unreadable = expand_paths(paths)
-    yield from unreadable
+    """One `FileFingerprint` per entry found (those the scan left out first); returns the count."""
+    files, left_out = expand_paths(paths)
+    yield from left_out
     yield from fingerprint_files(extractor, files, max_pixels=max_pixels, progress=progress, cancel=cancel)
-    return len(files) + len(unreadable)
+    return len(files) + len(left_out)
 
 
 def new_case(extractor: Extractor, reference: str = "") -> Case:
@@ -55,8 +46,16 @@ def new_case(extractor: Extractor, reference: str = "") -> Case:
     return case
 
 
+def note_skipped(case: Case, result: FileFingerprint) -> None:
+    """Log an entry a folder scan left out, so the case accounts for it without an exhibit."""
+    case.log("skipped", None, f"{result.path}: {result.error}")
+
+
 def take_in(case: Case, result: FileFingerprint) -> CaseItem:
-    """Add one file to the case as the next exhibit and log its intake or rejection."""
+    """Add one file to the case as the next exhibit and log its intake or rejection.
+
+    Entries a folder scan left out (``result.skipped``) go to :func:`note_skipped` instead.
+    """
     item = CaseItem(exhibit=case.next_exhibit(), path=str(result.path), error=result.error,
                     embedding=result.embedding, padded=result.padded,
                     evidence=result.evidence.metadata_dict() if result.evidence else None)

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from forensics_app.core.case import Case, CaseItem
+from forensics_app.core.evidence import DEFAULT_MAX_FILE_BYTES
+from forensics_app.core.regular_file import FileRefused, read_regular_file
 from forensics_app.core.provenance import c2pa_status
 
 RAN, NOT_RUN, FAILED = "ran", "not run", "failed"
@@ -69,13 +71,10 @@ def recheck_file(item: CaseItem) -> FileCheck:
     be read, so the report still identifies it, but it is never flagged.
     """
     path = evidence_path(item)
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except FileNotFoundError:
-        status, error = MISSING, "no file at the original path"
-    except OSError as exc:
-        status, error = UNREADABLE, exc.strerror or str(exc)
+    try:  # a regular file of bounded size only: a pipe swapped in since intake must not hang the report
+        data = read_regular_file(path, DEFAULT_MAX_FILE_BYTES)
+    except FileRefused as exc:
+        status, error = (MISSING, "no file at the original path") if exc.missing else (UNREADABLE, exc.reason)
     else:
         sha256, md5 = hashlib.sha256(data).hexdigest(), hashlib.md5(data).hexdigest()
         if item.evidence is None:
