@@ -72,16 +72,27 @@ def _json_default(value):
 
 
 def report_rejections(results) -> int:
-    rejected = [r for r in results if not r.ok]
+    """List every rejected file and every entry a folder scan left out; exit 1 for rejections."""
+    from forensics_app.core.display_text import one_line
+
+    rejected = [r for r in results if not r.ok and not getattr(r, "skipped", False)]
+    skipped = [r for r in results if getattr(r, "skipped", False)]
+    if skipped:
+        print(f"{len(skipped)} entr{'y' if len(skipped) == 1 else 'ies'} in the folders not analysed:", file=sys.stderr)
+        for r in skipped:
+            print(f"  {one_line(r.path)}: {one_line(r.error)}", file=sys.stderr)
     if rejected:
         print(f"{len(rejected)} file(s) rejected:", file=sys.stderr)
         for r in rejected:
-            print(f"  {r.path}: {r.error}", file=sys.stderr)
+            print(f"  {one_line(r.path)}: {one_line(r.error)}", file=sys.stderr)
     return EXIT_REJECTED if rejected else EXIT_OK
 
 
 def format_table(headers: list[str], rows: list[list]) -> str:
-    cells = [[str(c) for c in row] for row in rows]
+    """Aligned columns; every cell on one line, control characters shown as escapes."""
+    from forensics_app.core.display_text import one_line
+
+    cells = [[one_line(c) for c in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)), "  ".join("-" * w for w in widths)]
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in cells]
@@ -107,21 +118,30 @@ def fingerprint(args: argparse.Namespace, extractor, inputs: list[str], label: s
     from forensics_app.workflows.intake import fingerprint_paths
 
     results = list(fingerprint_paths(extractor, inputs, max_pixels=args.max_pixels, progress=Progress(label, not args.json)))
-    if not results:
+    if all(r.skipped for r in results):
+        report_rejections(results)
         raise CommandError(f"no image files found in {', '.join(inputs)}")
     return results
+
+
+def skipped_records(results) -> list[dict]:
+    """The entries folder scans left out, for --json."""
+    return [{"path": str(r.path), "reason": r.error} for r in results if r.skipped]
 
 
 def analyse(args: argparse.Namespace, extractor, library, results, stages: tuple[str, ...]):
     """Fingerprints into a case, then the analysis stages, recorded as the window records them."""
     from forensics_app.workflows.analyse import AnalysisRequest, record, run_analysis
-    from forensics_app.workflows.intake import fingerprinted, new_case, take_in
+    from forensics_app.workflows.intake import fingerprinted, new_case, note_skipped, take_in
 
     case = new_case(extractor, getattr(args, "reference", "") or "")
     case.settings.update(crops=extractor.card.preprocess.crops_per_image, device=str(extractor.device),
                          max_pixels=args.max_pixels)
     for result in results:
-        take_in(case, result)
+        if result.skipped:
+            note_skipped(case, result)
+        else:
+            take_in(case, result)
     items = fingerprinted(case)
     embeddings = np.stack([i.embedding for i in items]) if items else np.zeros((0, extractor.embedding_dim), np.float32)
     request = AnalysisRequest(embeddings, extractor, library, args.naming_lr, stages, top=getattr(args, "top", None))
@@ -194,12 +214,14 @@ def cmd_attribute(args: argparse.Namespace) -> int:
     if args.case:
         case.save(Path(args.case))
     print_policy(args, policy)
-    emit(args, {"policy": policy.to_dict(), "policy_text": policy.describe(), "results": records},
+    emit(args, {"policy": policy.to_dict(), "policy_text": policy.describe(), "results": records,
+                "skipped": skipped_records(results)},
          format_table(["exhibit", "file", "sha256", "decision", "closest generator", "similarity", "LR", "support"], rows))
     return report_rejections(results)
 
 
 def cmd_enroll(args: argparse.Namespace) -> int:
+    from forensics_app.core.display_text import one_line
     from forensics_app.workflows.enrol import NothingToEnrolError, enrol
 
     extractor = load_extractor(args)
@@ -212,17 +234,21 @@ def cmd_enroll(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from exc
     for warning in outcome.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    for path, reason in outcome.skipped:
+        print(f"  not analysed {one_line(path)}: {one_line(reason)}", file=sys.stderr)
     for path, reason in outcome.rejected:
-        print(f"  rejected {path}: {reason}", file=sys.stderr)
+        print(f"  rejected {one_line(path)}: {one_line(reason)}", file=sys.stderr)
     emit(args, {"generator": outcome.name, "added": outcome.added, "offered": outcome.offered,
                 "references": outcome.info.reference_count, "extractor_id": extractor.extractor_id,
-                "warnings": outcome.warnings, "rejected": [{"path": p, "reason": r} for p, r in outcome.rejected]},
+                "warnings": outcome.warnings, "rejected": [{"path": p, "reason": r} for p, r in outcome.rejected],
+                "skipped": [{"path": p, "reason": r} for p, r in outcome.skipped]},
          f"{outcome.name}: {outcome.added} reference(s) added, {outcome.info.reference_count} in all "
          f"(extractor {extractor.extractor_id})")
     return EXIT_REJECTED if outcome.rejected else EXIT_OK
 
 
 def cmd_library(args: argparse.Namespace) -> int:
+    from forensics_app.core.display_text import one_line
     from forensics_app.core.fingerprint.extractor import read_card
     from forensics_app.core.library import Library, default_library_path
     from forensics_app.paths import extractor_dir
@@ -250,7 +276,7 @@ def cmd_library(args: argparse.Namespace) -> int:
         emit(args, {"exported": str(args.file)}, f"library exported to {args.file}")
     elif action == "import":
         names = library.import_library(Path(args.file), on_conflict=args.on_conflict)
-        emit(args, {"imported": names}, f"imported {len(names)} generator(s): {', '.join(names)}")
+        emit(args, {"imported": names}, one_line(f"imported {len(names)} generator(s): {', '.join(names)}"))
     return EXIT_OK
 
 
@@ -287,7 +313,8 @@ def cmd_cluster(args: argparse.Namespace) -> int:
         case.save(Path(args.case))
     print_policy(args, policy, pairs=True)
     rows = [[r["exhibit"], Path(r["path"]).name, r["cluster"] if r["cluster"] is not None else "rejected"] for r in records]
-    emit(args, {"policy": policy.to_dict() if policy else None, "groups": groups, "results": records},
+    emit(args, {"policy": policy.to_dict() if policy else None, "groups": groups, "results": records,
+                "skipped": skipped_records(results)},
          format_table(["exhibit", "file", "group"], rows) + f"\n{groups} group(s)")
     return report_rejections(results)
 
@@ -418,9 +445,11 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the evidence report of a saved case, then save the case with the report's hash."""
-    from forensics_app.core.case import CaseError, load_case
+    from forensics_app.core.case import CaseError
+    from forensics_app.core.display_text import one_line
     from forensics_app.core.fingerprint.extractor import ExtractorError, read_card
     from forensics_app.core.report import ReportError
+    from forensics_app.workflows.case_open import open_case
     from forensics_app.workflows.report import write_case_report
     from forensics_app.paths import extractor_dir
 
@@ -428,7 +457,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise CommandError("a report states the decision policy the case was analysed with; to change it, "
                            "analyse the images again with 'attribute --naming-lr'")
     case_path = Path(args.case)
-    case = load_case(case_path)
+    case, check = open_case(case_path)
+    for problem in check.problems:
+        print(f"warning: the case disagrees with itself: {one_line(problem)}", file=sys.stderr)
     for name in ("reference", "examiner", "organisation", "question"):
         value, before = getattr(args, name), getattr(case, name)
         if value is not None and value != before:
@@ -456,7 +487,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     emit(args, {"report": str(result.path), "sha256": result.sha256, "pages": result.pages, "case": str(case_path),
-                "warnings": result.warnings, "checks": [check.__dict__ for check in result.checks]},
+                "warnings": result.warnings, "case_problems": check.problems, "checks": [check.__dict__ for check in result.checks]},
          f"report written to {result.path} ({result.pages} pages)\nSHA-256 {result.sha256} (recorded in {case_path})")
     return EXIT_OK
 
@@ -571,6 +602,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(["gui", *(argv if argv is not None else sys.argv[1:])])
     from forensics_app.core.background import BackgroundError
     from forensics_app.core.case import CaseError
+    from forensics_app.core.display_text import safe_lines
     from forensics_app.core.fingerprint.extractor import ExtractorError
 
     from forensics_app.core.library import LibraryError, LibraryExtractorMismatchError
@@ -578,10 +610,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except LibraryExtractorMismatchError as exc:
-        print(f"error: {exc}\nTo re-enrol: forensics-app library rebuild", file=sys.stderr)
+        print(f"error: {safe_lines(exc)}\nTo re-enrol: forensics-app library rebuild", file=sys.stderr)
         return EXIT_FAILED
     except (CommandError, ExtractorError, BackgroundError, CaseError, LibraryError, FileNotFoundError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {safe_lines(exc)}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -47,6 +47,19 @@ def cluster(embeddings: np.ndarray, similarity_threshold: float, n_clusters: int
     return renumber[labels]
 
 
+def groups_at(embeddings: np.ndarray, pair_threshold: float | None) -> np.ndarray:
+    """Groups of likely common source: average linkage cut at `pair_threshold`.
+
+    None (no similarity reaches the naming level) leaves every image its own group.  The
+    analysis and the re-check of a saved case both call this, so they cannot disagree.
+    """
+    if not len(embeddings):
+        return np.zeros(0, dtype=int)
+    if pair_threshold is None:
+        return np.arange(len(embeddings))
+    return cluster(embeddings, pair_threshold)
+
+
 def tsne_map(embeddings: np.ndarray, perplexity: float = 30.0, seed: int = 0) -> np.ndarray:
     """(N, 2) t-SNE coordinates on cosine distance, the same for the same input and seed."""
     from sklearn.manifold import TSNE

@@ -5,11 +5,22 @@ report): the analyst's details, one item per input file with its evidence record
 fingerprint, attribution and cluster, the map, the settings and the extractor and
 library they were computed with.  The audit log only grows: every action appends an
 entry (UTC time, action, file hash), and loading refuses a file whose log was cut.
+
+A case is tamper-evident.  Each audit entry carries ``chain``, the SHA-256 of the entry
+and the chain before it, so an entry removed, edited or inserted breaks every link after
+it; the whole file carries ``seal``, the SHA-256 of everything else in it, renewed by each
+save of the program.  Loading verifies both and keeps what it found in
+``Case.load_problems`` (with the file's own SHA-256 in ``Case.source_sha256``) instead of
+refusing the file: the analyst must be able to see a tampered case, and be told.  Neither
+is a signature (anyone with this source can recompute them), so
+:mod:`~forensics_app.core.case_check` also recomputes the stored results from the stored
+fingerprints.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import uuid
@@ -20,8 +31,12 @@ from typing import Any
 
 import numpy as np
 
+from forensics_app.core.regular_file import FileRefused, read_regular_file
+
 CASE_FORMAT = 1
 CASE_SUFFIX = ".fcase"
+#: Largest case file read, checked before reading: 100,000 exhibits fit in about 300 MB.
+MAX_CASE_BYTES = 1024 * 2**20
 
 
 class CaseError(Exception):
@@ -55,6 +70,37 @@ class AuditEntry:
     action: str
     sha256: str | None = None
     detail: str = ""
+    chain: str = ""  # SHA-256 of the previous link and this entry; "" in cases older than the chain
+
+    def link(self, previous: str) -> str:
+        """This entry's link in the chain, given the link before it."""
+        body = json.dumps([previous, self.time, self.action, self.sha256, self.detail], ensure_ascii=True)
+        return hashlib.sha256(body.encode("ascii")).hexdigest()
+
+
+def chain_problems(audit: list[AuditEntry]) -> list[str]:
+    """Where the audit log's hash chain breaks: entries removed, edited, inserted or unlinked."""
+    problems, previous, chained = [], "", False
+    for number, entry in enumerate(audit, start=1):
+        expected = entry.link(previous)
+        if entry.chain:
+            chained = True
+            if entry.chain != expected:
+                problems.append(f"audit entry {number} ({entry.action}, {entry.time}) does not follow from the "
+                                "entries before it: entries were removed, edited or inserted")
+                expected = entry.chain  # report each break once, not every entry after it
+        elif chained:
+            problems.append(f"audit entry {number} ({entry.action}, {entry.time}) carries no link in the chain: "
+                            "it was added outside the program")
+        previous = expected
+    return problems
+
+
+def seal_of(data: dict[str, Any]) -> str:
+    """SHA-256 of a case's content (everything but the seal), in one canonical JSON form."""
+    body = {key: value for key, value in data.items() if key != "seal"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=True)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
 @dataclass
@@ -100,11 +146,23 @@ class Case:
     items: list[CaseItem] = field(default_factory=list)
     map: list[list[float]] | None = None  # t-SNE coordinates, one per fingerprinted item
     audit: list[AuditEntry] = field(default_factory=list)
+    #: Set by :func:`load_case`, never saved: the file's SHA-256 as opened, and what its
+    #: seal and audit chain revealed (empty when both hold).
+    source_sha256: str | None = field(default=None, compare=False, repr=False)
+    load_problems: list[str] = field(default_factory=list, compare=False, repr=False)
 
     def log(self, action: str, sha256: str | None = None, detail: str = "") -> AuditEntry:
         entry = AuditEntry(utc_now(), action, sha256, detail)
+        entry.chain = entry.link(self._last_link())
         self.audit.append(entry)
         return entry
+
+    def _last_link(self) -> str:
+        """The chain value the next entry follows from (recomputed over unchained old entries)."""
+        previous = ""
+        for entry in self.audit:
+            previous = entry.chain or entry.link(previous)
+        return previous
 
     def next_exhibit(self) -> str:
         return f"E{len(self.items) + 1:04d}"
@@ -159,8 +217,10 @@ class Case:
             if [asdict(e) for e in previous.audit] != [asdict(e) for e in self.audit[: len(previous.audit)]]:
                 raise CaseError(f"{path} holds another audit log; save under a new name instead of overwriting it")
         tmp = path.with_name(path.name + ".tmp")
+        data = self.to_dict()
+        data["seal"] = seal_of(data)
         try:
-            tmp.write_text(json.dumps(self.to_dict(), indent=1) + "\n", encoding="utf-8")
+            tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
             os.replace(tmp, path)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
@@ -168,13 +228,28 @@ class Case:
 
 
 def load_case(path: Path) -> Case:
+    """Read a case file (a regular file only, of bounded size), verifying its seal and chain."""
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise CaseError(f"no case file at {path}") from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raw = read_regular_file(path, MAX_CASE_BYTES)
+    except FileRefused as exc:
+        if exc.missing:
+            raise CaseError(f"no case file at {path}") from None
+        raise CaseError(f"{path} cannot be opened as a case: {exc.reason}") from None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise CaseError(f"{path} is not a readable case file ({exc})") from exc
     if not isinstance(data, dict):
         raise CaseError(f"{path} is not a case file")
-    return Case.from_dict(data)
+    case = Case.from_dict(data)
+    case.source_sha256 = hashlib.sha256(raw).hexdigest()
+    seal = data.get("seal")
+    if not seal:
+        case.load_problems.append("the case file carries no seal: it was written by an earlier version of the "
+                                  "program or the seal was removed, so edits to it cannot be ruled out")
+    elif seal != seal_of(data):
+        case.load_problems.append("the case file's seal does not match its content: it was edited outside the "
+                                  "program after it was last saved")
+    case.load_problems.extend(chain_problems(case.audit))
+    return case

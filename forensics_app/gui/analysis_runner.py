@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QMessageBox
 
+from forensics_app.gui import plain_messages as plain
 from forensics_app.core.attribution import DecisionPolicy
 from forensics_app.core.case import Case, CaseItem, extractor_stamp
 from forensics_app.core.fingerprint.extractor import Extractor
@@ -27,7 +27,7 @@ from forensics_app.gui.job_status import APP_TITLE
 from forensics_app.gui.tasks import workflow_job
 from forensics_app.gui.workers import Job
 from forensics_app.workflows.analyse import STAGES, AnalysisRequest, AnalysisStage, record, run_analysis
-from forensics_app.workflows.intake import already_in_case, fingerprint_paths, fingerprinted, take_in
+from forensics_app.workflows.intake import already_in_case, fingerprint_paths, fingerprinted, note_skipped, take_in
 
 if TYPE_CHECKING:
     from forensics_app.gui.main_window import MainWindow
@@ -83,10 +83,10 @@ class AnalysisRunner(QObject):
         """Fingerprint the files (folders recursively) in a worker; False if impossible."""
         w = self.window
         if w.extractor is None:
-            QMessageBox.warning(w, APP_TITLE, w.extractor_problem or "No extractor is loaded.")
+            plain.warning(w, APP_TITLE, w.extractor_problem or "No extractor is loaded.")
             return False
         if is_foreign(w.case, w.extractor):
-            QMessageBox.warning(w, APP_TITLE, foreign_case_text(w.case, w.extractor))
+            plain.warning(w, APP_TITLE, foreign_case_text(w.case, w.extractor))
             return False
         first = Path(paths[0])
         w.settings.setValue("paths/last_folder", str(first if first.is_dir() else first.parent))
@@ -94,6 +94,10 @@ class AnalysisRunner(QObject):
 
         def one(result: FileFingerprint) -> None:
             if case is not w.case:
+                return
+            if result.skipped:  # left out by the folder scan: logged with its reason, not an exhibit
+                note_skipped(case, result)
+                counts["left_out"] += 1
                 return
             if already_in_case(case, result):
                 counts["skipped"] += 1
@@ -112,11 +116,15 @@ class AnalysisRunner(QObject):
                 return
             self._flush_scan()
             if not found:
-                QMessageBox.information(w, APP_TITLE, f"No image files were found in {', '.join(map(str, paths))}.")
+                plain.information(w, APP_TITLE, f"No image files were found in {', '.join(map(str, paths))}.")
                 return
             message = f"{counts['added']} file(s) added"
             if counts["skipped"]:
                 message += f", {counts['skipped']} already in the case (same SHA-256) not added again"
+            if counts["left_out"]:
+                message += (f", {counts['left_out']} folder entr{'y' if counts['left_out'] == 1 else 'ies'} not "
+                            "analysed (not images, hidden or linked folders; each listed in the audit log)")
+                w.mark_dirty()
             if w.jobs.current is not None and w.jobs.current.cancelled:
                 message += f"; cancelled after {counts['added'] + counts['skipped']} of {found}"
             w.statusBar().showMessage(message, 10_000)
@@ -159,7 +167,7 @@ class AnalysisRunner(QObject):
             w.audit("refingerprint", f"{len(redone)} of {len(items)} images with extractor "
                     f"{w.extractor.extractor_id}, {w.preferences.crops} crop(s)")
             if missing:
-                QMessageBox.warning(w, APP_TITLE, f"{len(missing)} image(s) could not be fingerprinted again (the "
+                plain.warning(w, APP_TITLE, f"{len(missing)} image(s) could not be fingerprinted again (the "
                                     "file moved or changed since intake) and keep their earlier fingerprint: "
                                     + ", ".join(i.exhibit for i in missing[:20]))
             self.schedule_analysis()

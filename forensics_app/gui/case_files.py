@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
-from forensics_app.core.case import CASE_SUFFIX, Case, CaseError, extractor_stamp, load_case
+from forensics_app.gui import plain_messages as plain
+from forensics_app.core.case import CASE_SUFFIX, Case, CaseError, extractor_stamp
 from forensics_app.gui.analysis_runner import foreign_case_text, is_foreign
 from forensics_app.gui.job_status import APP_TITLE
 from forensics_app.gui.preferences import forget_case, recent_cases, remember_case
 from forensics_app.gui.widgets.dialogs import CaseDetailsDialog
+from forensics_app.workflows.case_open import open_case as open_case_file
 from forensics_app.workflows.intake import new_case
 
 if TYPE_CHECKING:
@@ -39,7 +41,7 @@ class CaseFiles(QObject):
     def confirm_discard(self) -> bool:
         if not self.window.dirty:
             return True
-        answer = QMessageBox.question(self.window, APP_TITLE, "The case has unsaved changes. Discard them?",
+        answer = plain.question(self.window, APP_TITLE, "The case has unsaved changes. Discard them?",
                                       QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Cancel)
         return answer == QMessageBox.Discard
 
@@ -59,14 +61,22 @@ class CaseFiles(QObject):
         if not confirmed and not self.confirm_discard():
             return False
         try:
-            case = load_case(path)
+            case, check = open_case_file(path)
         except CaseError as exc:
-            QMessageBox.critical(w, APP_TITLE, str(exc))
+            plain.critical(w, APP_TITLE, str(exc))
             if not Path(path).exists():
                 forget_case(w.settings, str(path))
             return False
         w.set_case(case, Path(path))
         remember_case(w.settings, str(Path(path).resolve()))
+        if check.problems:
+            w.mark_dirty()  # the finding was logged in the case; saving keeps it on record
+            listed = "\n".join(f"- {problem}" for problem in check.problems[:15])
+            more = f"\n... and {len(check.problems) - 15} more" if len(check.problems) > 15 else ""
+            plain.warning(w, APP_TITLE, f"This case does not agree with itself: it may have been edited outside the "
+                                        f"program.\n\n{listed}{more}\n\nThe finding is recorded in the case's audit "
+                                        "log, and the report recomputes its results from the stored fingerprints.")
+            w.statusBar().showMessage(f"Case check: {check.summary()}", 30_000)
         library = w.library.library
         if is_foreign(case, w.extractor):
             w.statusBar().showMessage(foreign_case_text(case, w.extractor), 20_000)
@@ -114,7 +124,7 @@ class CaseFiles(QObject):
         try:
             w.case.save(path)
         except CaseError as exc:
-            QMessageBox.critical(w, APP_TITLE, f"{exc}\nThe case is still open with all its changes.")
+            plain.critical(w, APP_TITLE, f"{exc}\nThe case is still open with all its changes.")
             return False
         w.case_path, w.dirty = Path(path), False
         remember_case(w.settings, str(Path(path).resolve()))

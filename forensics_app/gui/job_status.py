@@ -8,8 +8,9 @@ library, the report) says a failure, or a cancellation, in the same words.
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QProgressBar, QPushButton, QStyle
+from PySide6.QtWidgets import QMainWindow, QProgressBar, QPushButton, QStyle
 
+from forensics_app.gui import plain_messages as plain
 from forensics_app.gui.workers import JobQueue, error_text, is_cancellation, remaining_text
 
 APP_TITLE = "Forensics App"
@@ -20,7 +21,7 @@ def say_failure(window: QMainWindow, label: str, exc: BaseException) -> None:
     if is_cancellation(exc):
         window.statusBar().showMessage(str(exc) or f"{label} was cancelled.", 10_000)
     else:
-        QMessageBox.critical(window, APP_TITLE, f"{label} failed. {error_text(exc)}")
+        plain.critical(window, APP_TITLE, f"{label} failed. {error_text(exc)}")
 
 
 class JobStatus(QObject):

@@ -14,6 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
+from forensics_app.gui import plain_messages as plain
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.library import (
     GeneratorInfo,
@@ -118,7 +119,7 @@ class LibraryActions(QObject):
 
     def _usable(self) -> bool:
         if self.library is None:
-            QMessageBox.warning(self.window, APP_TITLE, self.problem or "The library is not open.")
+            plain.warning(self.window, APP_TITLE, self.problem or "The library is not open.")
             return False
         return True
 
@@ -145,7 +146,7 @@ class LibraryActions(QObject):
             return
         references = self.selection()
         if not references:
-            QMessageBox.information(self.window, APP_TITLE, "Select fingerprinted images in the evidence table first: "
+            plain.information(self.window, APP_TITLE, "Select fingerprinted images in the evidence table first: "
                                     "they become the new generator's reference images.")
             return
         details = EnrolDialog.ask(self.window, f"{len(references)} selected image(s)")
@@ -184,7 +185,7 @@ class LibraryActions(QObject):
                 if len(outcome.rejected) > 10:
                     lines.append(f"  ... and {len(outcome.rejected) - 10} more")
             if len(lines) > 1 or outcome.rejected:
-                QMessageBox.warning(self.window, APP_TITLE, "\n".join(lines))
+                plain.warning(self.window, APP_TITLE, "\n".join(lines))
             else:
                 self.window.statusBar().showMessage(lines[0], 8000)
 
@@ -205,7 +206,7 @@ class LibraryActions(QObject):
     def remove(self, name: str) -> None:
         if not self._usable():
             return
-        answer = QMessageBox.question(
+        answer = plain.question(
             self.window, APP_TITLE, f"Remove '{name}' and all its reference fingerprints from the library? "
             "Images attributed to it will be re-ranked without it. Export the library first to keep a copy.",
             QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
@@ -223,7 +224,7 @@ class LibraryActions(QObject):
             self.audit("import-library", f"{len(names)} generator(s) from {path}: {', '.join(names)}")
             self.refresh()
             self.changed.emit()
-            QMessageBox.information(self.window, APP_TITLE, (
+            plain.information(self.window, APP_TITLE, (
                 f"Imported {len(names)} generator(s){': ' + ', '.join(names) if names else ''}. Generators "
                 "already enrolled under the same name were kept as they were."))
 
@@ -262,7 +263,7 @@ class LibraryActions(QObject):
         def done(result) -> None:
             dropped = f" Generators with no usable reference image left: {', '.join(result.dropped)}." \
                 if result.dropped else ""
-            QMessageBox.information(self.window, APP_TITLE, f"The library was rebuilt with extractor "
+            plain.information(self.window, APP_TITLE, f"The library was rebuilt with extractor "
                                     f"{extractor.extractor_id}; the old file is kept as {result.backup_path}.{dropped}")
             self.open(extractor)
             self.changed.emit()

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog
 
+from forensics_app.gui import plain_messages as plain
 from forensics_app.core.case import Case, extractor_stamp
 from forensics_app.gui.exports import app_versions, write_table_csv
 from forensics_app.gui.job_status import APP_TITLE
@@ -63,7 +64,7 @@ class ReportExport(QObject):
         try:
             write_table_csv(w.case, Path(path))
         except OSError as exc:
-            QMessageBox.critical(w, APP_TITLE, f"The table could not be written to {path}: {exc.strerror or exc}")
+            plain.critical(w, APP_TITLE, f"The table could not be written to {path}: {exc.strerror or exc}")
             return
         w.statusBar().showMessage(f"{len(w.case.items)} row(s) exported to {path}", 5000)
 
@@ -73,13 +74,13 @@ class ReportExport(QObject):
         try:
             from forensics_app.workflows.report import write_case_report
         except ImportError as exc:
-            QMessageBox.warning(w, APP_TITLE, f"The report module is not available in this build ({exc}).")
+            plain.warning(w, APP_TITLE, f"The report module is not available in this build ({exc}).")
             return
         if w.card is None:
-            QMessageBox.warning(w, APP_TITLE, w.extractor_problem or "No extractor is loaded.")
+            plain.warning(w, APP_TITLE, w.extractor_problem or "No extractor is loaded.")
             return
         if not w.case.items:
-            QMessageBox.information(w, APP_TITLE, "Add images to the case before writing its report.")
+            plain.information(w, APP_TITLE, "Add images to the case before writing its report.")
             return
         start = str(Path(w.last_folder()) / f"{w.case.reference or 'report'}.pdf")
         path, _ = QFileDialog.getSaveFileName(w, "Export report", start, "PDF (*.pdf)")
@@ -97,7 +98,7 @@ class ReportExport(QObject):
             case.audit.append(result.audit_entry)  # the entry the core logged in the copy
             if case is w.case:
                 w.mark_dirty()
-            say = QMessageBox.warning if result.warnings else QMessageBox.information
+            say = plain.warning if result.warnings else plain.information
             say(w, APP_TITLE, report_text(result, case is w.case))
 
         job = workflow_job(write_case_report, snapshot, Path(path), w.card, app_versions(w.extractor),

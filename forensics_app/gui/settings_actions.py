@@ -12,8 +12,8 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QMessageBox
 
+from forensics_app.gui import plain_messages as plain
 from forensics_app.core.attribution import DEFAULT_NAMING_LR, DecisionPolicy
 from forensics_app.core.case import Case
 from forensics_app.core.fingerprint.extractor import Extractor, ExtractorError
@@ -76,7 +76,7 @@ class SettingsActions(QObject):
             if self.load_extractor():
                 w.library.extractor = w.extractor
             else:
-                QMessageBox.warning(w, APP_TITLE, f"{w.extractor_problem}\nThe app stays on "
+                plain.warning(w, APP_TITLE, f"{w.extractor_problem}\nThe app stays on "
                                     f"{previous.device if previous else 'no device'}.")
                 w.extractor, w.extractor_problem = previous, None
                 w.preferences = chosen = chosen.with_(device=old.device)

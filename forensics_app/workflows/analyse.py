@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from forensics_app.core.analysis import MIN_MAP_IMAGES, cluster, tsne_map
+from forensics_app.core.analysis import MIN_MAP_IMAGES, groups_at, tsne_map
 from forensics_app.core.attribution import DecisionPolicy, attribute
 from forensics_app.core.case import Case, CaseItem
+from forensics_app.core.case_check import gallery_record
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.library import Library
 from forensics_app.core.progress import CancelCheck, ProgressCallback
@@ -57,11 +58,7 @@ def group_labels(embeddings: np.ndarray, policy: DecisionPolicy) -> np.ndarray:
     Average linkage is cut at the pair similarity where the calibrated LR reaches the
     policy's level; when no similarity can reach it, every image is its own group.
     """
-    if not len(embeddings):
-        return np.zeros(0, dtype=int)
-    if policy.pair_threshold is None:
-        return np.arange(len(embeddings))
-    return cluster(embeddings, policy.pair_threshold)
+    return groups_at(embeddings, policy.pair_threshold)
 
 
 def run_analysis(request: AnalysisRequest, progress: ProgressCallback | None = None,
@@ -103,6 +100,7 @@ def _attribution(request: AnalysisRequest, policy: DecisionPolicy) -> AnalysisSt
     named = sum(r.named for r in results)
     detail = (f"{len(results)} images against {len(names)} generator(s), {named} named; library "
               f"{snapshot.get('content_sha256', '')[:16]}")
+    snapshot = {**snapshot, "gallery": gallery_record(names, gallery)}
     return AnalysisStage("attribution", [r.to_dict() for r in results], policy, library=snapshot, detail=detail)
 
 

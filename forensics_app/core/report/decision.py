@@ -70,9 +70,9 @@ def _number(value: object) -> float | None:
     return number if math.isfinite(number) and number > 0.0 else None
 
 
-def read_decision(item: CaseItem) -> Decision | None:
-    """The exhibit's stored attribution, or None when it was not attributed."""
-    record = item.attribution
+def read_decision(item: CaseItem, record: dict | None = None) -> Decision | None:
+    """The exhibit's attribution (`record`, else the stored one), or None when it was not attributed."""
+    record = record if record is not None else item.attribution
     if not record:
         return None
     ranking = tuple(Ranked(str(m.get("generator")), float(m.get("similarity", math.nan)), _number(m.get("lr")))
@@ -80,11 +80,19 @@ def read_decision(item: CaseItem) -> Decision | None:
     return Decision(item.exhibit, ranking, str(record.get("decision") or UNKNOWN), _number(record.get("naming_lr")))
 
 
-def decisions(case: Case) -> dict[str, Decision]:
-    """Every attributed exhibit's decision, by exhibit id, in case order."""
+def decisions(case: Case, recomputed: dict[str, dict] | None = None) -> dict[str, Decision]:
+    """Every attributed exhibit's decision, by exhibit id, in case order.
+
+    `recomputed` (exhibit -> attribution recomputed from the stored fingerprint, see
+    :mod:`~forensics_app.core.case_check`) replaces the stored record wherever it exists,
+    so the report states what the fingerprints give, not what the file says.
+    """
+    recomputed = recomputed or {}
     found = {}
     for item in case.items:
-        decision = read_decision(item)
+        if not item.attribution:
+            continue
+        decision = read_decision(item, recomputed.get(item.exhibit))
         if decision is not None and decision.ranking:
             found[item.exhibit] = decision
     return found

@@ -34,6 +34,8 @@ def case_section(facts: Facts) -> list:
             ("Case opened (UTC)", para(markup(case.created))),
             ("Report written (UTC)", para(markup(facts.generated))),
             ("Case identifier", para(markup(case.case_id), styles.hash)),
+            ("Case file SHA-256 (as opened)", para(markup(case.source_sha256), styles.hash) if case.source_sha256
+             else para("the case was not opened from a file (written from the open window before saving)")),
             ("Exhibits", para(markup(f"{len(case.items)} file(s): {fingerprinted} fingerprinted, {rejected} rejected at intake"))),
         ]),
         Spacer(1, 6),
@@ -57,6 +59,7 @@ def integrity_section(facts: Facts) -> list:
              "Its SHA-256 and MD5 were computed at intake from the very bytes that were analysed, and computed again when "
              "this report was written, by reading the file once more at its original path.", styles.body),
     ]
+    story += _case_check_paragraphs(facts)
     if flagged:
         story.append(para(red(f"Warning: {len(flagged)} evidence file(s) changed or went missing since intake: ")
                           + markup(", ".join(f"{f.exhibit} ({f.status})" for f in flagged))
@@ -71,6 +74,21 @@ def integrity_section(facts: Facts) -> list:
         if check.flagged:
             extra.append(("BACKGROUND", (3, len(rows) - 1), (3, len(rows) - 1), STATUS_FILLS[FAILED]))
     story.append(ruled_table(rows, [42, 150, 253, WIDTH - 445], extra=extra))
+    return story
+
+
+def _case_check_paragraphs(facts: Facts) -> list:
+    """The re-check of the case file itself: every disagreement in red, or what agreed."""
+    styles, result = paragraph_styles(), facts.case_check
+    if not result.problems:
+        text = ("The case file was re-checked: its seal and audit chain hold, and " + result.summary() + ".")
+        return [para(markup(text), styles.body)]
+    story = [para(red(f"Warning: the case file does not agree with itself ({len(result.problems)} finding(s)). "
+                      "It may have been edited outside the program. The results in this report are recomputed from "
+                      "the stored fingerprints wherever possible; the findings are:"), styles.warning)]
+    story += [para(red(f"- {problem}"), styles.warning) for problem in result.problems[:40]]
+    if len(result.problems) > 40:
+        story.append(para(red(f"... and {len(result.problems) - 40} more"), styles.warning))
     return story
 
 

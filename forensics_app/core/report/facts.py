@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from forensics_app.core.case import Case, utc_now
+from forensics_app.core.case_check import CaseCheck, check_case
 from forensics_app.core.evidence import DEFAULT_MAX_PIXELS
 from forensics_app.core.fingerprint.extractor import ModelCard
 from forensics_app.core.fingerprint.preprocess import PreprocessConfig
 from forensics_app.core.progress import CancelCheck, ProgressCallback
-from forensics_app.core.report.checks import NOT_RUN, RAN, Check, FileCheck, checks_performed, recheck_file
+from forensics_app.core.report.checks import FAILED, NOT_RUN, RAN, Check, FileCheck, checks_performed, recheck_file
 from forensics_app.core.report.decision import Decision, StoredPolicy, decisions, read_policy
 from forensics_app.core.report.errors import ReportCancelled
 from forensics_app.core.report.figures import SpectrumFigure, figure_check, map_png, representatives, spectrum_figure
@@ -44,6 +45,7 @@ class Facts:
     validation: Validation
     tippett: TippettFigure
     checks: list[Check] = field(default_factory=list)
+    case_check: CaseCheck = field(default_factory=CaseCheck)
 
     @property
     def card_matches(self) -> bool:
@@ -79,6 +81,7 @@ def gather(case: Case, card: ModelCard | None, versions: dict[str, str], steps: 
            tippett: Sequence[np.ndarray] | None = None) -> Facts:
     """Re-check every file, then draw the figures: one step each, then the map, the Tippett
     plot and the layout."""
+    case_check = check_case(case)
     stored = read_policy(case)
     naming_lr = stored.policy.naming_lr if stored.policy is not None else None
     drawn_tippett = prepare_tippett(tippett, naming_lr)
@@ -99,11 +102,21 @@ def gather(case: Case, card: ModelCard | None, versions: dict[str, str], steps: 
     drawn_map = map_png(coords, analysis.labels, [i.exhibit for i in analysis.items]) if coords is not None else None
     steps.step()
     facts = Facts(case, utc_now(), card, versions, files, analysis, figures, figure_note, drawn_map, stored,
-                  decisions(case), read_validation(card, case), drawn_tippett)
+                  decisions(case, case_check.recomputed), read_validation(card, case), drawn_tippett,
+                  case_check=case_check)
     facts.checks = checks_performed(case, files.values(), len(analysis.items),
                                     [analysis.cluster_check, analysis.map_check, figure_check(figures),
-                                     _tippett_check(drawn_tippett)])
+                                     _tippett_check(drawn_tippett), _case_check(case_check)])
     return facts
+
+
+def _case_check(result: CaseCheck) -> Check:
+    name = "Stored results recomputed from the stored fingerprints, library means and policy"
+    if result.problems:
+        return Check(name, FAILED, result.summary() + " (listed under Integrity)")
+    if not result.checked and result.unchecked:
+        return Check(name, NOT_RUN, "; ".join(result.unchecked))
+    return Check(name, RAN, result.summary())
 
 
 def _tippett_check(figure: TippettFigure) -> Check:

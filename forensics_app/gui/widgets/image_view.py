@@ -40,6 +40,7 @@ class ImageView(QWidget):
         self.item.setTransformationMode(Qt.SmoothTransformation)
         self.scene.addItem(self.item)
         self.message = QLabel()
+        self.message.setTextFormat(Qt.PlainText)  # names and paths are shown as written
         self.message.setAlignment(Qt.AlignCenter)
         self.message.setWordWrap(True)
         self.message.setMargin(16)

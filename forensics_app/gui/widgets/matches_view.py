@@ -61,6 +61,7 @@ class MatchesView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.header = QLabel()
+        self.header.setTextFormat(Qt.PlainText)  # names and paths are shown as written
         self.header.setWordWrap(True)
         self.header.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.table = QTableWidget(0, len(HEADERS))

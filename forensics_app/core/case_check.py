@@ -1,0 +1,241 @@
+"""Re-check a case: do its stored conclusions follow from its stored fingerprints?
+
+A case file is JSON that anyone can edit.  Its seal and hash-chained audit log (see
+:mod:`~forensics_app.core.case`) show careless edits; this module catches careful ones
+by recomputing what the case states from what it holds:
+
+* every exhibit numbered in sequence, each with its intake or rejection in the audit log
+  (a deleted exhibit leaves a gap, or an entry without its exhibit);
+* the decision policy rebuilt from its calibrations: its stated thresholds, and the
+  naming level each attribution and the settings record, must be the ones it gives;
+* every attribution recomputed with :func:`~forensics_app.core.attribution.attribute`
+  from the exhibit's stored fingerprint, the gallery of generator means saved with the
+  library snapshot, and the policy: the decision, the ranking, the similarities and the
+  likelihood ratios must agree (an edited score or a swapped fingerprint does not);
+* the groups recomputed from the fingerprints at the policy's pair threshold.
+
+What cannot be recomputed (a case saved before galleries were kept) is said, never
+assumed to hold.  The report states the recomputed results, not the stored ones.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from forensics_app.core.analysis import groups_at
+from forensics_app.core.attribution import DecisionPolicy, attribute
+from forensics_app.core.case import Case, CaseItem
+
+__all__ = ["CaseCheck", "check_case", "gallery_from_record", "gallery_record"]
+
+_SIMILARITY_TOL = 1e-4
+_LOG_LR_TOL = 1e-3
+_EXHIBIT_RE = re.compile(r"E(\d{4,})")
+#: Groups are recomputed up to this many exhibits (average linkage needs N x N memory).
+MAX_REGROUP = 5000
+
+
+def gallery_record(names: list[str], gallery: np.ndarray) -> dict[str, Any]:
+    """The generator means attribution used, as saved in the case's library snapshot."""
+    matrix = np.asarray(gallery, "<f4")
+    return {"names": list(names), "dim": int(matrix.shape[1]) if matrix.ndim == 2 else 0,
+            "means": base64.b64encode(matrix.tobytes()).decode("ascii")}
+
+
+def gallery_from_record(record: Any) -> tuple[list[str], np.ndarray]:
+    """The saved gallery back as (names, (G, D) float32); ValueError when it is damaged."""
+    if not isinstance(record, dict):
+        raise ValueError("no gallery was saved")
+    names, dim = record.get("names"), int(record.get("dim", 0))
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names) or dim <= 0:
+        raise ValueError("the saved gallery's names or size are damaged")
+    matrix = np.frombuffer(base64.b64decode(str(record.get("means", ""))), dtype="<f4")
+    if matrix.size != len(names) * dim or not np.all(np.isfinite(matrix)):
+        raise ValueError("the saved gallery's means are damaged")
+    return names, matrix.reshape(len(names), dim).astype(np.float32)
+
+
+@dataclass
+class CaseCheck:
+    """What the re-check found: disagreements, what could not be checked, recomputed results."""
+
+    problems: list[str] = field(default_factory=list)
+    unchecked: list[str] = field(default_factory=list)
+    recomputed: dict[str, dict] = field(default_factory=dict)  # exhibit -> attribution dict
+    checked: int = 0  # attributions recomputed
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        """One line for a status bar, an audit entry or a check in the report."""
+        if self.problems:
+            return f"{len(self.problems)} disagreement(s) between what the case states and what it holds"
+        done = f"{self.checked} attribution(s) recomputed from the stored fingerprints and agree"
+        return done + (f"; not rechecked: {'; '.join(self.unchecked)}" if self.unchecked else "")
+
+
+def check_case(case: Case) -> CaseCheck:
+    """Every check above; never raises on a damaged case, it reports it."""
+    result = CaseCheck(problems=list(case.load_problems))
+    _check_exhibits(case, result)
+    policy = _check_policy(case, result)
+    attributed = [i for i in case.items if i.attribution]
+    if attributed:
+        if policy is None:
+            result.unchecked.append("attributions (no readable decision policy)")
+        else:
+            _check_attributions(case, attributed, policy, result)
+    clustered = [i for i in case.items if i.cluster is not None]
+    if clustered and policy is not None:
+        _check_groups(clustered, policy, result)
+    return result
+
+
+def _check_exhibits(case: Case, result: CaseCheck) -> None:
+    numbers = []
+    for item in case.items:
+        match = _EXHIBIT_RE.fullmatch(str(item.exhibit))
+        if match is None:
+            result.problems.append(f"exhibit id {item.exhibit!r} is not one the program gives")
+            continue
+        numbers.append(int(match.group(1)))
+    if numbers and numbers != list(range(1, len(numbers) + 1)):
+        missing = sorted(set(range(1, max(numbers) + 1)) - set(numbers))
+        gap = f"; missing: {', '.join(f'E{n:04d}' for n in missing[:10])}" if missing else ""
+        result.problems.append(f"the exhibits are not numbered E0001 to E{len(numbers):04d} in order{gap}: "
+                               "exhibits were removed or reordered")
+    logged = {}
+    for entry in case.audit:
+        if entry.action in ("intake", "rejected"):
+            logged.setdefault(entry.detail.split(" ", 1)[0], entry)
+    for item in case.items:
+        entry = logged.pop(item.exhibit, None)
+        if entry is None:
+            result.problems.append(f"{item.exhibit} has no intake entry in the audit log")
+        elif (entry.action == "rejected") != bool(item.error):
+            result.problems.append(f"{item.exhibit} was logged as {entry.action} but is stored as "
+                                   f"{'rejected' if item.error else 'taken in'}")
+        elif item.sha256 and entry.sha256 != item.sha256:
+            result.problems.append(f"{item.exhibit}: its SHA-256 differs from the one logged at intake")
+    for exhibit in logged:
+        result.problems.append(f"the audit log records the intake of {exhibit}, which is not in the case: "
+                               "an exhibit was removed")
+
+
+def _check_policy(case: Case, result: CaseCheck) -> DecisionPolicy | None:
+    data = case.settings.get("policy")
+    if not data:
+        if any(i.attribution for i in case.items) or any(i.cluster is not None for i in case.items):
+            result.problems.append("the case states results but records no decision policy")
+        return None
+    try:
+        policy = DecisionPolicy.from_dict(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        result.problems.append(f"the stored decision policy cannot be read ({exc})")
+        return None
+    for key, value in (("threshold", policy.threshold), ("pair_threshold", policy.pair_threshold)):
+        if key in data and not _same(data[key], value):
+            result.problems.append(f"the policy states a {key.replace('_', ' ')} of {data[key]!r}, but its "
+                                   f"calibration gives {value!r}")
+    stated = case.settings.get("naming_lr")
+    if stated is not None and not _same(stated, policy.naming_lr):
+        result.problems.append(f"the settings state a naming level of {stated!r}, the policy {policy.naming_lr:g}")
+    if "threshold" in case.settings and not _same(case.settings["threshold"], policy.threshold):
+        result.problems.append(f"the settings state a threshold of {case.settings['threshold']!r}, but the policy "
+                               f"gives {policy.threshold!r}")
+    return policy
+
+
+def _same(stated: Any, value: float | None) -> bool:
+    if value is None or stated is None:
+        return stated is None and value is None
+    try:
+        return math.isclose(float(stated), float(value), rel_tol=1e-6, abs_tol=1e-9)
+    except (TypeError, ValueError):
+        return False
+
+
+def _check_attributions(case: Case, items: list[CaseItem], policy: DecisionPolicy, result: CaseCheck) -> None:
+    try:
+        names, gallery = gallery_from_record(case.library.get("gallery"))
+    except (ValueError, TypeError) as exc:
+        result.unchecked.append(f"attributions ({exc}; the case was analysed before galleries were saved)")
+        return
+    usable = [i for i in items if i.embedding is not None and i.embedding.shape == (gallery.shape[1],)]
+    for item in items:
+        if item not in usable:
+            result.problems.append(f"{item.exhibit} states an attribution but holds no usable fingerprint")
+    if not usable:
+        return
+    recomputed = attribute(np.stack([i.embedding for i in usable]), names, gallery, policy)
+    for item, fresh in zip(usable, recomputed):
+        fresh_dict = fresh.to_dict()
+        result.recomputed[item.exhibit] = fresh_dict
+        result.checked += 1
+        why = _disagreement(item.attribution or {}, fresh_dict)
+        if why:
+            result.problems.append(f"{item.exhibit}: {why}")
+
+
+def _disagreement(stored: dict, fresh: dict) -> str | None:
+    """How a stored attribution differs from the recomputed one, or None."""
+    if stored.get("decision") != fresh["decision"]:
+        return (f"the case states the decision {stored.get('decision')!r}; the stored fingerprint gives "
+                f"{fresh['decision']!r}")
+    if not _same(stored.get("naming_lr"), fresh["naming_lr"]):
+        return f"the attribution states a naming level of {stored.get('naming_lr')!r}, the policy {fresh['naming_lr']:g}"
+    matches = stored.get("matches")
+    if not isinstance(matches, list) or not matches:
+        return "the attribution states no ranking"
+    for rank, (old, new) in enumerate(zip(matches, fresh["matches"]), start=1):
+        if not isinstance(old, dict) or old.get("generator") != new["generator"]:
+            return f"rank {rank} is stated as {_get(old, 'generator')!r}; the stored fingerprint ranks {new['generator']!r}"
+        try:
+            similarity, lr = float(old.get("similarity")), float(old.get("lr"))
+        except (TypeError, ValueError):
+            return f"rank {rank} states no readable similarity or likelihood ratio"
+        if not abs(similarity - new["similarity"]) <= _SIMILARITY_TOL:
+            return (f"{new['generator']}: the similarity is stated as {similarity:.4f}; the stored fingerprint "
+                    f"gives {new['similarity']:.4f}")
+        if not (lr > 0 and abs(math.log10(lr) - math.log10(new["lr"])) <= _LOG_LR_TOL):
+            return f"{new['generator']}: the likelihood ratio is stated as {lr:.4g}; the stored fingerprint gives {new['lr']:.4g}"
+        if old.get("words") != new["words"]:
+            return f"{new['generator']}: the support is worded {old.get('words')!r}, the scale says {new['words']!r}"
+    if len(matches) > len(fresh["matches"]):
+        return "the ranking names more generators than the library held"
+    return None
+
+
+def _get(record: Any, key: str) -> Any:
+    return record.get(key) if isinstance(record, dict) else None
+
+
+def _check_groups(items: list[CaseItem], policy: DecisionPolicy, result: CaseCheck) -> None:
+    usable = [i for i in items if i.embedding is not None]
+    if len(usable) != len(items):
+        result.problems.append("a group is stated for an exhibit that holds no fingerprint")
+    if len(usable) > MAX_REGROUP:
+        result.unchecked.append(f"groups ({len(usable):,} exhibits, above the {MAX_REGROUP:,} re-checked)")
+        return
+    if not usable or len({i.embedding.shape for i in usable}) != 1:
+        return
+    fresh = groups_at(np.stack([i.embedding for i in usable]), policy.pair_threshold)
+    pairs: dict[int, int] = {}
+    back: dict[int, int] = {}
+    for item, label in zip(usable, fresh.tolist()):
+        try:
+            stored = int(item.cluster)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            stored = -1 - len(pairs)  # unreadable: cannot match any recomputed group consistently
+        if pairs.setdefault(stored, label) != label or back.setdefault(label, stored) != stored:
+            result.problems.append(f"{item.exhibit}: the stored groups are not those its fingerprints give at the "
+                                   "policy's level")
+            return
