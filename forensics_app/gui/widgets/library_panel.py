@@ -158,6 +158,7 @@ class LibraryPanel(QWidget):
         page = QWidget()
         label = QLabel()
         label.setWordWrap(True)
+        label.setTextFormat(Qt.PlainText)  # names and paths are shown as written
         label.setTextInteractionFlags(Qt.TextSelectableByMouse)
         label.setAlignment(Qt.AlignTop | Qt.AlignLeft)
         button = QPushButton("Rebuild the library with the current extractor...")
