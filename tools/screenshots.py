@@ -1,10 +1,11 @@
 """Render the desktop app's main views after a scripted session, as PNGs to look at.
 
 The session is what an analyst does first: open the app on an empty library (the
-first-run screen), enrol one generator from a folder of its reference images, drop a
-dozen images of two tiny generators plus one damaged file, then inspect one image, its
-spectrum beside its cluster's and beside the enrolled generator's, the map and the
-matches.  Everything runs in a scratch folder (own library, own settings), so the
+first-run screen), enrol generators from folders of their reference images, drop folders
+of evidence (scikit-image's photographs remade by two tiny generators, and the outputs of
+the small real generators installed from PyPI) plus one damaged file, then inspect one
+image, its spectrum beside its cluster's and beside the enrolled generator's, the map and
+the matches.  No picture is noise: each is a scene as a generator rendered it.  Everything runs in a scratch folder (own library, own settings), so the
 analyst's real data are never touched.
 
     python tools/screenshots.py [--out build/screenshots] [--real-window]
@@ -57,20 +58,91 @@ def prepare_extractor(work: Path) -> Path:
     return target / "extractor"
 
 
-def make_images(work: Path) -> dict[str, list[Path] | Path]:
-    """Six images each of two tiny generators (nearest-neighbour and pixel-shuffle
-    upsampling), five references of one, a damaged file, and a long batch to cancel."""
-    from tests.tiny_generators import generate, save_pngs
+#: Scenes, not textures: grass or gravel remade by a generator would look like the noise it is not.
+PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "cat", "immunohistochemistry", "hubble_deep_field", "retina",
+          "camera", "coins", "moon")
 
+
+def photographs(count: int, seed: int):
+    """`count` different squares cut from scikit-image's sample photographs (grey ones as RGB)."""
+    import numpy as np
+    from skimage import data
+
+    rng = np.random.default_rng(seed)
+    chosen = []
+    for index in range(count):
+        pixels = getattr(data, PHOTOS[(index + seed) % len(PHOTOS)])()
+        pixels = np.stack([pixels] * 3, axis=-1) if pixels.ndim == 2 else pixels[..., :3]
+        height, width = pixels.shape[:2]
+        side = int(min(height, width) * rng.uniform(0.55, 1.0))
+        top, left = rng.integers(0, height - side + 1), rng.integers(0, width - side + 1)
+        square = pixels[top:top + side, left:left + side]
+        chosen.append(square[:, ::-1] if rng.random() < 0.5 else square)
+    return chosen
+
+
+def real_generator_images(work: Path, count: int) -> dict[str, list[Path]]:
+    """Outputs of the small real generators installed from PyPI (faces, eyes), by generator;
+    empty when none is installed."""
+    from training.background import generator_images
+
+    out = work / "real-generators"
+    out.mkdir(parents=True, exist_ok=True)
+    by_source: dict[str, list[Path]] = {}
+    for path, source in generator_images(out, count, seed=3):
+        by_source.setdefault(source.split("/", 1)[1], []).append(path)
+    return by_source
+
+
+def place(paths: list[Path], folder: Path, prefix: str) -> list[Path]:
+    """Copy files into `folder` as prefix_000.png, ... (how an analyst receives them)."""
+    import shutil
+
+    folder.mkdir(parents=True, exist_ok=True)
+    placed = []
+    for index, path in enumerate(paths):
+        target = folder / f"{prefix}_{index:03d}.png"
+        shutil.copy(path, target)
+        placed.append(target)
+    return placed
+
+
+def make_images(work: Path) -> dict[str, list[Path] | Path]:
+    """Evidence that looks like evidence: scikit-image's photographs remade by two tiny
+    generators (one enrolled, one not), outputs of the real small generators when installed
+    (one enrolled), ten references of each enrolled generator, a damaged file, a long batch.
+
+    Two folders hold files of the same names (upload_000.png, ...), as uploads do."""
+    import shutil
+
+    from forensics_app.core.library import MIN_REFERENCES_ADVISED
+    from tests.tiny_generators import render_photos, save_pngs
+
+    shutil.rmtree(work / "evidence", ignore_errors=True)
+    shutil.rmtree(work / "references", ignore_errors=True)
     images = work / "evidence"
-    sets = {
-        "nearest": save_pngs(generate("nearest", 6, size=256, seed=11), images / "batch-a", "upload"),
-        "shuffle": save_pngs(generate("shuffle", 6, size=256, seed=12), images / "batch-b", "upload"),
-        "references": save_pngs(generate("nearest", 5, size=256, seed=13), work / "references" / "nearest", "ref"),
+    refs = MIN_REFERENCES_ADVISED
+    sets: dict[str, list[Path] | Path] = {
+        "enrolled": save_pngs(render_photos("transposed", photographs(6, 1), 384), images / "seized-phone", "upload"),
+        "unenrolled": save_pngs(render_photos("nearest", photographs(6, 2), 384), images / "web-forum", "upload"),
+        "references": save_pngs(render_photos("transposed", photographs(refs, 3), 384),
+                                work / "references" / "transposed", "ref"),
     }
-    sets["long"] = save_pngs(generate("bilinear", 48, size=256, seed=14), work / "long-batch", "frame")
+    # a camera photograph slipped in among the references, as happens with a folder picked in haste:
+    # the library panel's consistency check is there to catch it
+    from PIL import Image
+
+    Image.fromarray(photographs(1, 7)[0]).resize((384, 384)).save(work / "references" / "transposed" / "ref_010.png")
+    real = real_generator_images(work, refs + 6)
+    if "dcgan-faces" in real:
+        faces = real["dcgan-faces"]
+        sets["face_references"] = place(faces[:refs], work / "references" / "dcgan-faces", "ref")
+        sets["faces"] = place(faces[refs:refs + 6], images / "social-media", "upload")
+    if "omniart-eyes" in real:
+        sets["eyes"] = place(real["omniart-eyes"][:4], images / "social-media", "eye")
+    sets["long"] = save_pngs(render_photos("bilinear", photographs(48, 4), 256), work / "long-batch", "frame")
     damaged = images / "damaged.png"
-    damaged.write_bytes(sets["nearest"][0].read_bytes()[:300])
+    damaged.write_bytes(sets["enrolled"][0].read_bytes()[:300])
     sets["damaged"] = damaged
     return sets
 
@@ -107,6 +179,27 @@ class Session:
         print("wrote", path, flush=True)
 
 
+def answer_message_boxes(session: Session) -> None:
+    """A modal box would stop an offscreen session: each one is shown, saved as a picture
+    (the analyst reads these too), printed, and answered with its default button."""
+    from PySide6.QtWidgets import QMessageBox
+
+    def shower(icon):
+        def show(parent, title, text, *args, **kwargs):
+            box = QMessageBox(icon, title, text, QMessageBox.Ok, parent)
+            box.show()
+            session.wait(lambda: True)
+            session.grab(box, f"message-{len([p for p in session.saved if 'message-' in p.name]) + 1:02d}")
+            box.close()
+            print("message:", text.replace("\n", " | "), flush=True)
+            return QMessageBox.Ok
+        return staticmethod(show)
+
+    QMessageBox.information = shower(QMessageBox.Information)
+    QMessageBox.warning = shower(QMessageBox.Warning)
+    QMessageBox.critical = shower(QMessageBox.Critical)
+
+
 def run(args: argparse.Namespace) -> list[Path]:
     if not args.real_window:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -121,11 +214,12 @@ def run(args: argparse.Namespace) -> list[Path]:
     os.environ["FORENSICS_APP_LIBRARY"] = str(library)
     sets = make_images(work)
 
-    from PySide6.QtCore import QSettings
+    from PySide6.QtCore import QSettings, Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
     from forensics_app.gui import library_actions
+    from forensics_app.gui.evidence_model import COLUMN
     from forensics_app.gui.exports import app_versions
     from forensics_app.gui.main_window import MainWindow
     from forensics_app.gui.widgets.dialogs import AboutDialog, EnrolDetails, SettingsDialog
@@ -142,23 +236,30 @@ def run(args: argparse.Namespace) -> list[Path]:
     window.resize(1600, 1000)
     window.show()
     session = Session(app, window, args.out)
+    answer_message_boxes(session)
     session.idle()
     session.grab(window, "01-first-run")
 
-    # enrol 'nearest' from its folder, answering the dialogs as the analyst would
-    reference_folder = str(sets["references"][0].parent)
-    library_actions.QFileDialog.getExistingDirectory = staticmethod(lambda *a, **k: reference_folder)
-    library_actions.EnrolDialog.ask = staticmethod(
-        lambda *a, **k: EnrolDetails("nearest-upsampler", "tiny test generators", "five reference renders"))
-    window.library.enrol_from_folder()
-    session.idle()
+    # enrol the generators whose references we hold, answering the dialogs as the analyst would
+    enrolments = [("transposed-upsampler", "tiny test generators", sets["references"])]
+    if "face_references" in sets:
+        enrolments.append(("dcgan-faces", "DCGAN (gan-face-generate on PyPI)", sets["face_references"]))
+    for name, family, references in enrolments:
+        folder = str(references[0].parent)
+        library_actions.QFileDialog.getExistingDirectory = staticmethod(lambda *a, folder=folder, **k: folder)
+        library_actions.EnrolDialog.ask = staticmethod(
+            lambda *a, name=name, family=family, count=len(references), **k: EnrolDetails(
+                name, family, f"{count} reference renders"))
+        window.library.enrol_from_folder()
+        session.idle()
 
-    # drop a dozen images and a damaged file
-    window.add_paths([str(sets["nearest"][0].parent), str(sets["shuffle"][0].parent), str(sets["damaged"])])
+    # drop the evidence folders and a damaged file
+    window.add_paths([str(p) for p in sorted((args.work / "evidence").iterdir())])
     session.idle()
+    window.table.sortByColumn(COLUMN["Folder"], Qt.AscendingOrder)  # the two upload_000.png apart by folder
 
     # inspect one image of the generator that is not enrolled
-    subject = next(i for i in window.case.items if "batch-b" in i.path and not i.error)
+    subject = next(i for i in window.case.items if "web-forum" in i.path and not i.error)
     window.select_item(subject)
     spectrum = window.inspector.spectrum
     session.wait(lambda: spectrum.current == subject.sha256 and spectrum.shown_reference is not None,
@@ -177,7 +278,7 @@ def run(args: argparse.Namespace) -> list[Path]:
         app.primaryScreen().grabWindow(0).save(str(path))
         session.saved.append(path)
     session.grab(window.inspector.tabs, "04-spectrum-vs-cluster")
-    spectrum.set_comparison(GENERATOR_PREFIX + "nearest-upsampler")
+    spectrum.set_comparison(GENERATOR_PREFIX + "transposed-upsampler")
     session.wait(lambda: spectrum.shown_reference is not None and spectrum.shown_reference.startswith("generator:"),
                  what="the generator's mean spectrum")
     session.grab(window.inspector.tabs, "05-spectrum-vs-generator")
@@ -190,7 +291,7 @@ def run(args: argparse.Namespace) -> list[Path]:
     session.grab(window.splitters["left"].widget(1), "08-map-by-cluster")
     window.map_view.set_colour_mode(BY_MATCH)
     session.grab(window.splitters["left"].widget(1), "09-map-by-attribution")
-    window.select_item(next(i for i in window.case.items if "batch-a" in i.path and not i.error))
+    window.select_item(next(i for i in window.case.items if "seized-phone" in i.path and not i.error))
     session.grab(window.splitters["right"].widget(1), "10-matches")
     session.grab(window.splitters["right"].widget(2), "11-library")
     damaged = next(i for i in window.case.items if i.error)
