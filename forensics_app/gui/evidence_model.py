@@ -17,8 +17,10 @@ from forensics_app.core.case import Case, CaseItem
 from forensics_app.gui.attribution_text import decision_text, is_named, lr_of, lr_text, named_match, words_of
 from forensics_app.gui.provenance_text import HEADER_TIP, declares_text
 
-COLUMNS = ("Exhibit", "File", "Folder", "SHA-256", "Size", "Format", "Status", "Best match", "LR", "Decision",
-           "Cluster", "Declares")
+#: What the analyst reads first comes first: which file, from where, what was concluded;
+#: the hash and the file's facts follow (all are in each row's tooltip and the CSV).
+COLUMNS = ("Exhibit", "File", "Folder", "Status", "Best match", "LR", "Decision", "Cluster", "Declares",
+           "SHA-256", "Size", "Format")
 COLUMN = {name: index for index, name in enumerate(COLUMNS)}
 REJECTED_COLOUR = QColor("#b00020")
 UNKNOWN_COLOUR = QColor("#6b6b6b")
