@@ -124,10 +124,12 @@ class LibraryPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.itemSelectionChanged.connect(self._update_buttons)
+        # names and figures whole; the family, the least needed, takes what is left (elided, whole in the tooltip)
+        self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.Stretch)
-        for column in range(1, len(LIST_COLUMNS)):
+        for column in range(len(LIST_COLUMNS)):
             header.setSectionResizeMode(column, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(LIST_COLUMNS.index("Family"), QHeaderView.Stretch)
 
         self.enrol_button = self._menu_button("Enrol", [("From folder...", self.enrol_folder.emit),
                                                         ("From selected images...", self.enrol_selection.emit)])
