@@ -75,7 +75,7 @@ def test_every_exhibit_has_a_thumbnail_unless_its_file_changed(report):
 
 def test_text_true_of_every_exhibit_is_stated_once(report):
     text = report["flat"]
-    assert text.count("How to read each row") == 1
+    assert text.count("How to read each row.") == 1
     assert text.count("The extractor compares such patterns, not the picture") == 1
     assert text.count("never enter its likelihood ratio") == 1
     assert "cycles per crop" not in text and text.count("log |DFT|") >= EXHIBITS - 1

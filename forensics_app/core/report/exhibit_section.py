@@ -39,7 +39,8 @@ def exhibit_section(facts: Facts) -> list:
     # The integrity account (read-only intake, the case file's own re-check, files changed
     # since intake) is the integrity section's; its per-file table is replaced by the rows below.
     story += [flowable for flowable in integrity_section(facts)[1:] if not isinstance(flowable, Table)]
-    story += [para("How to read each row", styles.h2), para(_reading_note(facts), styles.caption)]
+    # a lead-in, not a heading: the note may then break across a page instead of leaving a gap
+    story += [para("<b>How to read each row.</b> " + _reading_note(facts), styles.caption)]
     story += provenance_note(facts)
     rows: list[list[Cell]] = [["Exhibit", "File, hashes, metadata and declarations", "Decision and ranking",
                                "Residual spectrum"]]
