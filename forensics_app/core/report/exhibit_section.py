@@ -13,12 +13,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Table
 
 from forensics_app.core.case import CaseItem
 from forensics_app.core.report.checks import UNCHANGED, FileCheck, evidence_path
 from forensics_app.core.report.decision import Decision
-from forensics_app.core.report.evidence_sections import integrity_section
+from forensics_app.core.report.evidence_sections import integrity_notes
 from forensics_app.core.report.exhibit_text import metadata_line, picture_problem, ranking_lines
 from forensics_app.core.report.facts import Facts
 from forensics_app.core.report.figures import SpectrumFigure
@@ -36,9 +35,7 @@ THUMBNAIL = 50.0
 def exhibit_section(facts: Facts) -> list:
     styles = paragraph_styles()
     story = [para("4. The exhibits", styles.h1), para("Integrity of the evidence", styles.h2)]
-    # The integrity account (read-only intake, the case file's own re-check, files changed
-    # since intake) is the integrity section's; its per-file table is replaced by the rows below.
-    story += [flowable for flowable in integrity_section(facts)[1:] if not isinstance(flowable, Table)]
+    story += integrity_notes(facts)
     # a lead-in, not a heading: the note may then break across a page instead of leaving a gap
     story += [para("<b>How to read each row.</b> " + _reading_note(facts), styles.caption)]
     story += provenance_note(facts)

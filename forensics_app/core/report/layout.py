@@ -150,12 +150,6 @@ def field_table(pairs: Sequence[tuple[str, Cell]], key_width: float = 130) -> Ta
                        extra=[("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f3f5f8"))])
 
 
-def hash_lines(label: str, sha256: str | None, md5: str | None) -> list[Paragraph]:
-    styles = paragraph_styles()
-    return [para(markup(f"SHA-256 {label}"), styles.label), para(markup(sha256 or "-"), styles.hash),
-            para(markup(f"MD5 {label}"), styles.label), para(markup(md5 or "-"), styles.hash)]
-
-
 def byte_size(n: int | None) -> str:
     if n is None:
         return "-"

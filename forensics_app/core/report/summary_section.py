@@ -46,7 +46,7 @@ def summary_section(facts: Facts) -> list:
 
 def _case_pairs(facts: Facts) -> list[tuple[str, Cell]]:
     case, styles = facts.case, paragraph_styles()
-    source_sha256 = getattr(case, "source_sha256", None)
+    source_sha256 = case.source_sha256
     who = ", ".join(v for v in (case.examiner, case.organisation) if v)
     return [
         ("Case reference", para(stated(case.reference))),
