@@ -106,12 +106,19 @@ def library_health(library: Library, names: list[str] | None = None,
                    cancel: Callable[[], bool] | None = None) -> dict[str, ReferenceSpread]:
     """Every generator's reference spread (or only `names`'), by name.
 
-    Two indexed queries per generator, embeddings and paths in one order, so an outlier
-    is named by the file it came from.
+    All embeddings come from one table scan (the window calls this after every library
+    change, so it must stay quick for a thousand generators); only a generator with an
+    outlier is read again, embeddings and paths in one order, so the outlier is named by
+    the file it came from.
     """
+    sets = library.reference_sets()
     spreads: dict[str, ReferenceSpread] = {}
-    for name in names if names is not None else [g.name for g in library.generators()]:
+    for name in names if names is not None else list(sets):
         if cancel is not None and cancel():
             break
-        spreads[name] = reference_spread(name, library.reference_embeddings(name), library.reference_paths(name))
+        embeddings = sets.get(name, np.zeros((0, library.embedding_dim), np.float32))
+        spread = reference_spread(name, embeddings, [("", "")] * len(embeddings))
+        if spread.outliers:
+            spread = reference_spread(name, library.reference_embeddings(name), library.reference_paths(name))
+        spreads[name] = spread
     return spreads
