@@ -163,3 +163,18 @@ def test_enrolling_a_folder_with_copies_says_they_were_merged(qtbot, window, tmp
     assert f"'nearest-upsampler' was enrolled with {MIN_REFERENCES_ADVISED} reference image(s)." in message
     assert f"2 of the {offered} image(s) offered were byte-identical copies" in message
     assert message.count("byte-identical") == 1, "said once, not twice"
+
+
+def test_the_enrol_workflow_says_what_merged_copies_were_copies_of(tmp_path):
+    from forensics_app.core.library import Library
+    from forensics_app.workflows.enrol import enrol
+
+    embeddings, paths = _references(16, 4, odd=None)
+    refs = [(sha, path, e) for (sha, path), e in zip(paths, embeddings)]
+    with Library.open(tmp_path / "lib.sqlite", "abcdef123456", 16) as library:
+        first = enrol(library, "model", references=[*refs[:3], refs[0]])
+        assert first.added == 3 and first.offered == 4
+        assert any("1 of the 4 image(s) offered were byte-identical to one another" in w for w in first.warnings)
+        more = enrol(library, "model", references=[refs[1], refs[3]], add=True)
+        assert more.added == 1
+        assert any("to references already held" in w for w in more.warnings)

@@ -94,6 +94,7 @@ def enrol(library: Library, name: str, *, extractor: Extractor | None = None, pa
         added = info.reference_count
         warnings = list(getattr(info, "warnings", []) or [])
     if added < len(refs):
-        warnings.append(f"{len(refs) - added} of the {len(refs)} reference(s) were byte-identical to references "
-                        "already held and were merged")
+        against = "references already held or to one another" if add else "one another"
+        warnings.append(f"{len(refs) - added} of the {len(refs)} image(s) offered were byte-identical to {against} "
+                        "(same SHA-256) and were merged: each distinct image counts once")
     return EnrolOutcome(info.name, info, added, len(refs), rejected, warnings, skipped)
