@@ -54,6 +54,9 @@ def test_an_unknown_decision_names_no_generator_and_the_folder_tells_equal_names
             assert tip.startswith(UNKNOWN_TEXT)
             assert item.attribution["matches"][0]["generator"] not in tip
     assert UNKNOWN_TEXT in {cell(window, row_a, "Decision"), cell(window, row_b, "Decision")}
+    window.select_item(window.case.items[row_a])  # the matches pane's header reads as text, not markup
+    header = window.inspector.matches.header.text()
+    assert header.startswith(f"{window.case.items[row_a].exhibit} upload_000.png: ") and "<" not in header
 
     # the columns fit their content up to a cap; what is longer is elided and whole in the tooltip
     table = window.table

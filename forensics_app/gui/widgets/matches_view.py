@@ -89,7 +89,8 @@ class MatchesView(QWidget):
         if item is None:
             self.header.setText("Select an image to see how it ranks against the enrolled generators.")
             return
-        title = f"<b>{item.exhibit}</b> {item.path.replace(chr(92), '/').rsplit('/', 1)[-1]}"
+        # plain text (the header shows names as written), so no markup here either
+        title = f"{item.exhibit} {item.path.replace(chr(92), '/').rsplit('/', 1)[-1]}"
         if item.error:
             self.header.setText(f"{title}: rejected at intake, so it has no fingerprint ({item.error}).")
             return
@@ -118,11 +119,11 @@ class MatchesView(QWidget):
     @staticmethod
     def _verdict(item: CaseItem, level: float | None) -> str:
         if level is None:  # a case analysed before decisions were likelihood ratios
-            return f"decision <b>{decision_text(item)}</b>; the naming level was not recorded."
+            return f"decision {decision_text(item)}; the naming level was not recorded."
         at = f"the naming level, LR {format_lr(level)} ({support_words(level)})"
         if not is_named(item):
-            return (f"<b>{UNKNOWN_TEXT}</b>: no generator reaches {at}. The source may be a generator the "
+            return (f"{UNKNOWN_TEXT}: no generator reaches {at}. The source may be a generator the "
                     "library does not hold, or a camera.")
         named = named_match(item) or {"generator": decision_text(item)}
-        return (f"<b>{named['generator']}</b> is named: LR {lr_text(named)}, {words_of(named)}, at or above {at}. "
+        return (f"{named['generator']} is named: LR {lr_text(named)}, {words_of(named)}, at or above {at}. "
                 "Generators at or above the naming level are in bold.")
