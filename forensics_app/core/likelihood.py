@@ -135,7 +135,14 @@ def support_sentence(lr: float, proposition: str, alternative: str) -> str:
 
 
 def format_lr(lr: float) -> str:
-    """LR in a form an analyst reads aloud: '1 in 40' below 1, whole numbers above."""
+    """LR in a form an analyst reads aloud: '1/40' well below 1, whole numbers above 10.
+
+    Near 1 a fraction would print as '1/1.0'; there two decimals say more.
+    """
+    if lr >= 10.0:
+        return f"{lr:,.0f}"
     if lr >= 1.0:
-        return f"{lr:,.0f}" if lr >= 10 else f"{lr:.1f}"
+        return f"{lr:.1f}"
+    if lr >= 0.5:
+        return f"{lr:.2f}"
     return f"1/{1.0 / lr:,.0f}" if lr <= 0.1 else f"1/{1.0 / lr:.1f}"
