@@ -159,6 +159,8 @@ class Case:
 
     def _last_link(self) -> str:
         """The chain value the next entry follows from (recomputed over unchained old entries)."""
+        if self.audit and self.audit[-1].chain:
+            return self.audit[-1].chain
         previous = ""
         for entry in self.audit:
             previous = entry.chain or entry.link(previous)
