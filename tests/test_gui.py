@@ -199,17 +199,21 @@ def test_embedding_runs_off_the_gui_thread_and_the_table_gets_matches(qtbot, win
 
 def test_the_naming_level_decides_what_is_named_and_the_ranking_stays(qtbot, window, tmp_path, monkeypatch):
     nearest = save_pngs(generate("nearest", 6, seed=1), tmp_path / "nearest", "n")
-    transposed = save_pngs(generate("transposed", 3, seed=2), tmp_path / "transposed", "t")
+    bilinear = save_pngs(generate("bilinear", 6, seed=3), tmp_path / "bilinear", "b")
+    stranger = save_pngs(generate("shuffle", 3, seed=2), tmp_path / "shuffle", "s")
     window.apply_preferences(window.preferences.with_(naming_lr=NAMING_LEVELS[0]))
-    drop(window, [*nearest, *transposed])
+    drop(window, [*nearest, *bilinear, *stranger])
     wait_idle(qtbot, window)
-    window.library.library.enroll("Nearest GAN", [(i.sha256, i.path, i.embedding) for i in window.case.items[:6]])
+    # two generators enrolled: enough comparisons of known source for an LR above 10
+    for name, items in (("Nearest GAN", window.case.items[:6]), ("Bilinear GAN", window.case.items[6:12])):
+        window.library.library.enroll(name, [(i.sha256, i.path, i.embedding) for i in items])
     window.library.refresh()
     window.library.changed.emit()
     wait_idle(qtbot, window)
     assert_table_follows_the_policy(window)
-    assert all(cell(window, r, "Decision") == "Nearest GAN" for r in range(6))
-    assert all(cell(window, r, "Decision") == UNKNOWN_TEXT for r in range(6, 9))
+    assert all(window.case.items[r].attribution["matches"][0]["generator"] == "Nearest GAN" for r in range(6))
+    assert any(cell(window, r, "Decision") == "Nearest GAN" for r in range(6))
+    assert all(cell(window, r, "Decision") == UNKNOWN_TEXT for r in range(12, 15))
 
     # a level no match reaches: nothing is named, the ranking stays in the matches pane
     top = NAMING_LEVELS[-1]
@@ -217,13 +221,13 @@ def test_the_naming_level_decides_what_is_named_and_the_ranking_stays(qtbot, win
         window.apply_preferences(window.preferences.with_(naming_lr=top))
     wait_idle(qtbot, window)
     assert_table_follows_the_policy(window)
-    assert all(cell(window, r, "Decision") == UNKNOWN_TEXT for r in range(9))
+    assert all(cell(window, r, "Decision") == UNKNOWN_TEXT for r in range(15))
     assert window.policy.naming_lr == top and window.case.settings["naming_lr"] == top
     assert [e.action for e in window.case.audit][-3:] == ["settings", "attribute", "cluster"]
     window.select_item(window.case.items[0])
     matches = window.inspector.matches
     assert UNKNOWN_TEXT in matches.header.text()
-    assert matches.table.rowCount() == 1 and matches.table.item(0, 1).text() == "Nearest GAN"
+    assert matches.table.rowCount() == 2 and matches.table.item(0, 1).text() == "Nearest GAN"
     assert matches.table.item(0, 3).text() == format_lr(window.case.items[0].attribution["matches"][0]["lr"])
     assert not matches.table.item(0, 1).font().bold()
 
