@@ -496,3 +496,12 @@ def test_a_damaged_case_file_is_refused_and_the_open_case_is_kept(qtbot, window,
     assert not window.open_case(damaged, confirmed=True)
     assert window.case is case and window.model.rowCount() == 2
     assert "not a readable case file" in dialogs[-1]
+
+
+def test_a_line_break_in_a_file_name_stays_on_one_line_in_the_table(qtbot, window, tmp_path):
+    folder = tmp_path / "odd\nfolder"
+    [path] = save_pngs(generate("nearest", 1), folder, "two\nlines")
+    drop(window, [path])
+    wait_idle(qtbot, window)
+    shown = [cell(window, 0, name) for name in ("File", "Folder")]
+    assert all("\n" not in text for text in shown) and "two\\nlines" in shown[0]

@@ -14,6 +14,7 @@ from PySide6.QtGui import QBrush, QColor, QFontDatabase, QIcon, QImage, QPixmap
 
 from forensics_app.core.attribution import UNKNOWN_TEXT
 from forensics_app.core.case import Case, CaseItem
+from forensics_app.core.display_text import one_line
 from forensics_app.gui.attribution_text import decision_text, is_named, lr_of, lr_text, named_match, words_of
 from forensics_app.gui.provenance_text import HEADER_TIP, declares_text
 
@@ -94,10 +95,12 @@ def cell_value(item: CaseItem, column: int):
 
 
 def cell_text(item: CaseItem, column: int) -> str:
+    """One line per cell: a line break or control character in a file name (chosen by whoever
+    made the evidence) is shown as an escape, never as a second line."""
     if COLUMNS[column] == "LR":
         return lr_text(named_match(item))
     value = cell_value(item, column)
-    return "" if value is None else str(value)
+    return "" if value is None else one_line(value)
 
 
 def _sort_key(item: CaseItem, column: int):
