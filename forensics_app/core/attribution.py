@@ -21,7 +21,7 @@ import numpy as np
 
 from forensics_app.core.background import Background
 from forensics_app.core.likelihood import LRCalibration, fit_lr_calibration, format_lr, support_words
-from forensics_app.core.vectors import normalise
+from forensics_app.core.vectors import leave_one_out_similarities, normalise
 
 UNKNOWN = "unknown"
 UNKNOWN_TEXT = "no enrolled generator supported"
@@ -136,8 +136,7 @@ def attribution_comparisons(references: Mapping[str, np.ndarray], background: Ba
     for index, name in enumerate(names):
         refs = usable[name]
         if len(refs) >= 2:
-            leave_one_out = normalise(refs.sum(axis=0)[None, :] - refs)
-            same.append(np.einsum("ij,ij->i", refs, leave_one_out))
+            same.append(leave_one_out_similarities(refs))
         others = np.delete(means, index, axis=0)
         if len(others):
             different.append((refs @ others.T).ravel())

@@ -49,7 +49,7 @@ def _draw(labels: np.ndarray, enrollable: list, refs: int, rng: np.random.Genera
     return enrolled, reference
 
 
-def _verification_pairs(labels: np.ndarray, probes: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _verification_pairs(probes: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     index = np.flatnonzero(probes)
     first, second = rng.choice(index, MAX_VERIFY_PAIRS), rng.choice(index, MAX_VERIFY_PAIRS)
     keep = first != second
@@ -92,7 +92,7 @@ def lr_protocol(embeddings: np.ndarray, labels: Sequence[str], background: Backg
                 counts = per_source.setdefault(truth, [0, 0])
                 counts[0] += 1
                 counts[1] += decision != "unknown"
-        first, second = _verification_pairs(labels, probes, rng)
+        first, second = _verification_pairs(probes, rng)
         pair_lr = policy.pairs.lr(np.einsum("ij,ij->i", embeddings[first], embeddings[second]))
         same_pair = labels[first] == labels[second]
         verify_called["same_source"].append(pair_lr[same_pair] >= policy.naming_lr)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["class_means", "normalise"]
+__all__ = ["class_means", "leave_one_out_similarities", "normalise"]
 
 
 def normalise(vectors: np.ndarray) -> np.ndarray:
@@ -41,3 +41,14 @@ def class_means(embeddings: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray,
     sums = np.add.reduceat(embeddings[order], starts, axis=0, dtype=np.float64)
     counts = np.diff(np.r_[starts, grouped.size])
     return names, sums / counts[:, None]
+
+
+def leave_one_out_similarities(embeddings: np.ndarray) -> np.ndarray:
+    """Cosine similarity of each row to the mean of all the other rows (n >= 2).
+
+    How well a reference agrees with the rest of its generator: the library's
+    consistency check and the policy's same-source comparisons both measure it this way.
+    """
+    unit = normalise(np.asarray(embeddings, dtype=np.float64))
+    others = unit.sum(axis=0, keepdims=True) - unit
+    return np.einsum("ij,ij->i", unit, normalise(others))

@@ -21,7 +21,7 @@ from pathlib import PurePath
 import numpy as np
 
 from forensics_app.core.library import Library
-from forensics_app.core.vectors import normalise
+from forensics_app.core.vectors import leave_one_out_similarities
 
 #: A reference is an outlier when its similarity lies this far below its generator's
 #: median, or further when the set itself is spread (3 robust standard deviations).
@@ -73,13 +73,6 @@ class ReferenceSpread:
         return [f"'{self.name}': reference {o.file_name} is unlike the others (similarity {o.similarity:.2f} to "
                 f"their mean, median {self.median:.2f}); check that it comes from this generator, or remove it "
                 "and enrol again." for o in self.outliers]
-
-
-def leave_one_out_similarities(embeddings: np.ndarray) -> np.ndarray:
-    """Cosine similarity of each row to the mean of all the other rows (n >= 2)."""
-    unit = normalise(np.asarray(embeddings, dtype=np.float64))
-    others = unit.sum(axis=0, keepdims=True) - unit
-    return np.einsum("ij,ij->i", unit, normalise(others))
 
 
 def outlier_limit(similarities: np.ndarray) -> float:
