@@ -49,6 +49,31 @@ def test_a_finished_run_resumes_without_training_again(tiny_run, tmp_path):
     assert summary["steps"] == 40 and (out_dir / "losses.jsonl").read_text() == before
 
 
+def test_a_run_can_continue_from_an_exported_extractor(tiny_run, tmp_path):
+    """Fine-tuning starts from the exported weights (not random ones) and the card says which."""
+    from dataclasses import replace
+
+    from training.train import export, train
+
+    start = tiny_run["out_dir"] / "extractor"
+    out_dir = tmp_path / "continued"
+    shutil.copytree(tiny_run["out_dir"] / "banks", out_dir / "banks")
+    shutil.copytree(tiny_run["out_dir"] / "synthetic-models", out_dir / "synthetic-models")
+    shutil.copy(tiny_run["out_dir"] / SETTINGS_FILE, out_dir / SETTINGS_FILE)
+    config = replace(tiny_run["config"], init_from=str(start), epochs=1)
+    summary = train(config, out_dir, max_steps=1)
+    assert summary["initial_weights"]["sha256"] == read_card(start).sha256
+    first = json.loads((out_dir / "losses.jsonl").read_text().splitlines()[0])["loss"]
+    fresh = json.loads((tiny_run["out_dir"] / "losses.jsonl").read_text().splitlines()[0])["loss"]
+    assert first < fresh  # a trained network with its head set from class means starts ahead
+    card = export(config, out_dir, summary, "python -m training train --config tiny")
+    assert card.extra["training"]["initial_weights"]["extractor_id"] == read_card(start).extractor_id
+
+    other = replace(config, network={**config.network, "embedding_dim": 16})
+    with pytest.raises(ValueError, match="network"):
+        train(other, tmp_path / "mismatch", max_steps=1)
+
+
 def test_plan_keeps_heldout_architectures_out_of_training():
     config = load_config("tiny")
     plan = plan_models(config)

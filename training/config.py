@@ -56,6 +56,8 @@ class TrainConfig:
     network: dict = field(default_factory=lambda: {"backbone": "resnet_small", "base_width": 16, "embedding_dim": 128})
     crop_size: int = 128
     representation: str = "spectrum"  # the network's input; see PreprocessConfig
+    # an extractor folder (weights + card) to continue from instead of random weights
+    init_from: str | None = None
     # optimisation
     epochs: int = 4
     steps_per_epoch: int = 250

@@ -34,7 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from forensics_app.core import evaluation
-from forensics_app.core.fingerprint.extractor import write_extractor
+from forensics_app.core.fingerprint.extractor import Extractor, write_extractor
 from forensics_app.core.fingerprint.network import FingerprintNet, NetworkConfig
 from forensics_app.core.fingerprint.preprocess import PreprocessConfig, network_input
 from training.architectures import EXTENDED_FACTORS, PAPER_FACTORS, Architecture, enumerate_space, sample_architectures
@@ -245,6 +245,29 @@ def validate(network: FingerprintNet, banks: dict[str, np.ndarray], config: Trai
 # --- the run --------------------------------------------------------------------------
 
 
+def start_from_extractor(model: TrainingModel, directory: Path, bank: np.ndarray, config: TrainConfig,
+                         device) -> dict:
+    """Continue from exported weights instead of random ones.
+
+    The classifier head is not part of an extractor, so each model id's direction starts
+    at that model's mean embedding under the loaded weights: the first steps then refine
+    the fingerprint instead of chasing a random head with large gradients.  Returns what
+    the model card records about the starting weights.
+    """
+    extractor = Extractor.load(Path(directory), device="cpu")
+    wanted = NetworkConfig.from_dict(config.network)
+    if extractor.card.network != wanted:
+        raise ValueError(f"{directory} holds a {extractor.card.network} network; the recipe builds {wanted}")
+    model.network.load_state_dict(extractor.network.state_dict())
+    per_model = min(4, bank.shape[1])
+    embeddings = embed_bank(model.network, bank[:, :per_model], device, config.crop_size, config.representation)
+    means = torch.from_numpy(embeddings).view(bank.shape[0], per_model, -1).mean(dim=1)
+    with torch.no_grad():
+        model.classifier.weight.copy_(F.normalize(means, dim=-1))
+    log(f"starting from extractor {extractor.extractor_id} in {directory}")
+    return {"extractor_id": extractor.extractor_id, "sha256": extractor.card.sha256, "folder": str(directory)}
+
+
 def setup_distributed() -> tuple[int, int, torch.device]:
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
@@ -350,12 +373,16 @@ def train(config: TrainConfig, out_dir: Path, shards: int = 1, max_steps: int | 
     checkpoint_path = out_dir / "checkpoint.pt"
     history: list[dict] = []
     step = 0
+    initial: dict | None = None
     if checkpoint_path.is_file():
         state = torch.load(checkpoint_path, map_location=device, weights_only=False)
         model.load_state_dict(state["model"])
         optimiser.load_state_dict(state["optimiser"])
         step, history = state["step"], state["history"]
+        initial = state.get("initial_weights")
         log(f"resumed at step {step}")
+    elif config.init_from:
+        initial = start_from_extractor(model, Path(config.init_from), train_bank, config, device)
     wrapped: nn.Module = model
     if world > 1:
         wrapped = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
@@ -407,10 +434,11 @@ def train(config: TrainConfig, out_dir: Path, shards: int = 1, max_steps: int | 
                     handle.write(json.dumps(history[-1]) + "\n")
                 tmp = checkpoint_path.with_suffix(".tmp")
                 torch.save({"model": model.state_dict(), "optimiser": optimiser.state_dict(), "step": step,
-                            "history": history, "config": config.to_dict()}, tmp)
+                            "history": history, "config": config.to_dict(), "initial_weights": initial}, tmp)
                 os.replace(tmp, checkpoint_path)
     summary = {"steps": step, "history": history, "train_models": len(plan.train),
-               "training_seconds": round(time.time() - started, 1), "world_size": world, "device": str(device)}
+               "training_seconds": round(time.time() - started, 1), "world_size": world, "device": str(device),
+               "initial_weights": initial}
     if rank == 0:
         summary["heldout"] = validate(model.network, banks, config, device)
     return summary
@@ -440,6 +468,7 @@ def export(config: TrainConfig, out_dir: Path, summary: dict, command: str, dest
             "seconds": summary.get("training_seconds"),
             "steps": summary.get("steps"),
             "synthetic_models": summary.get("train_models"),
+            "initial_weights": summary.get("initial_weights"),
             "torch": torch.__version__,
             "python": platform.python_version(),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, {summary.get('device')}",
