@@ -67,7 +67,9 @@ def test_a_run_can_continue_from_an_exported_extractor(tiny_run, tmp_path):
     fresh = json.loads((tiny_run["out_dir"] / "losses.jsonl").read_text().splitlines()[0])["loss"]
     assert first < fresh  # a trained network with its head set from class means starts ahead
     card = export(config, out_dir, summary, "python -m training train --config tiny")
-    assert card.extra["training"]["initial_weights"]["extractor_id"] == read_card(start).extractor_id
+    lineage = card.extra["training"]["initial_weights"]
+    assert lineage["extractor_id"] == read_card(start).extractor_id
+    assert lineage["training"]["command"] == read_card(start).extra["training"]["command"]
 
     other = replace(config, network={**config.network, "embedding_dim": 16})
     with pytest.raises(ValueError, match="network"):

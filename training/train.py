@@ -265,7 +265,9 @@ def start_from_extractor(model: TrainingModel, directory: Path, bank: np.ndarray
     with torch.no_grad():
         model.classifier.weight.copy_(F.normalize(means, dim=-1))
     log(f"starting from extractor {extractor.extractor_id} in {directory}")
-    return {"extractor_id": extractor.extractor_id, "sha256": extractor.card.sha256, "folder": str(directory)}
+    # the starting weights' own training record, so the card tells the whole lineage
+    return {"extractor_id": extractor.extractor_id, "sha256": extractor.card.sha256, "folder": str(directory),
+            "training": extractor.card.extra.get("training")}
 
 
 def setup_distributed() -> tuple[int, int, torch.device]:
