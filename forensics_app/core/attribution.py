@@ -21,7 +21,7 @@ import numpy as np
 
 from forensics_app.core.background import Background
 from forensics_app.core.likelihood import LRCalibration, fit_lr_calibration, format_lr, support_words
-from forensics_app.core.vectors import leave_one_out_similarities, normalise
+from forensics_app.core.vectors import leave_one_out_similarities, normalise, sample_pairs
 
 UNKNOWN = "unknown"
 UNKNOWN_TEXT = "no enrolled generator supported"
@@ -166,13 +166,8 @@ def pair_comparisons(references: Mapping[str, np.ndarray], background: Backgroun
         return np.zeros(0), np.zeros(0)
     embeddings, labels = np.concatenate(vectors), np.asarray(labels)
     n = len(labels)
-    if n * (n - 1) // 2 <= MAX_BACKGROUND_PAIRS * 4:
-        first, second = np.triu_indices(n, k=1)
-    else:
-        rng = np.random.default_rng(seed)
-        first, second = rng.integers(0, n, MAX_BACKGROUND_PAIRS * 4), rng.integers(0, n, MAX_BACKGROUND_PAIRS * 4)
-        keep = first != second
-        first, second = first[keep], second[keep]
+    first, second = sample_pairs(n, MAX_BACKGROUND_PAIRS * 4, seed)
+    if n * (n - 1) // 2 > MAX_BACKGROUND_PAIRS * 4:
         # every same-source pair of the library is kept: they are few and the most informative
         offset = 0
         for refs in references.values():

@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.metrics import f1_score, roc_auc_score
 
 from forensics_app.core.analysis import cluster
-from forensics_app.core.vectors import class_means
+from forensics_app.core.vectors import class_means, sample_pairs
 from forensics_app.core.vectors import normalise  # re-exported
 
 
@@ -92,14 +92,7 @@ def verification_auc(embeddings: np.ndarray, labels: np.ndarray, max_pairs: int 
     """1:1 verification ROC-AUC over image pairs (all pairs, or a random sample of them)."""
     embeddings = normalise(np.asarray(embeddings, dtype=np.float32))
     labels = np.asarray(labels)
-    n = labels.shape[0]
-    if n * (n - 1) // 2 <= max_pairs:
-        first, second = np.triu_indices(n, k=1)
-    else:
-        rng = np.random.default_rng(seed)
-        first, second = rng.integers(0, n, max_pairs), rng.integers(0, n, max_pairs)
-        keep = first != second
-        first, second = first[keep], second[keep]
+    first, second = sample_pairs(labels.shape[0], max_pairs, seed)
     same = labels[first] == labels[second]
     if same.all() or not same.any():
         raise ValueError("verification needs both same-source and different-source pairs")

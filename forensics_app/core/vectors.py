@@ -52,3 +52,18 @@ def leave_one_out_similarities(embeddings: np.ndarray) -> np.ndarray:
     unit = normalise(np.asarray(embeddings, dtype=np.float64))
     others = unit.sum(axis=0, keepdims=True) - unit
     return np.einsum("ij,ij->i", unit, normalise(others))
+
+
+def sample_pairs(count: int, max_pairs: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs (first, second) of `count` items: every pair when there are at most
+    `max_pairs`, otherwise a seeded random sample of about that many distinct-item pairs.
+
+    One sampler serves the pair calibration and the verification figure, so the
+    evidence and its validation are drawn the same way.
+    """
+    if count * (count - 1) // 2 <= max_pairs:
+        return np.triu_indices(count, k=1)
+    rng = np.random.default_rng(seed)
+    first, second = rng.integers(0, count, max_pairs), rng.integers(0, count, max_pairs)
+    keep = first != second
+    return first[keep], second[keep]
