@@ -23,8 +23,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-ProgressFn = Callable[[int, int | None], None]
-CancelFn = Callable[[], bool]
+from forensics_app.core.progress import CancelCheck as CancelFn
+from forensics_app.core.progress import ProgressCallback as ProgressFn
+
 JobFn = Callable[[ProgressFn, CancelFn], Any]
 
 
