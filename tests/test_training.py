@@ -118,6 +118,16 @@ def test_post_processing_recompresses_rescales_and_crops():
     assert torch.equal(untouched, images)
 
 
+def test_a_second_jpeg_pass_changes_pixels_only_when_asked_for():
+    images = torch.from_numpy(np.stack(generate("bilinear", 4, size=128))).permute(0, 3, 1, 2).contiguous()
+    once = PostProcess(out_size=128, jpeg_probability=1.0, jpeg_quality=(70, 70))
+    twice = PostProcess(out_size=128, jpeg_probability=1.0, jpeg_quality=(70, 70), jpeg_again_probability=1.0)
+    never = PostProcess(out_size=128, jpeg_probability=1.0, jpeg_quality=(70, 70), jpeg_again_probability=0.0)
+    first = once(images, np.random.default_rng(1))
+    assert torch.equal(first, never(images, np.random.default_rng(1)))  # the old random stream is kept
+    assert not torch.equal(first, twice(images, np.random.default_rng(1)))
+
+
 @pytest.mark.slow
 def test_two_process_gloo_run_matches_one_process_on_the_same_batches(tmp_path):
     """DistributedDataParallel over 2 CPU processes = one process accumulating 2 shares."""

@@ -50,6 +50,7 @@ class TrainConfig:
     # post-processing after the synthetic model
     jpeg_probability: float = 0.3
     jpeg_quality: tuple[int, int] = (70, 100)
+    jpeg_again_probability: float = 0.0  # of the compressed images, the share compressed twice
     resize_probability: float = 0.0
     resize_scale: tuple[float, float] = (0.75, 1.5)
     # extractor

@@ -151,7 +151,8 @@ class PostProcess:
     Each image is rescaled by a factor drawn from `resize_scale` with probability
     `resize_probability` (bilinear or bicubic, as editors and platforms do), then
     JPEG-compressed with probability `jpeg_probability` at a quality drawn from
-    `jpeg_quality`, and finally cut to `out_size` at a random position (so crops fall
+    `jpeg_quality` (and, with `jpeg_again_probability`, once more at a fresh quality),
+    and finally cut to `out_size` at a random position (so crops fall
     anywhere on the JPEG block grid, as the analysis crops of real evidence do).  Images
     rendered larger than `out_size` leave room for the rescaling; with the defaults only
     the crop happens.
@@ -162,6 +163,9 @@ class PostProcess:
     jpeg_quality: tuple[int, int] = (65, 100)
     resize_probability: float = 0.0
     resize_scale: tuple[float, float] = (0.75, 1.5)
+    # of the JPEG-compressed images, the share compressed once more at a new quality
+    # (saved by the generator's site, then again by a platform)
+    jpeg_again_probability: float = 0.0
 
     def __call__(self, images: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
         """(B, 3, H, W) uint8 -> (B, 3, out_size, out_size) uint8."""
@@ -172,6 +176,9 @@ class PostProcess:
                 pixels = _rescale(pixels, rng.uniform(*self.resize_scale), self.out_size, rng)
             if rng.random() < self.jpeg_probability:
                 pixels = _jpeg_round_trip(pixels, int(rng.integers(self.jpeg_quality[0], self.jpeg_quality[1] + 1)))
+                # drawn only when asked for, so recipes without it keep their random stream
+                if self.jpeg_again_probability > 0 and rng.random() < self.jpeg_again_probability:
+                    pixels = _jpeg_round_trip(pixels, int(rng.integers(self.jpeg_quality[0], self.jpeg_quality[1] + 1)))
             out[index] = torch.from_numpy(_random_crop(pixels, self.out_size, rng)).permute(2, 0, 1)
         return out
 

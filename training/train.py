@@ -389,7 +389,8 @@ def train(config: TrainConfig, out_dir: Path, shards: int = 1, max_steps: int | 
     if world > 1:
         wrapped = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     post = PostProcess(out_size=config.crop_size, jpeg_probability=config.jpeg_probability,
-                       jpeg_quality=config.jpeg_quality, resize_probability=config.resize_probability,
+                       jpeg_quality=config.jpeg_quality, jpeg_again_probability=config.jpeg_again_probability,
+                       resize_probability=config.resize_probability,
                        resize_scale=config.resize_scale)
     total = config.total_steps if max_steps is None else min(config.total_steps, max_steps)
     parts = max(shards, world)
