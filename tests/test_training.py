@@ -76,6 +76,18 @@ def test_a_run_can_continue_from_an_exported_extractor(tiny_run, tmp_path):
         train(other, tmp_path / "mismatch", max_steps=1)
 
 
+def test_every_recipe_loads_and_a_continued_one_starts_from_its_base_recipes_run():
+    from training.config import CONFIG_DIR
+
+    recipes = {path.stem: load_config(path.stem) for path in CONFIG_DIR.glob("*.json")}
+    assert {"tiny", "cpu", "paper"} <= set(recipes)
+    for recipe in recipes.values():
+        if recipe.init_from:
+            base = Path(recipe.init_from).parent.name  # runs/<base recipe>/extractor
+            assert base in recipes and Path(recipe.init_from).name == "extractor"
+            assert recipes[base].network == recipe.network
+
+
 def test_plan_keeps_heldout_architectures_out_of_training():
     config = load_config("tiny")
     plan = plan_models(config)
