@@ -85,6 +85,10 @@ def test_about_tells_the_model_card_in_words_without_raw_json_or_a_sideways_scro
     text = about.card_view.toPlainText()
     assert card["extractor_id"] in text
     assert "2,112 synthetic generative models" in text and "recipe 'cpu'" in text
+    start = card["training"].get("initial_weights")
+    if start:  # continued weights name the ones they started from, and how those were trained
+        assert f"continued from extractor {start['extractor_id']}" in text
+        assert f"{start['training']['steps']:,} training steps" in text and start["training"]["command"] in text
     dev = card["figures"]["dev_generators"]
     assert f"{100 * dev['accuracy']:.1f}%" in text and f"Cllr {dev['cllr']:.3f}" in text
     assert f"{100 * dev['open_set']['false_attribution_rate']:.1f}%" in text

@@ -49,11 +49,8 @@ def identity(card: dict) -> str:
     return _paragraph("Weights", sentences)
 
 
-def recipe(card: dict) -> str:
-    """How the weights were trained: command, recipe, synthetic models, time, photographs."""
-    training = card.get("training") or {}
-    if not training:
-        return ""
+def _training_sentences(training: dict) -> list[str]:
+    """One training record (a stage of the weights) as sentences."""
     settings = training.get("recipe") or {}
     sentences = []
     if training.get("synthetic_models"):
@@ -72,6 +69,23 @@ def recipe(card: dict) -> str:
                          + ", ".join(escape(str(s)) for s in training["photo_sources"]) + ".")
     if training.get("command"):
         sentences.append(f"Command: {_code(training['command'])}.")
+    return sentences
+
+
+def recipe(card: dict) -> str:
+    """How the weights were trained, stage by stage: weights continued from others say
+    which, and how those were trained, so the steps and time shown are never only the last stage's."""
+    training = card.get("training") or {}
+    if not training:
+        return ""
+    sentences = _training_sentences(training)
+    start = training.get("initial_weights") or {}
+    while start:
+        sentences.append(f"These steps continued from extractor {_code(str(start.get('extractor_id', '?')))} "
+                         f"(SHA-256 {_code(str(start.get('sha256', '?')))}), itself trained as follows.")
+        earlier = start.get("training") or {}
+        sentences += _training_sentences(earlier)
+        start = earlier.get("initial_weights") or {}
     return _paragraph("Training", sentences)
 
 
