@@ -257,7 +257,7 @@ def cmd_library(args: argparse.Namespace) -> int:
     if action == "rebuild":
         return rebuild_library(args)
     card = read_card(extractor_dir())
-    library = Library.open(default_library_path(args.library), card.extractor_id, card.network.embedding_dim)
+    library = Library.open(default_library_path(args.library), card.extractor_id, card.embedding_dim)
     if action == "list":
         generators = library.generators()
         data = [{"name": g.name, "family": g.family, "notes": g.notes, "references": g.reference_count,

@@ -59,6 +59,35 @@ def cmd_background(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backend(args: argparse.Namespace) -> int:
+    """Render the back-end's background (resumable), fit the chosen variant, install it."""
+    import torch
+
+    from forensics_app.core.fingerprint.extractor import Extractor
+    from training.backend_data import BackgroundRecipe, load_background_features, render_background
+    from training.backend_fit import STUDY_COMPUTED, VARIANTS, fit_variant, install_backend
+    from training.train import command_line
+
+    if args.variant not in VARIANTS:
+        raise ValueError(f"unknown back-end variant {args.variant!r}; choose one of: {', '.join(VARIANTS)}")
+    torch.set_num_threads(args.threads or torch.get_num_threads())
+    folders = sorted(p for p in Path(args.photos).iterdir() if p.is_dir()) if args.photos else []
+    source = Path(args.extractor)
+    extractor = Extractor.load(source, device="cpu")
+    if extractor.card.extra.get("backend"):
+        raise ValueError(f"{source} already carries a back-end; render with the learned stream alone "
+                         "(restore its card without the back-end first)")
+    render_background(folders, Path(args.out), BackgroundRecipe(architectures=args.architectures),
+                      STUDY_COMPUTED, embed=extractor.embed_pixels)
+    if args.render_only:
+        return 0
+    backend = fit_variant(args.variant, load_background_features(Path(args.out)))
+    destination = REPO_EXTRACTOR if args.install else source
+    card = install_backend(destination, backend, args.variant, command_line())
+    print(json.dumps({"extractor_id": card.extractor_id, "backend": backend.describe()}, indent=2))
+    return 0
+
+
 def cmd_fidelity(args: argparse.Namespace) -> int:
     from training.fidelity_report import fidelity_report
 
@@ -113,6 +142,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--install", action="store_true", help=f"write to {REPO_EXTRACTOR}")
     p.add_argument("--threads", type=int, default=0)
     p.set_defaults(func=cmd_background)
+    p = sub.add_parser("backend", help="render the back-end's background of synthetic models and photos, fit, install")
+    p.add_argument("--photos", help="folder of photo folders (from 'photos'); scikit-image's samples are added")
+    p.add_argument("--out", default="runs/backend-bg", help="folder of rendered features (resumes)")
+    p.add_argument("--architectures", type=int, default=240, help="synthetic architectures (2 seeds each)")
+    p.add_argument("--variant", default="fused 0.7 / 0.3, PCA-whitened 128", help="back-end variant to fit")
+    p.add_argument("--extractor", default=str(REPO_EXTRACTOR), help="extractor folder (learned stream) to start from")
+    p.add_argument("--render-only", action="store_true", help="render the background and stop")
+    p.add_argument("--install", action="store_true", help=f"write the back-end to {REPO_EXTRACTOR}")
+    p.add_argument("--threads", type=int, default=0)
+    p.set_defaults(func=cmd_backend)
     p = sub.add_parser("fidelity", help="Frechet Frequency Distance between real generators and a run's synthetic models")
     p.add_argument("--real", required=True, help="folder of folders of real generator images")
     p.add_argument("--run", required=True, help="a training run folder (its synthetic models)")

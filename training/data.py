@@ -93,7 +93,8 @@ class PhotoPool:
             photo = self.photos[int(torch.randint(len(self.photos), (1,), generator=generator))]
             h, w = photo.shape[:2]
             largest = int(min(h, w, max_scale * size))
-            side = size if largest <= size else int(torch.randint(size, largest + 1, (1,), generator=generator))
+            # a photo smaller than the crop (scikit-image's samples are 512 px) is cut whole and enlarged
+            side = largest if largest <= size else int(torch.randint(size, largest + 1, (1,), generator=generator))
             y = int(torch.randint(h - side + 1, (1,), generator=generator))
             x = int(torch.randint(w - side + 1, (1,), generator=generator))
             crop = torch.tensor(photo[y : y + side, x : x + side]).permute(2, 0, 1).float()[None]

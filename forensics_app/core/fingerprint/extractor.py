@@ -5,6 +5,11 @@ cannot run code) beside a JSON model card.  The card carries the SHA-256 of the 
 a file that does not match is refused, because every conclusion the program draws is
 only as trustworthy as the weights that drew it.  The extractor id (the first 12 hex
 digits of that SHA-256) is stamped on every embedding, library and report.
+
+When the card names a back-end (`backend.py`: residual statistics projected by what
+was learned on a background of synthetic models and photographs), every fingerprint
+joins the two streams, and the id covers the weights and the back-end together, so
+references made under another back-end are refused like references of other weights.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import torch
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
+from forensics_app.core.fingerprint.backend import Backend, BackendError, fused_extractor_id, read_backend
 from forensics_app.core.fingerprint.network import FingerprintNet, NetworkConfig
 from forensics_app.core.fingerprint.preprocess import PreprocessConfig, crop_grid, network_input
 from forensics_app.core.progress import CancelCheck, ProgressCallback  # re-exported
@@ -53,6 +59,10 @@ class CardTamperedError(ModelCardError):
 
 
 class DeviceUnavailableError(ExtractorError):
+    pass
+
+
+class BackendUnusableError(ExtractorError):
     pass
 
 
@@ -97,8 +107,20 @@ class ModelCard:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def backend_entry(self) -> dict | None:
+        entry = self.extra.get("backend")
+        return entry if isinstance(entry, dict) else None
+
+    @property
     def extractor_id(self) -> str:
-        return self.sha256[:12]
+        entry = self.backend_entry
+        return fused_extractor_id(self.sha256, entry.get("sha256") if entry else None)
+
+    @property
+    def embedding_dim(self) -> int:
+        """Length of a fingerprint: the learned stream's, plus the back-end's projection."""
+        entry = self.backend_entry
+        return self.network.embedding_dim + (int(entry.get("dimension", 0)) if entry else 0)
 
     def to_dict(self) -> dict:
         return {
@@ -236,8 +258,9 @@ class Extractor:
     """The fingerprint extractor, ready to embed on its device."""
 
     def __init__(self, network: FingerprintNet, card: ModelCard, device: torch.device,
-                 directory: Path | None = None) -> None:
+                 directory: Path | None = None, backend: Backend | None = None) -> None:
         self.card = card
+        self.backend = backend
         self.device = device
         self.directory = Path(directory) if directory is not None else None
         self._background = None
@@ -271,7 +294,7 @@ class Extractor:
                 f"the weights in {weights_path} do not fit the architecture in the model card ({exc}); "
                 "reinstall the program"
             ) from exc
-        return cls(network, card, resolve_device(device), directory)
+        return cls(network, card, resolve_device(device), directory, _load_backend(directory, card))
 
     def background(self):
         """The background population shipped with these weights (None when the card names
@@ -292,7 +315,7 @@ class Extractor:
 
     @property
     def embedding_dim(self) -> int:
-        return self.card.network.embedding_dim
+        return self.card.embedding_dim
 
     def _autocast(self):
         if self.device.type == "cuda":
@@ -339,12 +362,15 @@ class Extractor:
         config = self.card.preprocess
         pending: list[EmbeddingOutcome[T]] = []
         crops: list[np.ndarray] = []
+        statistics: list[np.ndarray] = []
         done = 0
 
         def flush() -> Iterator[EmbeddingOutcome[T]]:
             nonlocal done
             if crops:
                 embeddings = self.embed_crops(np.concatenate(crops), config.crops_per_image)
+                if self.backend is not None:
+                    embeddings = self.backend.apply(np.stack(statistics), embeddings)
                 for outcome, embedding in zip((o for o in pending if o.error is None), embeddings):
                     outcome.embedding = embedding
             for outcome in pending:
@@ -354,6 +380,7 @@ class Extractor:
                 progress(done, total)
             pending.clear()
             crops.clear()
+            statistics.clear()
 
         for item in items:
             if cancel is not None and cancel():
@@ -363,13 +390,30 @@ class Extractor:
                 loaded = load(item)
                 pixels = loaded if isinstance(loaded, np.ndarray) else loaded.pixels
                 image_crops, outcome.padded = crop_grid(pixels, config)
+                image_statistics = self.backend.residual_features(pixels) if self.backend is not None else None
                 if not isinstance(loaded, np.ndarray):
                     outcome.loaded = loaded.without_pixels() if hasattr(loaded, "without_pixels") else loaded
                 del loaded, pixels
                 crops.append(image_crops)
+                if image_statistics is not None:
+                    statistics.append(image_statistics)
             except Exception as exc:  # every failure is reported against its item
                 outcome.error = exc
             pending.append(outcome)
             if len(crops) >= batch_images:
                 yield from flush()
         yield from flush()
+
+
+def _load_backend(directory: Path, card: ModelCard) -> Backend | None:
+    entry = card.backend_entry
+    if entry is None:
+        return None
+    try:
+        backend = read_backend(Path(directory) / str(entry.get("file", "")), str(entry.get("sha256", "")))
+    except BackendError as exc:
+        raise BackendUnusableError(str(exc)) from exc
+    if backend.projected_dim != int(entry.get("dimension", -1)):
+        raise BackendUnusableError(f"the fingerprint back-end in {directory} gives {backend.projected_dim} values where "
+                                   f"the model card says {entry.get('dimension')}; reinstall the program")
+    return backend

@@ -1,0 +1,115 @@
+"""Measure fingerprint streams and back-ends on a labelled folder, without fitting on it.
+
+Every stream (the learned spectrum embedding, the residual statistics) is computed once
+per image, clean and re-encoded as JPEG, and cached; each back-end is fitted on the
+rendered background only (`python -m training backend`), then applied to the labelled
+folder and scored by the protocol of `evaluate` (10 references, 5 seeds).  The labelled
+folder is measured, never fitted on.
+
+    python tools/stream_study.py ../shared/data/dev-generators --exclude cnndet-real-photos \
+        --background runs/backend-bg --cache runs/dev-streams.npz
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from forensics_app.core.evaluation import dataset_files, gallery, identification, split_references, verification_auc
+from forensics_app.core.evidence import open_evidence
+from forensics_app.core.fingerprint.extractor import Extractor
+from forensics_app.core.fingerprint.residual_stats import ResidualStatsConfig, residual_statistics, select_statistics
+from forensics_app.core.vectors import normalise
+
+STUDY_STATS = ResidualStatsConfig(filters=("first", "second", "third"))
+
+
+def jpeg(pixels: np.ndarray, quality: int) -> np.ndarray:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "JPEG", quality=quality)
+    buffer.seek(0)
+    with Image.open(buffer) as image:
+        return np.asarray(image.convert("RGB"))
+
+
+def compute(files: list, extractor: Extractor, quality: int) -> dict[str, np.ndarray]:
+    clean, reencoded = [], []
+    for path in files:
+        rgb = open_evidence(path).pixels
+        clean.append(rgb)
+        reencoded.append(jpeg(rgb, quality))
+    return {
+        "stats": np.stack([residual_statistics(p, STUDY_STATS) for p in clean]),
+        "stats_jpeg": np.stack([residual_statistics(p, STUDY_STATS) for p in reencoded]),
+        "cnn": extractor.embed_pixels(clean),
+        "cnn_jpeg": extractor.embed_pixels(reencoded),
+    }
+
+
+def accuracy(references: np.ndarray, probes: np.ndarray, labels: np.ndarray, members: np.ndarray,
+             refs: int = 10, seeds: int = 5) -> float:
+    scores = []
+    for seed in range(seeds):
+        reference, probe = split_references(labels, refs, np.random.default_rng(seed))
+        reference &= members
+        probe &= members
+        classes, means = gallery(references, labels, reference)
+        scores.append(float((classes[(probes[probe] @ means.T).argmax(axis=1)] == labels[probe]).mean()))
+    return float(np.mean(scores))
+
+
+def figures(clean: np.ndarray, reencoded: np.ndarray, labels: np.ndarray, group: np.ndarray) -> dict:
+    everything = np.ones(labels.size, dtype=bool)
+    result = identification(clean, labels)
+    return {
+        "acc": result.accuracy,
+        "auc": verification_auc(clean, labels),
+        "t2i": accuracy(clean, clean, labels, group),
+        "gan": accuracy(clean, clean, labels, ~group),
+        "jpeg_probe": accuracy(clean, reencoded, labels, everything),
+        "jpeg_matched": accuracy(reencoded, reencoded, labels, everything),
+        "jpeg_matched_t2i": accuracy(reencoded, reencoded, labels, group),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("dataset")
+    parser.add_argument("--exclude", action="append", default=[])
+    parser.add_argument("--background", required=True)
+    parser.add_argument("--cache", required=True)
+    parser.add_argument("--quality", type=int, default=85)
+    parser.add_argument("--group-prefix", default="aibingo-")
+    args = parser.parse_args()
+
+    from training.backend_data import load_background_features
+    from training.backend_fit import VARIANTS, fit_variant
+
+    files, labels = dataset_files(args.dataset, exclude=tuple(args.exclude))
+    labels = np.asarray(labels)
+    cache = Path(args.cache)
+    if cache.exists():
+        streams = dict(np.load(cache))
+    else:
+        streams = compute(files, Extractor.load(device="cpu"), args.quality)
+        np.savez(cache, **streams)
+    group = np.char.startswith(labels.astype(str), args.group_prefix)
+    background = load_background_features(Path(args.background))
+    rows = {"learned stream alone": figures(streams["cnn"], streams["cnn_jpeg"], labels, group)}
+    for name in VARIANTS:
+        backend = fit_variant(name, background)
+        clean = select_statistics(streams["stats"], STUDY_STATS, backend.stats)
+        reencoded = select_statistics(streams["stats_jpeg"], STUDY_STATS, backend.stats)
+        rows[name] = figures(backend.apply(clean, streams["cnn"]), backend.apply(reencoded, streams["cnn_jpeg"]),
+                             labels, group)
+        print(name, json.dumps({k: round(v, 3) for k, v in rows[name].items()}), flush=True)
+    print(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+"""Fitting the fingerprint back-end on the rendered background (never on evaluation data).
+
+Three projections of the residual statistics, all learned from the background alone:
+
+- PCA whitening: the background's principal directions, each scaled to unit variance
+  (unlabelled: it needs only the variety of the background);
+- PCA then within-source whitening (WCCN): directions in which one source's images vary
+  (content, size, re-encoding) are shrunk, using the background's source ids;
+- PCA then LDA on the source ids: the directions that best separate sources relative to
+  their within-source spread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from forensics_app.core.fingerprint.backend import BACKEND_NAME, Backend
+from forensics_app.core.fingerprint.extractor import CARD_NAME, ModelCard, read_card, write_card
+from forensics_app.core.fingerprint.residual_stats import ResidualStatsConfig, select_statistics
+
+STUDY_COMPUTED = ResidualStatsConfig(filters=("first", "second", "third"))
+
+
+def pca_whitening(features: np.ndarray, dims: int) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, projection F x dims): principal directions scaled to unit variance."""
+    mean = features.mean(axis=0)
+    _, singular, vt = np.linalg.svd(features - mean, full_matrices=False)
+    dims = min(dims, int((singular > singular[0] * 1e-6).sum()))
+    scale = np.sqrt(max(1, features.shape[0] - 1)) / singular[:dims]
+    return mean, vt[:dims].T * scale
+
+
+def within_between(projected: np.ndarray, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Within- and between-source covariances over sources with two or more images."""
+    dims = projected.shape[1]
+    within, between, count = np.zeros((dims, dims)), np.zeros((dims, dims)), 0
+    overall = projected.mean(axis=0)
+    for source in np.unique(sources):
+        members = projected[sources == source]
+        if len(members) < 2:
+            continue
+        centre = members.mean(axis=0)
+        deviation = members - centre
+        within += deviation.T @ deviation
+        between += len(members) * np.outer(centre - overall, centre - overall)
+        count += len(members)
+    return within / max(1, count), between / max(1, count)
+
+
+def within_whitening(projected: np.ndarray, sources: np.ndarray, shrink: float = 0.1) -> np.ndarray:
+    within, _ = within_between(projected, sources)
+    within = (1 - shrink) * within + shrink * np.eye(within.shape[0]) * np.trace(within) / within.shape[0]
+    values, vectors = np.linalg.eigh(within)
+    return vectors / np.sqrt(np.maximum(values, 1e-9))
+
+
+def lda(projected: np.ndarray, sources: np.ndarray, dims: int, shrink: float = 0.1) -> np.ndarray:
+    within, between = within_between(projected, sources)
+    within = (1 - shrink) * within + shrink * np.eye(within.shape[0]) * np.trace(within) / within.shape[0]
+    root = within_whitening(projected, sources, shrink)
+    values, vectors = np.linalg.eigh(root.T @ between @ root)
+    order = np.argsort(values)[::-1][:dims]
+    return root @ vectors[:, order]
+
+
+@dataclass(frozen=True)
+class Variant:
+    stats: ResidualStatsConfig
+    projection: str  # "pca", "pca+wccn", "pca+lda"
+    dims: int
+    residual_weight: float
+    kinds: tuple[str, ...] = ("photo", "synthetic")
+    pca_dims: int = 300
+
+
+_FIRST_SECOND = ResidualStatsConfig(filters=("first", "second"))
+VARIANTS: dict[str, Variant] = {
+    "residual, PCA-whitened 128 on photos only": Variant(_FIRST_SECOND, "pca", 128, 1.0, ("photo",)),
+    "residual, PCA-whitened 128": Variant(_FIRST_SECOND, "pca", 128, 1.0),
+    "residual, PCA-whitened 256": Variant(_FIRST_SECOND, "pca", 256, 1.0),
+    "residual (3 filters), PCA-whitened 128": Variant(STUDY_COMPUTED, "pca", 128, 1.0),
+    "residual, PCA 300 + WCCN": Variant(_FIRST_SECOND, "pca+wccn", 300, 1.0),
+    "residual, PCA 300 + LDA 128": Variant(_FIRST_SECOND, "pca+lda", 128, 1.0),
+    "fused 0.7 / 0.3, PCA-whitened 128": Variant(_FIRST_SECOND, "pca", 128, 0.7),
+    "fused 0.5 / 0.5, PCA-whitened 128": Variant(_FIRST_SECOND, "pca", 128, 0.5),
+    "fused 0.7 / 0.3, PCA 300 + LDA 128": Variant(_FIRST_SECOND, "pca+lda", 128, 0.7),
+}
+
+
+def fit_backend(variant: Variant, stats: np.ndarray, sources: np.ndarray, kinds: np.ndarray,
+                computed: ResidualStatsConfig = STUDY_COMPUTED) -> Backend:
+    """The variant's back-end from background statistics computed under `computed`."""
+    chosen = np.isin(kinds, variant.kinds)
+    features = select_statistics(stats[chosen], computed, variant.stats).astype(np.float64)
+    sources = sources[chosen]
+    if variant.projection == "pca":
+        mean, projection = pca_whitening(features, variant.dims)
+        method = f"PCA-whitened on {chosen.sum()} background images"
+    else:
+        mean, projection = pca_whitening(features, variant.pca_dims)
+        projected = (features - mean) @ projection
+        if variant.projection == "pca+wccn":
+            projection = projection @ within_whitening(projected, sources)
+            method = f"PCA-whitened then within-source whitened on {chosen.sum()} background images"
+        else:
+            projection = projection @ lda(projected, sources, variant.dims)
+            method = f"PCA then LDA on the source ids of {chosen.sum()} background images"
+    return Backend(variant.stats, mean, projection, variant.residual_weight, method)
+
+
+def fit_variant(name: str, background) -> Backend:
+    return fit_backend(VARIANTS[name], background.stats, background.sources, background.kinds)
+
+
+def install_backend(extractor_dir: Path, backend: Backend, variant: str, command: str) -> ModelCard:
+    """Write `backend.npz` beside the weights and name it, hashed, in the sealed card.
+
+    The fused extractor has a new id, so what the card said of the learned stream alone
+    no longer describes it: its figures are kept under `learned_stream_figures` and the
+    background population, embedded under the old id, is dropped until it is rebuilt
+    (`build_background`, which `python -m training backend` runs next).
+    """
+    extractor_dir = Path(extractor_dir)
+    payload = backend.to_bytes()
+    (extractor_dir / BACKEND_NAME).write_bytes(payload)
+    card = json.loads((extractor_dir / CARD_NAME).read_text(encoding="utf-8"))
+    if "figures" in card:
+        card["learned_stream_figures"] = card.pop("figures")
+    card.pop("background", None)
+    card["backend"] = {"file": BACKEND_NAME, "sha256": hashlib.sha256(payload).hexdigest(), "variant": variant,
+                       "dimension": backend.projected_dim, "description": backend.describe(), "command": command}
+    write_card(extractor_dir, card)
+    return read_card(extractor_dir)
