@@ -19,9 +19,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from forensics_app.core.analysis import cluster, tsne_map  # noqa: E402
-from forensics_app.core.attribution import attribute, rank_indices, similarity_matrix  # noqa: E402
+from forensics_app.core.attribution import attribute, build_policy, rank_indices, similarity_matrix  # noqa: E402
 from forensics_app.core.evaluation import normalise  # noqa: E402
-from forensics_app.core.fingerprint.extractor import Calibration  # noqa: E402
 
 
 def sources(count: int, sources_: int, dim: int, seed: int = 0) -> np.ndarray:
@@ -49,12 +48,16 @@ def main() -> None:
     embeddings = sources(args.images, args.generators, args.dim)
     gallery = sources(args.generators, args.generators, args.dim, seed=1)
     names = [f"generator {i}" for i in range(args.generators)]
+    # the policy is calibrated as a library's would be: on ten references of each of some generators
+    calibrating = min(args.generators, 20)
+    references = {names[i]: sources(10, 1, args.dim, seed=100 + i) for i in range(calibrating)}
+    policy = build_policy(references, None)
     timed(f"rank {args.images} x {args.generators} (similarities + full ranking)",
           lambda: rank_indices(similarity_matrix(embeddings, gallery)))
     timed(f"rank {args.images} x {args.generators} (top 10)",
           lambda: rank_indices(similarity_matrix(embeddings, gallery), top=10))
     timed(f"attribute {args.images} x {args.generators} (top 10 as result objects)",
-          lambda: attribute(embeddings, names, gallery, Calibration(), top=10))
+          lambda: attribute(embeddings, names, gallery, policy, top=10))
     subset = sources(args.map_images, 20, args.dim, seed=2)
     timed(f"cluster {args.map_images}", lambda: cluster(subset, 0.5))
     timed(f"t-SNE {args.map_images}", lambda: tsne_map(subset))

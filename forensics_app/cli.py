@@ -19,6 +19,7 @@ import numpy as np
 from forensics_app import __version__
 
 EXIT_OK, EXIT_REJECTED, EXIT_FAILED = 0, 1, 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool whose reader closed the pipe
 
 
 class CommandError(Exception):
@@ -108,10 +109,22 @@ def load_extractor(args: argparse.Namespace):
     return Extractor.load(device=args.device)
 
 
-def open_library(args: argparse.Namespace, extractor):
-    from forensics_app.core.library import Library, default_library_path
+def library_path(args: argparse.Namespace, create: bool = False) -> Path:
+    """The library file the command acts on; only enrolling and importing may create one,
+    so a mistyped --library is an error instead of a new, empty library."""
+    from forensics_app.core.library import default_library_path
 
-    return Library.open(default_library_path(args.library), extractor.extractor_id, extractor.embedding_dim)
+    path = default_library_path(args.library)
+    if not create and not path.exists():
+        raise CommandError(f"there is no library at {path}; check --library, or enrol generators first with "
+                           "'forensics-app enroll NAME DIR'")
+    return path
+
+
+def open_library(args: argparse.Namespace, extractor, create: bool = False):
+    from forensics_app.core.library import Library
+
+    return Library.open(library_path(args, create), extractor.extractor_id, extractor.embedding_dim)
 
 
 def fingerprint(args: argparse.Namespace, extractor, inputs: list[str], label: str = "fingerprinting"):
@@ -225,7 +238,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     from forensics_app.workflows.enrol import NothingToEnrolError, enrol
 
     extractor = load_extractor(args)
-    library = open_library(args, extractor)
+    library = open_library(args, extractor, create=True)
     try:
         outcome = enrol(library, args.name, extractor=extractor, paths=args.paths, family=args.family,
                         notes=args.notes, add=args.add, max_pixels=args.max_pixels,
@@ -250,14 +263,14 @@ def cmd_enroll(args: argparse.Namespace) -> int:
 def cmd_library(args: argparse.Namespace) -> int:
     from forensics_app.core.display_text import one_line
     from forensics_app.core.fingerprint.extractor import read_card
-    from forensics_app.core.library import Library, default_library_path
+    from forensics_app.core.library import Library
     from forensics_app.paths import extractor_dir
 
     action = args.action
     if action == "rebuild":
         return rebuild_library(args)
     card = read_card(extractor_dir())
-    library = Library.open(default_library_path(args.library), card.extractor_id, card.embedding_dim)
+    library = Library.open(library_path(args, create=action == "import"), card.extractor_id, card.embedding_dim)
     if action == "list":
         generators = library.generators()
         data = [{"name": g.name, "family": g.family, "notes": g.notes, "references": g.reference_count,
@@ -282,7 +295,7 @@ def cmd_library(args: argparse.Namespace) -> int:
 
 def rebuild_library(args: argparse.Namespace) -> int:
     """Re-enrol every generator of a library made with other weights from its stored paths."""
-    from forensics_app.core.library import Library, default_library_path
+    from forensics_app.core.library import Library
     from forensics_app.core.pipeline import fingerprint_files
 
     extractor = load_extractor(args)
@@ -291,7 +304,7 @@ def rebuild_library(args: argparse.Namespace) -> int:
         results = fingerprint_files(extractor, [Path(p) for p in paths], max_pixels=args.max_pixels)
         return [(r.sha256, str(r.path), r.embedding) for r in results if r.ok]
 
-    path = default_library_path(args.library)
+    path = library_path(args)
     result = Library.rebuild(path, extractor.extractor_id, extractor.embedding_dim, None, embed)
     data = {"library": str(result.path), "backup": str(result.backup_path), "extractor_id": extractor.extractor_id,
             "generators": [g.__dict__ for g in result.generators], "dropped": list(result.dropped)}
@@ -505,19 +518,35 @@ def naming_level(text: str) -> float:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
+def common_options(nested: bool = False) -> argparse.ArgumentParser:
+    """The options every command takes.  `nested` (a `library` action) leaves out the
+    defaults, so an option given before the action (`library --library X list`) is not
+    overwritten by the action's default."""
+    from forensics_app.core.attribution import DEFAULT_NAMING_LR
     from forensics_app.core.evidence import DEFAULT_MAX_PIXELS
+    from forensics_app.core.likelihood import format_lr, support_words
+
+    def default(value):
+        return argparse.SUPPRESS if nested else value
 
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--device", default=os.environ.get("FORENSICS_APP_DEVICE", "auto"),
+    common.add_argument("--device", default=default(os.environ.get("FORENSICS_APP_DEVICE", "auto")),
                         choices=["auto", "cpu", "cuda", "mps"], help="where to compute fingerprints (default: auto)")
-    common.add_argument("--json", action="store_true", help="print JSON on stdout instead of tables")
-    common.add_argument("--library", help="library file (default: $FORENSICS_APP_LIBRARY or the user data folder)")
-    common.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS,
+    common.add_argument("--json", action="store_true", default=default(False),
+                        help="print JSON on stdout instead of tables")
+    common.add_argument("--library", default=default(None),
+                        help="library file (default: $FORENSICS_APP_LIBRARY or the user data folder)")
+    common.add_argument("--max-pixels", type=int, default=default(DEFAULT_MAX_PIXELS),
                         help=f"refuse images larger than this many pixels (default {DEFAULT_MAX_PIXELS:,})")
-    common.add_argument("--naming-lr", type=naming_level, metavar="LR",
+    common.add_argument("--naming-lr", type=naming_level, metavar="LR", default=default(None),
                         help="likelihood ratio a generator must reach to be named, and two images to be called one "
-                             "source (default 100: moderately strong support)")
+                             f"source (default {format_lr(DEFAULT_NAMING_LR)}: {support_words(DEFAULT_NAMING_LR)})")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = common_options()
+    nested = common_options(nested=True)
 
     parser = argparse.ArgumentParser(prog="forensics-app", description="Attribute generated images to the model that made them.")
     parser.add_argument("--version", action="version", version=f"forensics-app {__version__}")
@@ -543,13 +572,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_enroll)
     p = sub.add_parser("library", parents=[common], help="list, remove, rename, export or import generators")
     actions = p.add_subparsers(dest="action", required=True)
-    actions.add_parser("list", parents=[common])
-    a = actions.add_parser("remove", parents=[common]); a.add_argument("name")
-    a = actions.add_parser("rename", parents=[common]); a.add_argument("name"); a.add_argument("new_name")
-    a = actions.add_parser("export", parents=[common]); a.add_argument("file")
-    a = actions.add_parser("import", parents=[common]); a.add_argument("file")
+    actions.add_parser("list", parents=[nested])
+    a = actions.add_parser("remove", parents=[nested]); a.add_argument("name")
+    a = actions.add_parser("rename", parents=[nested]); a.add_argument("name"); a.add_argument("new_name")
+    a = actions.add_parser("export", parents=[nested]); a.add_argument("file")
+    a = actions.add_parser("import", parents=[nested]); a.add_argument("file")
     a.add_argument("--on-conflict", choices=["skip", "rename", "error"], default="error")
-    actions.add_parser("rebuild", parents=[common], help="re-enrol a library made with other weights from its stored image paths")
+    actions.add_parser("rebuild", parents=[nested], help="re-enrol a library made with other weights from its stored image paths")
     p.set_defaults(func=cmd_library)
     p = sub.add_parser("cluster", parents=[common], help="group images by common source")
     p.add_argument("paths", nargs="+")
@@ -618,3 +647,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (`forensics-app info --json | head`): stop quietly, as a
+        # Unix tool does, and keep Python from failing again when it flushes stdout at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE

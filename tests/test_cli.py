@@ -74,9 +74,53 @@ def test_rejected_files_are_listed_and_exit_one(capsys, images, tmp_path):
     assert "2 file(s) rejected" in err and "broken.png" in err
 
 
-def test_attribute_with_an_empty_library_fails_clearly(capsys, images):
+def test_attribute_without_a_library_fails_clearly_and_creates_none(capsys, images, tmp_path):
     code, _, err = run(capsys, "attribute", str(images["nearest"][0]))
-    assert code == EXIT_FAILED and "library is empty" in err
+    assert code == EXIT_FAILED and "there is no library at" in err and "enroll" in err
+    assert not (tmp_path / "library.sqlite").exists()
+
+
+def test_a_mistyped_library_path_is_an_error_not_a_new_library(capsys, tmp_path):
+    missing = tmp_path / "typo.sqlite"
+    for argv in (("library", "--library", str(missing), "list"), ("library", "list", "--library", str(missing))):
+        code, _, err = run(capsys, *argv)
+        assert code == EXIT_FAILED and str(missing) in err
+    assert not missing.exists()
+
+
+def test_library_option_before_the_action_is_used(capsys, images, tmp_path):
+    other = tmp_path / "other.sqlite"
+    assert run(capsys, "enroll", "nearest", *map(str, images["nearest"][:4]), "--library", str(other))[0] == EXIT_OK
+    code, listing, _ = run(capsys, "library", "--library", str(other), "list", "--json")
+    assert code == EXIT_OK and [g["name"] for g in listing["generators"]] == ["nearest"]
+    assert not (tmp_path / "library.sqlite").exists()  # the user's own library was never touched
+
+
+def test_help_states_the_naming_level_the_code_uses(capsys):
+    from forensics_app.core.attribution import DEFAULT_NAMING_LR
+
+    with pytest.raises(SystemExit):
+        main(["attribute", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert f"(default {DEFAULT_NAMING_LR:g}:" in text
+
+
+def test_a_closed_pipe_ends_quietly(extractor_dir):
+    import subprocess
+    import sys
+
+    import os
+
+    command = [sys.executable, "-c", "import sys; from forensics_app.cli import main; sys.exit(main(['info', '--json']))"]
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before anything is written, as after `| head -c0`
+    try:
+        finished = subprocess.run(command, stdout=write_end, stderr=subprocess.PIPE, timeout=120)
+    finally:
+        os.close(write_end)
+    stderr = finished.stderr.decode()
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr
+    assert finished.returncode == 141
 
 
 def test_library_commands_round_trip(capsys, images, tmp_path):

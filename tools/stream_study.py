@@ -77,6 +77,22 @@ def figures(clean: np.ndarray, reencoded: np.ndarray, labels: np.ndarray, group:
     }
 
 
+def synthetic_heldout(name: str, background, refs: int = 2) -> float:
+    """Accuracy on synthetic models the back-end was not fitted on (every other architecture)."""
+    from training.backend_fit import VARIANTS, fit_backend
+
+    synthetic = background.kinds == "synthetic"
+    architecture = np.array([s.rsplit("-s", 1)[0] for s in background.sources])
+    names = np.unique(architecture[synthetic])
+    heldout = synthetic & np.isin(architecture, names[1::2])
+    backend = fit_backend(VARIANTS[name], background.stats[~heldout], background.sources[~heldout],
+                          background.kinds[~heldout])
+    stats = select_statistics(background.stats[heldout], STUDY_STATS, backend.stats)
+    fused = backend.apply(stats, background.embeddings[heldout])
+    labels = background.sources[heldout]
+    return accuracy(fused, fused, labels, np.ones(labels.size, dtype=bool), refs=refs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("dataset")
@@ -101,12 +117,17 @@ def main() -> None:
     group = np.char.startswith(labels.astype(str), args.group_prefix)
     background = load_background_features(Path(args.background))
     rows = {"learned stream alone": figures(streams["cnn"], streams["cnn_jpeg"], labels, group)}
+    heldout = background.kinds == "synthetic"
+    rows["learned stream alone"]["synthetic_heldout"] = accuracy(
+        background.embeddings[heldout], background.embeddings[heldout], background.sources[heldout],
+        np.ones(heldout.sum(), dtype=bool), refs=2)
     for name in VARIANTS:
         backend = fit_variant(name, background)
         clean = select_statistics(streams["stats"], STUDY_STATS, backend.stats)
         reencoded = select_statistics(streams["stats_jpeg"], STUDY_STATS, backend.stats)
         rows[name] = figures(backend.apply(clean, streams["cnn"]), backend.apply(reencoded, streams["cnn_jpeg"]),
                              labels, group)
+        rows[name]["synthetic_heldout"] = synthetic_heldout(name, background)
         print(name, json.dumps({k: round(v, 3) for k, v in rows[name].items()}), flush=True)
     print(json.dumps(rows, indent=1))
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from forensics_app.core.fingerprint.backend import BACKEND_NAME, Backend
+from forensics_app.core.fingerprint.backend import BACKEND_NAME, Backend, fused_extractor_id
 from forensics_app.core.fingerprint.extractor import CARD_NAME, ModelCard, read_card, write_card
 from forensics_app.core.fingerprint.residual_stats import ResidualStatsConfig, select_statistics
 
@@ -89,6 +89,10 @@ VARIANTS: dict[str, Variant] = {
     "fused 0.7 / 0.3, PCA-whitened 128": Variant(_FIRST_SECOND, "pca", 128, 0.7),
     "fused 0.5 / 0.5, PCA-whitened 128": Variant(_FIRST_SECOND, "pca", 128, 0.5),
     "fused 0.7 / 0.3, PCA 300 + LDA 128": Variant(_FIRST_SECOND, "pca+lda", 128, 0.7),
+    "fused 0.5 / 0.5, PCA-whitened 256": Variant(_FIRST_SECOND, "pca", 256, 0.5),
+    "fused 0.7 / 0.3, PCA-whitened 256": Variant(_FIRST_SECOND, "pca", 256, 0.7),
+    "fused 0.5 / 0.5, PCA 300 + WCCN": Variant(_FIRST_SECOND, "pca+wccn", 300, 0.5),
+    "fused 0.7 / 0.3, PCA 300 + WCCN": Variant(_FIRST_SECOND, "pca+wccn", 300, 0.7),
 }
 
 
@@ -134,5 +138,6 @@ def install_backend(extractor_dir: Path, backend: Backend, variant: str, command
     card.pop("background", None)
     card["backend"] = {"file": BACKEND_NAME, "sha256": hashlib.sha256(payload).hexdigest(), "variant": variant,
                        "dimension": backend.projected_dim, "description": backend.describe(), "command": command}
+    card["extractor_id"] = fused_extractor_id(card["sha256"], card["backend"]["sha256"])
     write_card(extractor_dir, card)
     return read_card(extractor_dir)

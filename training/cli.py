@@ -84,7 +84,12 @@ def cmd_backend(args: argparse.Namespace) -> int:
     backend = fit_variant(args.variant, load_background_features(Path(args.out)))
     destination = REPO_EXTRACTOR if args.install else source
     card = install_backend(destination, backend, args.variant, command_line())
-    print(json.dumps({"extractor_id": card.extractor_id, "backend": backend.describe()}, indent=2))
+    # the population embedded under the old id is stale: embed it again with the fused fingerprint
+    from training.background import build_background
+
+    population = build_background(destination, folders, generated=args.generated, command=command_line())
+    print(json.dumps({"extractor_id": card.extractor_id, "backend": backend.describe(),
+                      "background": population["images"]}, indent=2))
     return 0
 
 
@@ -149,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--variant", default="fused 0.7 / 0.3, PCA-whitened 128", help="back-end variant to fit")
     p.add_argument("--extractor", default=str(REPO_EXTRACTOR), help="extractor folder (learned stream) to start from")
     p.add_argument("--render-only", action="store_true", help="render the background and stop")
+    p.add_argument("--generated", type=int, default=40, help="images per installed small PyPI generator (population)")
     p.add_argument("--install", action="store_true", help=f"write the back-end to {REPO_EXTRACTOR}")
     p.add_argument("--threads", type=int, default=0)
     p.set_defaults(func=cmd_backend)

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from forensics_app.core.evidence import DEFAULT_MAX_FILE_BYTES
 from forensics_app.core.progress import CancelCheck, ProgressCallback
+from forensics_app.core.regular_file import FileRefused, read_regular_file
 from forensics_app.core.provenance import (
     ProvenanceEntry, ReferenceSizes, TrustAnchors, declaration, load_anchors, read_provenance_bytes,
 )
@@ -44,8 +46,9 @@ def inspect_file(path: str | Path, anchors: TrustAnchors | None = None,
                  reference_sizes: ReferenceSizes | None = None) -> Inspection:
     """Read one file once, hash it and say what it declares; a read failure is its `error`."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_regular_file(path, DEFAULT_MAX_FILE_BYTES)  # never blocks on a pipe or reads a device
+    except FileRefused as exc:
+        return Inspection(Path(path), error=f"the file was not read: {exc.reason}")
     except OSError as exc:
         return Inspection(Path(path), error=f"the file could not be read ({exc.strerror or exc})")
     entries = read_provenance_bytes(path, data, anchors, reference_sizes)

@@ -23,6 +23,7 @@ from collections.abc import Collection, Mapping
 
 from PIL import Image
 
+from forensics_app.core.evidence import DEFAULT_MAX_FILE_BYTES
 from forensics_app.core.provenance.c2pa_reader import c2pa_entry
 from forensics_app.core.provenance.containers import PNG_SIGNATURE, walk_jpeg, walk_png
 from forensics_app.core.provenance.entry import KINDS, ProvenanceEntry, declaration
@@ -30,6 +31,7 @@ from forensics_app.core.provenance.jpeg_tables import jpeg_entry
 from forensics_app.core.provenance.metadata import exif_entry, find_xmp, png_text_entry, read_exif, xmp_entry
 from forensics_app.core.provenance.structure import format_entry, size_entry, sniff, trailing_entry
 from forensics_app.core.provenance.trust import TRUST_VARIABLE, TrustAnchors, load_anchors
+from forensics_app.core.regular_file import FileRefused, read_regular_file
 
 __all__ = ["KINDS", "TRUST_VARIABLE", "ProvenanceEntry", "ReferenceSizes", "TrustAnchors", "c2pa_status",
            "declaration", "entries_from_dicts", "load_anchors", "read_provenance", "read_provenance_bytes"]
@@ -44,8 +46,10 @@ def read_provenance(path: str | os.PathLike[str], anchors: TrustAnchors | None =
                     reference_sizes: ReferenceSizes | None = None) -> list[ProvenanceEntry]:
     """Read the file once, read-only, and say what it declares; an unreadable file is said so."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_regular_file(path, DEFAULT_MAX_FILE_BYTES)  # never blocks on a pipe or reads a device
+    except FileRefused as exc:
+        return [ProvenanceEntry("unreadable", f"The file was not read ({exc.reason}); nothing it declares was "
+                                              "examined.", flag="unreadable")]
     except OSError as exc:
         return [ProvenanceEntry("unreadable", f"The file could not be read ({exc.strerror or exc}); "
                                               "nothing it declares was examined.", flag="unreadable")]
