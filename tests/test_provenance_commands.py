@@ -85,3 +85,13 @@ def test_window_shows_the_declaration_apart_from_the_match(tmp_path):
     html = evidence_html(item)
     assert "Provenance exif" in html and "Provenance file-format (!)" in html
     assert cell_text(CaseItem("E0002", "old.png", evidence={"sha256": None}), COLUMN["Declares"]) == ""
+
+
+def test_inspect_does_not_wait_on_a_named_pipe(capsys, tmp_path):
+    import os
+
+    pipe = tmp_path / "looks-like.png"
+    os.mkfifo(pipe)  # nobody ever writes to it: a plain open() would block forever
+    code, out, _ = run(capsys, "inspect", str(pipe), "--json")
+    assert code == EXIT_REJECTED
+    assert "not a regular file" in json.dumps(out) or "named pipe" in json.dumps(out)
