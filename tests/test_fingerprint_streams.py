@@ -178,3 +178,14 @@ def test_a_library_of_the_learned_stream_alone_is_refused_under_the_backend(tmp_
     Library.open(path, plain.extractor_id, plain.embedding_dim).close()
     with pytest.raises(LibraryExtractorMismatchError, match=plain.extractor_id):
         Library.open(path, fused.extractor_id, fused.embedding_dim)
+
+
+def test_the_model_card_text_names_the_backend_and_its_hash(fused_dir):
+    import json
+
+    from forensics_app.gui.model_card_text import card_html
+
+    card = json.loads((fused_dir / "model_card.json").read_text())
+    text = card_html(card)
+    assert "Fingerprint streams" in text and card["backend"]["sha256"] in text
+    assert card["extractor_id"] == Extractor.load(fused_dir, device="cpu").extractor_id

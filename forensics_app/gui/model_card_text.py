@@ -151,11 +151,27 @@ def background(card: dict) -> str:
     return _paragraph("Background population", sentences)
 
 
+def streams(card: dict) -> str:
+    """The back-end beside the learned stream: what it measures, how it was fitted, its hash."""
+    backend = card.get("backend") or {}
+    if not backend:
+        return ""
+    sentences = [escape(str(backend.get("description", "a residual-statistics stream"))).capitalize() + "."]
+    if backend.get("dimension"):
+        sentences.append(f"Each fingerprint joins its {int(backend['dimension']):,} values with the learned stream's.")
+    if backend.get("sha256"):
+        sentences.append(f"Back-end SHA-256, sealed in this card: {_code(backend['sha256'])}; the extractor id covers "
+                         "weights and back-end together.")
+    if backend.get("command"):
+        sentences.append(f"Fitted on synthetic models and photographs only: {_code(backend['command'])}.")
+    return _paragraph("Fingerprint streams", sentences)
+
+
 def card_html(card: dict | None, problem: str = "", licence: str = "") -> str:
     """The whole card as paragraphs of HTML; `problem` says why there is none."""
     if not card:
         return f"<p>{escape(problem or 'No extractor is loaded.')}</p>"
-    paragraphs = [identity(card), recipe(card), dev_figures(card), background(card)]
+    paragraphs = [identity(card), streams(card), recipe(card), dev_figures(card), background(card)]
     if licence:
         paragraphs.append(_paragraph("Licence", [escape(licence) + "."]))
     return "".join(p for p in paragraphs if p)

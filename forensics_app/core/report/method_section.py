@@ -110,6 +110,7 @@ def _extractor_pairs(facts: Facts) -> list[tuple[str, Cell]]:
         ("Name", para(stated(card.extra.get("name"), "not given"))),
         ("Weights created", para(stated(card.extra.get("created"), "not given"))),
         ("Architecture", para(markup(f"{card.network.backbone}, embedding size {card.network.embedding_dim}"))),
+        ("Fingerprint streams", para(markup(_streams_text(card)))),
         ("Training command", para(stated(training.get("command"), "not given"), styles.hash)),
         ("Background population", para(_background_text(facts.validation.background))),
     ]
@@ -155,3 +156,12 @@ def _library_story(library: dict) -> list:
         story.append(ruled_table(rows, [260, 180, WIDTH - 440]))
     return story
 
+
+
+def _streams_text(card) -> str:
+    """The back-end beside the learned stream, as the card states it (sealed with it)."""
+    backend = card.backend_entry
+    if not backend:
+        return "the learned spectrum stream alone"
+    return (f"the learned spectrum stream and {backend.get('description', 'residual statistics')}; "
+            f"fingerprint length {card.embedding_dim}; back-end SHA-256 {backend.get('sha256', 'not given')}")
