@@ -173,3 +173,22 @@ def test_the_window_warns_when_it_opens_an_edited_case(saved_case, tmp_path, qtb
     document = QTextDocument()
     document.setHtml(as_shown("<b>VERIFIED MATCH</b>"))
     assert document.toPlainText() == "<b>VERIFIED MATCH</b>"
+
+
+def test_report_out_never_replaces_the_case_the_library_or_evidence(saved_case, tmp_path, capsys):
+    path, _ = _copy(saved_case, tmp_path)
+    library = saved_case.parent / "library.sqlite"
+    from forensics_app.core.report.checks import evidence_path
+
+    original = Path(evidence_path(load_case(saved_case).items[0])).resolve()
+    linked = tmp_path / "linked"
+    linked.symlink_to(original.parent)  # the same exhibit, reached through a linked folder
+    exhibit = linked / original.name
+    for target in (path, library, exhibit):
+        before = hashlib.sha256(target.read_bytes()).hexdigest()
+        assert main(["report", str(path), "--out", str(target)]) == EXIT_FAILED
+        assert "choose another name" in capsys.readouterr().err.lower()
+        assert hashlib.sha256(target.read_bytes()).hexdigest() == before
+    report = tmp_path / "report.pdf"
+    assert main(["report", str(path), "--out", str(report)]) == EXIT_OK
+    assert main(["report", str(path), "--out", str(report)]) == EXIT_OK  # an earlier report may be replaced

@@ -157,10 +157,25 @@ def _check_destination(case: Case, out_path: Path) -> None:
         raise ReportError(f"the folder {folder} does not exist; choose an existing folder for the report")
     if out_path.is_dir():
         raise ReportError(f"{out_path} is a folder; give a file name for the report, e.g. {out_path / 'report.pdf'}")
-    target = os.path.normcase(os.path.abspath(out_path))
+    target = os.path.normcase(os.path.realpath(out_path))
     for item in case.items:
-        if os.path.normcase(os.path.abspath(evidence_path(item))) == target:
+        if os.path.normcase(os.path.realpath(evidence_path(item))) == target:
             raise ReportError(f"{out_path} is the evidence file of exhibit {item.exhibit}; choose another name for the report")
+    if os.path.lexists(out_path) and not _is_replaceable_report(out_path):
+        raise ReportError(f"{out_path} exists and is not a PDF (a case, a library, an exhibit or another file); "
+                          "it is not replaced. Choose another name for the report.")
+
+
+def _is_replaceable_report(path: Path) -> bool:
+    """Only an earlier PDF may be replaced: a case file, a library or evidence never is,
+    whatever path (a link, another working folder) leads to it."""
+    try:
+        if not os.path.isfile(path) or os.path.islink(path):
+            return False
+        with open(path, "rb") as handle:  # a regular file: this open cannot block
+            return handle.read(5) == b"%PDF-"
+    except OSError:
+        return False
 
 
 def _write_atomically(out_path: Path, data: bytes) -> None:
