@@ -189,3 +189,12 @@ def test_the_model_card_text_names_the_backend_and_its_hash(fused_dir):
     text = card_html(card)
     assert "Fingerprint streams" in text and card["backend"]["sha256"] in text
     assert card["extractor_id"] == Extractor.load(fused_dir, device="cpu").extractor_id
+
+
+@pytest.mark.parametrize("step", [1, 3, 5])
+def test_whole_step_quantisation_rounds_as_floats_do(step):
+    from forensics_app.core.fingerprint.residual_stats import _quantise
+
+    values = np.arange(-60, 61, dtype=np.int32)[None, :]
+    expected = np.clip(np.rint(values / step), -2, 2) + 2
+    np.testing.assert_array_equal(_quantise(values, float(step), 2), expected)

@@ -14,7 +14,7 @@ clipped to [-T, T]; four consecutive values along a row (or a column) form one
 co-occurrence code.  The normalised histograms are square-rooted (Hellinger), so a
 Euclidean back-end compares distributions sensibly.  The measurement covers a central
 region (512 px by default): large enough for stable counts, small enough to cost about
-ten milliseconds an image, and independent of how large the image is.
+thirteen milliseconds an image (one core), and independent of how large the image is.
 """
 
 from __future__ import annotations
@@ -84,12 +84,32 @@ def colour_planes(pixels: np.ndarray, planes: tuple[str, ...]) -> list[np.ndarra
     return [made[name]() for name in planes]
 
 
+def _along(array: np.ndarray, axis: int, start: int, length: int) -> np.ndarray:
+    """A view of `length` positions from `start` along `axis` (rows or columns)."""
+    return array[:, start : start + length] if axis == 1 else array[start : start + length]
+
+
 def _residual(plane: np.ndarray, kernel: tuple[int, ...], axis: int) -> np.ndarray:
     length = plane.shape[axis] - len(kernel) + 1
-    out = np.zeros(plane.shape[:axis] + (length,) + plane.shape[axis + 1 :], dtype=np.int32)
-    for offset, weight in enumerate(kernel):
-        out += weight * np.take(plane, np.arange(offset, offset + length), axis=axis)
+    out = kernel[0] * _along(plane, axis, 0, length)
+    for offset, weight in enumerate(kernel[1:], start=1):
+        out += weight * _along(plane, axis, offset, length)
     return out
+
+
+def _quantise(residual: np.ndarray, step: float, clip: int) -> np.ndarray:
+    """round(residual / step) clipped to [-clip, clip], shifted to [0, 2 clip].
+
+    For an odd whole step (1 for the colour differences, 3 for grey) the division is
+    done in integers: round(x / s) = floor((x + (s - 1) / 2) / s) exactly, as x / s never
+    falls on a half; that is several times faster than rounding floats.
+    """
+    whole = int(step)
+    if whole == step and whole % 2 == 1:
+        codes = residual if whole == 1 else (residual + whole // 2) // whole
+    else:
+        codes = np.rint(residual / step).astype(np.int32)
+    return (np.clip(codes, -clip, clip) + clip).astype(np.int32 if clip > 6 else np.int16)
 
 
 def _cooccurrence(codes: np.ndarray, axis: int, base: int) -> np.ndarray:
@@ -97,9 +117,10 @@ def _cooccurrence(codes: np.ndarray, axis: int, base: int) -> np.ndarray:
     length = codes.shape[axis] - ORDER + 1
     if length <= 0:
         return np.zeros(base**ORDER)
-    joint = np.zeros(codes.shape[:axis] + (length,) + codes.shape[axis + 1 :], dtype=np.int32)
-    for offset in range(ORDER):
-        joint = joint * base + np.take(codes, np.arange(offset, offset + length), axis=axis)
+    joint = _along(codes, axis, 0, length).astype(np.int16 if base**ORDER < 2**15 else np.int32)
+    for offset in range(1, ORDER):
+        joint *= base
+        joint += _along(codes, axis, offset, length)
     return np.bincount(joint.ravel(), minlength=base**ORDER).astype(np.float64)
 
 
@@ -118,8 +139,7 @@ def residual_statistics(pixels: np.ndarray, config: ResidualStatsConfig = Residu
         step = config.quantisation * (3.0 if name == "grey" else 1.0)
         for filter_name in config.filters:
             for axis in (1, 0):  # along rows, then along columns
-                residual = _residual(plane, FILTERS[filter_name], axis)
-                codes = np.clip(np.rint(residual / step), -config.clip, config.clip).astype(np.int32) + config.clip
+                codes = _quantise(_residual(plane, FILTERS[filter_name], axis), step, config.clip)
                 counts = _cooccurrence(codes, axis, base)
                 parts.append(np.sqrt(counts / max(1.0, counts.sum())))
     return np.concatenate(parts).astype(np.float32)
