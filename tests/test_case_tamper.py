@@ -33,7 +33,7 @@ def saved_case(tmp_path_factory, extractor_dir) -> Path:
         for kind, paths in images.items():
             assert main(["enroll", kind, *map(str, paths[:5])]) == EXIT_OK
         probes = [*images["nearest"][5:], root / "broken.png", *images["transposed"][5:]]
-        main(["attribute", *map(str, probes), "--case", str(root / "case.fcase")])
+        main(["attribute", *map(str, probes), "--naming-lr", "10", "--case", str(root / "case.fcase")])
     return root / "case.fcase"
 
 

@@ -37,7 +37,7 @@ def enroll_two(capsys, images) -> None:
 def test_enroll_attribute_and_open_set(capsys, images, tmp_path):
     enroll_two(capsys, images)
     probes = images["nearest"][5:] + images["transposed"][5:]
-    code, data, err = run(capsys, "attribute", *map(str, probes), "--json")
+    code, data, err = run(capsys, "attribute", *map(str, probes), "--json", "--naming-lr", "10")
     records = data["results"]
     assert code == EXIT_OK and len(records) == len(probes)
     assert data["policy"]["naming_lr"] == 10.0 and "named only when" in data["policy_text"]

@@ -119,7 +119,9 @@ def analysed_case(extractor: Extractor, paths: list[Path], library: Library | No
     for result in fingerprint_paths(extractor, paths):
         take_in(case, result)
     items = fingerprinted(case)
-    request = AnalysisRequest(np.stack([i.embedding for i in items]), extractor, library, stages=stages)
+    # the tiny extractor's few references cannot support LR 100; level 10 gives the case names
+    request = AnalysisRequest(np.stack([i.embedding for i in items]), extractor, library, stages=stages,
+                              naming_lr=10.0)
     for stage in run_analysis(request):
         record(case, items, stage)
     return case
