@@ -505,3 +505,48 @@ def test_a_line_break_in_a_file_name_stays_on_one_line_in_the_table(qtbot, windo
     wait_idle(qtbot, window)
     shown = [cell(window, 0, name) for name in ("File", "Folder")]
     assert all("\n" not in text for text in shown) and "two\\nlines" in shown[0]
+
+
+def _fingerprints(window: MainWindow) -> dict[str, np.ndarray]:
+    return {i.sha256: i.embedding.copy() for i in window.case.items if i.embedding is not None}
+
+
+def test_refingerprint_is_all_or_nothing(qtbot, window, tmp_path, dialogs):
+    paths = save_pngs(generate("nearest", 4, size=96, seed=21), tmp_path / "in", "nearest")
+    window.add_paths([str(p) for p in paths])
+    wait_idle(qtbot, window)
+    before, stamp = _fingerprints(window), dict(window.case.extractor)
+    assert len(before) == 4
+    # one file changes after intake: nothing may change, and the analyst is told which
+    paths[1].write_bytes(paths[0].read_bytes())
+    window.actions_by_name["refingerprint"].trigger()
+    wait_idle(qtbot, window)
+    after = _fingerprints(window)
+    assert window.case.extractor == stamp and after.keys() == before.keys()
+    assert all(np.array_equal(after[k], before[k]) for k in before)
+    assert any("1 of 4 image(s) could not be fingerprinted again" in text and "nothing changed" in text
+               for text in dialogs)
+
+
+def test_a_cancelled_refingerprint_changes_nothing(qtbot, window, tmp_path, dialogs, monkeypatch):
+    from forensics_app.gui import analysis_runner
+
+    paths = save_pngs(generate("nearest", 4, size=96, seed=22), tmp_path / "in", "nearest")
+    window.add_paths([str(p) for p in paths])
+    wait_idle(qtbot, window)
+    before = _fingerprints(window)
+    original = analysis_runner.fingerprint_paths
+
+    def cancelling(extractor, inputs, *args, **kwargs):  # the analyst presses Cancel after the first image
+        for number, result in enumerate(original(extractor, inputs, *args, **kwargs)):
+            result.embedding = None if result.embedding is None else result.embedding * 0 + 1
+            yield result
+            if number == 0:
+                window.jobs.cancel()
+
+    monkeypatch.setattr(analysis_runner, "fingerprint_paths", cancelling)
+    window.actions_by_name["refingerprint"].trigger()
+    wait_idle(qtbot, window)
+    after = _fingerprints(window)
+    assert all(np.array_equal(after[k], before[k]) for k in before)
+    assert any("cancelled: nothing changed" in text for text in dialogs)

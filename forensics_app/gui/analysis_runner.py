@@ -144,35 +144,47 @@ class AnalysisRunner(QObject):
 
     def refingerprint(self) -> None:
         """Fingerprint every image of the case again with the current extractor and settings
-        (after a change of weights or crops); a file that changed or went missing keeps its
-        old result and is reported."""
+        (after a change of weights or crops).
+
+        All or nothing: the new fingerprints replace the old ones only when every image
+        was fingerprinted again, so a case never holds fingerprints of two weight sets.
+        A cancelled run, or one where a file moved or changed since intake, changes
+        nothing and says which.
+        """
         w = self.window
         items = [i for i in w.case.items if i.sha256 and not i.error]
         if w.extractor is None or not items:
             return
-        case, by_sha = w.case, {i.sha256: i for i in items}
-        redone: set[str] = set()
+        case, by_sha, extractor = w.case, {i.sha256: i for i in items}, w.extractor
+        fresh: dict[str, FileFingerprint] = {}
 
         def one(result: FileFingerprint) -> None:
-            item = by_sha.get(result.sha256 or "")
-            if case is w.case and item is not None and result.ok:
-                item.embedding, item.padded = result.embedding, result.padded
-                redone.add(item.sha256)
+            if result.ok and result.sha256 in by_sha:
+                fresh[result.sha256] = result
 
         def done(_found: int) -> None:
             if case is not w.case:
                 return
-            missing = [i for i in items if i.sha256 not in redone]
-            case.extractor = extractor_stamp(w.card)
-            w.audit("refingerprint", f"{len(redone)} of {len(items)} images with extractor "
-                    f"{w.extractor.extractor_id}, {w.preferences.crops} crop(s)")
+            job = w.jobs.current
+            if job is not None and job.cancelled:
+                plain.information(w, APP_TITLE, "Re-fingerprinting was cancelled: nothing changed; every image keeps "
+                                  f"its fingerprint from extractor {case.extractor.get('id', '?')}.")
+                return
+            missing = [i for i in items if i.sha256 not in fresh]
             if missing:
-                plain.warning(w, APP_TITLE, f"{len(missing)} image(s) could not be fingerprinted again (the "
-                                    "file moved or changed since intake) and keep their earlier fingerprint: "
-                                    + ", ".join(i.exhibit for i in missing[:20]))
+                plain.warning(w, APP_TITLE, f"{len(missing)} of {len(items)} image(s) could not be fingerprinted "
+                              "again (the file moved or changed since intake), so nothing changed: a case holds "
+                              "fingerprints of one extractor only. Restore these files and try again: "
+                              + ", ".join(i.exhibit for i in missing[:20]))
+                return
+            for sha, result in fresh.items():
+                by_sha[sha].embedding, by_sha[sha].padded = result.embedding, result.padded
+            case.extractor = extractor_stamp(w.card)
+            w.audit("refingerprint", f"{len(items)} images with extractor {extractor.extractor_id}, "
+                    f"{w.preferences.crops} crop(s)")
             self.schedule_analysis()
 
-        w.jobs.submit(Job("Re-fingerprinting", workflow_job(fingerprint_paths, w.extractor, [i.path for i in items]),
+        w.jobs.submit(Job("Re-fingerprinting", workflow_job(fingerprint_paths, extractor, [i.path for i in items]),
                           on_partial=one, on_result=done, on_error=w.job_status.job_failed))
 
     # --- analysis -------------------------------------------------------------------------
