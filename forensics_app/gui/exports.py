@@ -43,6 +43,22 @@ def report_module_available() -> bool:
         return False
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula (a generator named '=HYPERLINK(...)',
+    a file named '@SUM...') gets a leading apostrophe, as OWASP advises for CSV injection;
+    numbers stay numbers."""
+    if not isinstance(value, str) or not value.startswith(_FORMULA_STARTS):
+        return value
+    try:
+        float(value)  # a negative similarity is a number, not a formula
+        return value
+    except ValueError:
+        return "'" + value
+
+
 def write_table_csv(case: Case, path: Path) -> None:
     """Every row with full hashes and raw numbers (not the table's shortened text).
 
@@ -56,9 +72,9 @@ def write_table_csv(case: Case, path: Path) -> None:
         for item in case.items:
             evidence, top = item.evidence or {}, top_match(item)
             lr, level = lr_of(top), naming_lr(item)
-            writer.writerow([
+            writer.writerow([spreadsheet_safe(cell) for cell in [
                 item.exhibit, item.path, item.sha256 or "", evidence.get("md5", ""), evidence.get("width", ""),
                 evidence.get("height", ""), evidence.get("size_bytes", ""), evidence.get("format", ""),
                 status_text(item), decision_text(item), "" if level is None else f"{level:g}",
                 top["generator"] if top else "", f"{top['similarity']:.4f}" if top else "",
-                "" if lr is None else f"{lr:.6g}", words_of(top), "" if item.cluster is None else item.cluster])
+                "" if lr is None else f"{lr:.6g}", words_of(top), "" if item.cluster is None else item.cluster]])
