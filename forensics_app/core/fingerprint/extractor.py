@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -27,6 +28,7 @@ from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
 from forensics_app.core.fingerprint.backend import Backend, BackendError, fused_extractor_id, read_backend
+from forensics_app.core.fingerprint.residual_stats import central_region
 from forensics_app.core.fingerprint.network import FingerprintNet, NetworkConfig
 from forensics_app.core.fingerprint.preprocess import PreprocessConfig, crop_grid, network_input
 from forensics_app.core.progress import CancelCheck, ProgressCallback  # re-exported
@@ -362,7 +364,10 @@ class Extractor:
         config = self.card.preprocess
         pending: list[EmbeddingOutcome[T]] = []
         crops: list[np.ndarray] = []
-        statistics: list[np.ndarray] = []
+        # the residual statistics are counted on a thread of their own (numpy releases the
+        # GIL), beside decoding and the network, instead of after them
+        statistics: list[Future] = []
+        counting = ThreadPoolExecutor(max_workers=1) if self.backend is not None else None
         done = 0
 
         def flush() -> Iterator[EmbeddingOutcome[T]]:
@@ -370,7 +375,7 @@ class Extractor:
             if crops:
                 embeddings = self.embed_crops(np.concatenate(crops), config.crops_per_image)
                 if self.backend is not None:
-                    embeddings = self.backend.apply(np.stack(statistics), embeddings)
+                    embeddings = self.backend.apply(np.stack([f.result() for f in statistics]), embeddings)
                 for outcome, embedding in zip((o for o in pending if o.error is None), embeddings):
                     outcome.embedding = embedding
             for outcome in pending:
@@ -382,27 +387,34 @@ class Extractor:
             crops.clear()
             statistics.clear()
 
-        for item in items:
-            if cancel is not None and cancel():
-                break
-            outcome: EmbeddingOutcome[T] = EmbeddingOutcome(item)
-            try:
-                loaded = load(item)
-                pixels = loaded if isinstance(loaded, np.ndarray) else loaded.pixels
-                image_crops, outcome.padded = crop_grid(pixels, config)
-                image_statistics = self.backend.residual_features(pixels) if self.backend is not None else None
-                if not isinstance(loaded, np.ndarray):
-                    outcome.loaded = loaded.without_pixels() if hasattr(loaded, "without_pixels") else loaded
-                del loaded, pixels
-                crops.append(image_crops)
-                if image_statistics is not None:
-                    statistics.append(image_statistics)
-            except Exception as exc:  # every failure is reported against its item
-                outcome.error = exc
-            pending.append(outcome)
-            if len(crops) >= batch_images:
-                yield from flush()
-        yield from flush()
+        try:
+            for item in items:
+                if cancel is not None and cancel():
+                    break
+                outcome: EmbeddingOutcome[T] = EmbeddingOutcome(item)
+                try:
+                    loaded = load(item)
+                    pixels = loaded if isinstance(loaded, np.ndarray) else loaded.pixels
+                    image_crops, outcome.padded = crop_grid(pixels, config)
+                    image_statistics = None
+                    if counting is not None:  # a copy of the measured region, so the image itself can go
+                        region = np.ascontiguousarray(central_region(pixels, self.backend.stats.region))
+                        image_statistics = counting.submit(self.backend.residual_features, region)
+                    if not isinstance(loaded, np.ndarray):
+                        outcome.loaded = loaded.without_pixels() if hasattr(loaded, "without_pixels") else loaded
+                    del loaded, pixels
+                    crops.append(image_crops)
+                    if image_statistics is not None:
+                        statistics.append(image_statistics)
+                except Exception as exc:  # every failure is reported against its item
+                    outcome.error = exc
+                pending.append(outcome)
+                if len(crops) >= batch_images:
+                    yield from flush()
+            yield from flush()
+        finally:
+            if counting is not None:
+                counting.shutdown(wait=True, cancel_futures=True)
 
 
 def _load_backend(directory: Path, card: ModelCard) -> Backend | None:
