@@ -185,3 +185,16 @@ def test_the_enrol_workflow_says_what_merged_copies_were_copies_of(tmp_path):
         more = enrol(library, "model", references=[refs[1], refs[3]], add=True)
         assert more.added == 1
         assert any("to references already held" in w for w in more.warnings)
+
+
+def test_names_with_dollar_signs_draw_as_typed(qtbot):
+    from forensics_app.gui.widgets.plot_canvas import PlotCanvas
+
+    canvas = PlotCanvas()
+    qtbot.addWidget(canvas)
+    ax = canvas.figure.add_subplot()
+    ax.set_title(r"$\frac{ broken model$")
+    ax.plot([0, 1], [0, 1], label="$5 $model")
+    ax.legend()
+    canvas.draw()  # mathematics would fail to parse here
+    assert ax.title.get_text() == r"$\frac{ broken model$"

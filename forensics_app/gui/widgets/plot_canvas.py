@@ -6,11 +6,16 @@ the same, follow the window's palette, and stay legible in a small pane.
 
 from __future__ import annotations
 
+import matplotlib
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
 from PySide6.QtWidgets import QApplication, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 FONT_SIZE = 8
+
+# Generator and file names are drawn as typed: a name like "$5 model" or "a$b$c" is text,
+# never matplotlib mathematics (which would mangle it, or fail to draw the whole plot).
+matplotlib.rcParams["text.parse_math"] = False
 
 
 def palette_colours() -> tuple[str, str]:
