@@ -14,6 +14,7 @@ import textwrap
 def cmd_inspect(args: argparse.Namespace) -> int:
     """Print (or emit as JSON) each file's provenance; exit 1 when a path could not be read."""
     from forensics_app.cli import EXIT_OK, EXIT_REJECTED, CommandError, Progress, emit
+    from forensics_app.core.display_text import one_line
     from forensics_app.workflows.inspect import inspect_paths
 
     inspections = list(inspect_paths(args.paths, progress=Progress("inspecting", not args.json)))
@@ -22,12 +23,15 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     blocks = []
     for inspection in inspections:
         if inspection.error:
-            blocks.append(f"{inspection.path}\n  {'left out' if inspection.skipped else 'not read'}: {inspection.error}")
+            blocks.append(f"{one_line(inspection.path)}\n  {'left out' if inspection.skipped else 'not read'}: "
+                          f"{one_line(inspection.error)}")
             continue
-        lines = [f"{inspection.path}  (SHA-256 {inspection.sha256[:16]}...)", f"  {inspection.to_dict()['declares']}"]
+        # file names, EXIF, PNG text and signer names come from the file: shown, never obeyed by the terminal
+        lines = [f"{one_line(inspection.path)}  (SHA-256 {inspection.sha256[:16]}...)",
+                 f"  {one_line(inspection.to_dict()['declares'])}"]
         for entry in inspection.entries:
             marker = "!" if entry.flag else " "
-            wrapped = textwrap.wrap(entry.says, 96) or [""]
+            wrapped = textwrap.wrap(one_line(entry.says), 96) or [""]
             lines.append(f" {marker}{entry.kind:<12} {wrapped[0]}")
             lines += [f"  {'':<12} {more}" for more in wrapped[1:]]
         blocks.append("\n".join(lines))

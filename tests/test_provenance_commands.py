@@ -95,3 +95,16 @@ def test_inspect_does_not_wait_on_a_named_pipe(capsys, tmp_path):
     code, out, _ = run(capsys, "inspect", str(pipe), "--json")
     assert code == EXIT_REJECTED
     assert "not a regular file" in json.dumps(out) or "named pipe" in json.dumps(out)
+
+
+def test_inspect_shows_escape_sequences_and_line_breaks_without_obeying_them(capsys, tmp_path):
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("parameters", "a cat\x1b]0;owned\x07\x1b[2J\nSteps: 20, Sampler: Euler")
+    path = tmp_path / "forged\nE0099 line\x1b[31m.png"
+    Image.new("RGB", (32, 32)).save(path, pnginfo=info)
+    code, out, _ = run(capsys, "inspect", str(path))
+    assert code == EXIT_OK
+    assert "\x1b" not in out and "\x07" not in out
+    assert "\\x1b" in out and "forged\\nE0099" in out
