@@ -108,3 +108,16 @@ def test_inspect_shows_escape_sequences_and_line_breaks_without_obeying_them(cap
     assert code == EXIT_OK
     assert "\x1b" not in out and "\x07" not in out
     assert "\\x1b" in out and "forged\\nE0099" in out
+
+
+def test_evidence_values_that_start_with_a_tag_are_shown_as_text():
+    from forensics_app.core.case import CaseItem
+    from forensics_app.gui.inspector import evidence_html
+
+    forged = "<tt></tt><h1 style='color:green'>MATCH CONFIRMED</h1><img src='/etc/hosts'>"
+    item = CaseItem("E0001", "x.png", evidence={"sha256": "ab" * 32, "md5": "cd" * 16, "exif": {"Software": forged},
+                                               "text_metadata": {"parameters": "<a href='http://x'>link</a>"}})
+    html = evidence_html(item)
+    assert "<h1" not in html and "<img" not in html and "<a href" not in html
+    assert "&lt;h1" in html and "MATCH CONFIRMED" in html
+    assert f"<tt>{'ab' * 32}</tt>" in html  # the program's own markup stays

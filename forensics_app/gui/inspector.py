@@ -23,6 +23,14 @@ from forensics_app.gui.widgets.matches_view import MatchesView
 from forensics_app.gui.widgets.spectrum_view import CLUSTER, GENERATOR_PREFIX, SpectrumView
 
 
+class _Markup(str):
+    """HTML this module wrote itself; every other value is escaped, whatever it starts with."""
+
+
+def _code(value: object) -> _Markup:
+    return _Markup(f"<tt>{html.escape(str(value))}</tt>")
+
+
 def evidence_html(item: CaseItem) -> str:
     """The evidence record of one item as a small HTML table (selectable, copyable)."""
     rows = [("Exhibit", item.exhibit), ("Path", item.path)]
@@ -30,7 +38,7 @@ def evidence_html(item: CaseItem) -> str:
         rows.append(("Rejected", item.error))
     evidence = item.evidence or {}
     if evidence:
-        rows += [("SHA-256", f"<tt>{evidence.get('sha256')}</tt>"), ("MD5", f"<tt>{evidence.get('md5')}</tt>"),
+        rows += [("SHA-256", _code(evidence.get("sha256"))), ("MD5", _code(evidence.get("md5"))),
                  ("Format", f"{evidence.get('format')} ({evidence.get('mode')})"),
                  ("Dimensions", f"{evidence.get('width')} x {evidence.get('height')} pixels"),
                  ("File size", f"{evidence.get('size_bytes', 0):,} bytes"),
@@ -45,7 +53,7 @@ def evidence_html(item: CaseItem) -> str:
     if item.padded:
         rows.append(("Fingerprint", "smaller than one crop: padded by mirroring"))
     body = "".join(f"<tr><td valign='top'><b>{html.escape(k)}</b>&nbsp;&nbsp;</td><td>"
-                   f"{v if v.startswith('<tt>') else html.escape(v)}</td></tr>" for k, v in rows)
+                   f"{v if isinstance(v, _Markup) else html.escape(str(v))}</td></tr>" for k, v in rows)
     return f"<table cellspacing='2'>{body}</table>"
 
 
