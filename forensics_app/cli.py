@@ -8,179 +8,36 @@ non-zero on failure: 0 success, 1 some input files were rejected, 2 the command 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 from forensics_app import __version__
 
-EXIT_OK, EXIT_REJECTED, EXIT_FAILED = 0, 1, 2
-EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool whose reader closed the pipe
-
-
-class CommandError(Exception):
-    """A failure the user can act on; printed without a traceback."""
-
-
-# --- output helpers ----------------------------------------------------------------------
-
-
-class Progress:
-    """A one-line progress bar with rate and remaining time on stderr (silent off a terminal)."""
-
-    def __init__(self, label: str, enabled: bool = True) -> None:
-        self.label = label
-        self.enabled = enabled and sys.stderr.isatty()
-        self.started = time.monotonic()
-
-    def __call__(self, done: int, total: int | None) -> None:
-        if not self.enabled:
-            return
-        elapsed = time.monotonic() - self.started
-        rate = done / elapsed if elapsed > 0 else 0.0
-        if total:
-            filled = int(30 * done / total)
-            remaining = (total - done) / rate if rate > 0 else 0.0
-            line = f"{self.label} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total} {rate:.1f}/s, {remaining:.0f} s left"
-        else:
-            line = f"{self.label} {done} done, {rate:.1f}/s"
-        print(f"\r{line}", end="" if done != total else "\n", file=sys.stderr, flush=True)
-
-
-def emit(args: argparse.Namespace, data, table: str) -> None:
-    from forensics_app.core.lr_evaluation import without_nan
-
-    if args.json:
-        data = without_nan(data)
-        json.dump(data, sys.stdout, indent=2, default=_json_default)
-        sys.stdout.write("\n")
-    else:
-        print(table)
-
-
-def _json_default(value):
-    if isinstance(value, (np.floating, np.integer)):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def report_rejections(results) -> int:
-    """List every rejected file and every entry a folder scan left out; exit 1 for rejections."""
-    from forensics_app.core.display_text import one_line
-
-    rejected = [r for r in results if not r.ok and not getattr(r, "skipped", False)]
-    skipped = [r for r in results if getattr(r, "skipped", False)]
-    if skipped:
-        print(f"{len(skipped)} entr{'y' if len(skipped) == 1 else 'ies'} in the folders not analysed:", file=sys.stderr)
-        for r in skipped:
-            print(f"  {one_line(r.path)}: {one_line(r.error)}", file=sys.stderr)
-    if rejected:
-        print(f"{len(rejected)} file(s) rejected:", file=sys.stderr)
-        for r in rejected:
-            print(f"  {one_line(r.path)}: {one_line(r.error)}", file=sys.stderr)
-    return EXIT_REJECTED if rejected else EXIT_OK
-
-
-def format_table(headers: list[str], rows: list[list]) -> str:
-    """Aligned columns; every cell on one line, control characters shown as escapes."""
-    from forensics_app.core.display_text import one_line
-
-    cells = [[one_line(c) for c in row] for row in rows]
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)), "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in cells]
-    return "\n".join(lines)
-
-
-# --- shared steps ------------------------------------------------------------------------
-
-
-def load_extractor(args: argparse.Namespace):
-    from forensics_app.core.fingerprint.extractor import Extractor
-
-    return Extractor.load(device=args.device)
-
-
-def library_path(args: argparse.Namespace, create: bool = False) -> Path:
-    """The library file the command acts on; only enrolling and importing may create one,
-    so a mistyped --library is an error instead of a new, empty library."""
-    from forensics_app.core.library import default_library_path
-
-    path = default_library_path(args.library)
-    if not create and not path.exists():
-        raise CommandError(f"there is no library at {path}; check --library, or enrol generators first with "
-                           "'forensics-app enroll NAME DIR'")
-    return path
-
-
-def open_library(args: argparse.Namespace, extractor, create: bool = False):
-    from forensics_app.core.library import Library
-
-    return Library.open(library_path(args, create), extractor.extractor_id, extractor.embedding_dim)
-
-
-def fingerprint(args: argparse.Namespace, extractor, inputs: list[str], label: str = "fingerprinting"):
-    from forensics_app.workflows.intake import fingerprint_paths
-
-    results = list(fingerprint_paths(extractor, inputs, max_pixels=args.max_pixels, progress=Progress(label, not args.json)))
-    if all(r.skipped for r in results):
-        report_rejections(results)
-        raise CommandError(f"no image files found in {', '.join(inputs)}")
-    return results
-
-
-def skipped_records(results) -> list[dict]:
-    """The entries folder scans left out, for --json."""
-    return [{"path": str(r.path), "reason": r.error} for r in results if r.skipped]
-
-
-def analyse(args: argparse.Namespace, extractor, library, results, stages: tuple[str, ...]):
-    """Fingerprints into a case, then the analysis stages, recorded as the window records them."""
-    from forensics_app.workflows.analyse import AnalysisRequest, record, run_analysis
-    from forensics_app.workflows.intake import fingerprinted, new_case, note_skipped, take_in
-
-    case = new_case(extractor, getattr(args, "reference", "") or "")
-    case.settings.update(crops=extractor.card.preprocess.crops_per_image, device=str(extractor.device),
-                         max_pixels=args.max_pixels)
-    for result in results:
-        if result.skipped:
-            note_skipped(case, result)
-        else:
-            take_in(case, result)
-    items = fingerprinted(case)
-    embeddings = np.stack([i.embedding for i in items]) if items else np.zeros((0, extractor.embedding_dim), np.float32)
-    request = AnalysisRequest(embeddings, extractor, library, args.naming_lr, stages, top=getattr(args, "top", None))
-    policy = None
-    for stage in run_analysis(request):
-        record(case, items, stage)
-        policy = stage.policy
-    return case, items, policy
-
-
-def optional_library(args: argparse.Namespace, extractor):
-    """The library when one exists for these weights: its references sharpen the policy."""
-    from forensics_app.core.library import LibraryError, default_library_path
-
-    if args.library is None and not default_library_path(None).exists():
-        return None
-    try:
-        return open_library(args, extractor)
-    except LibraryError as exc:
-        print(f"warning: the library is not used ({exc})", file=sys.stderr)
-        return None
-
-
-def print_policy(args: argparse.Namespace, policy, pairs: bool = False) -> None:
-    if policy is not None and not args.json:
-        print(f"decision policy: {policy.describe(pairs)}", file=sys.stderr)
+from forensics_app.cli_output import (  # noqa: F401  (re-exported: the command line's public surface)
+    EXIT_BROKEN_PIPE,
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_REJECTED,
+    CommandError,
+    Progress,
+    emit,
+    format_table,
+    report_rejections,
+)
+from forensics_app.cli_options import common_options
+from forensics_app.cli_steps import (
+    analyse,
+    fingerprint,
+    library_path,
+    load_extractor,
+    open_library,
+    optional_library,
+    print_policy,
+    skipped_records,
+)
 
 
 # --- commands ----------------------------------------------------------------------------
@@ -506,42 +363,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 # --- parser ------------------------------------------------------------------------------
-
-
-def naming_level(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not np.isfinite(value) or value < 1.0:
-        raise argparse.ArgumentTypeError("the naming level is a likelihood ratio of 1 or more, e.g. 10, 100 or 1000")
-    return value
-
-
-def common_options(nested: bool = False) -> argparse.ArgumentParser:
-    """The options every command takes.  `nested` (a `library` action) leaves out the
-    defaults, so an option given before the action (`library --library X list`) is not
-    overwritten by the action's default."""
-    from forensics_app.core.attribution import DEFAULT_NAMING_LR
-    from forensics_app.core.evidence import DEFAULT_MAX_PIXELS
-    from forensics_app.core.likelihood import format_lr, support_words
-
-    def default(value):
-        return argparse.SUPPRESS if nested else value
-
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--device", default=default(os.environ.get("FORENSICS_APP_DEVICE", "auto")),
-                        choices=["auto", "cpu", "cuda", "mps"], help="where to compute fingerprints (default: auto)")
-    common.add_argument("--json", action="store_true", default=default(False),
-                        help="print JSON on stdout instead of tables")
-    common.add_argument("--library", default=default(None),
-                        help="library file (default: $FORENSICS_APP_LIBRARY or the user data folder)")
-    common.add_argument("--max-pixels", type=int, default=default(DEFAULT_MAX_PIXELS),
-                        help=f"refuse images larger than this many pixels (default {DEFAULT_MAX_PIXELS:,})")
-    common.add_argument("--naming-lr", type=naming_level, metavar="LR", default=default(None),
-                        help="likelihood ratio a generator must reach to be named, and two images to be called one "
-                             f"source (default {format_lr(DEFAULT_NAMING_LR)}: {support_words(DEFAULT_NAMING_LR)})")
-    return common
 
 
 def build_parser() -> argparse.ArgumentParser:
