@@ -12,40 +12,22 @@ group (folders whose name starts with `--group-prefix`).
 from __future__ import annotations
 
 import argparse
-import io
 import json
 
 import numpy as np
-from PIL import Image
 
-from forensics_app.core.evaluation import dataset_files, gallery, split_references
+from forensics_app.core.evaluation import dataset_files, gallery_accuracy
 from forensics_app.core.evidence import open_evidence
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.vectors import normalise
+from training.data import jpeg_round_trip
 
 
 def pixels(path, quality: int | None) -> np.ndarray:
     rgb = open_evidence(path).pixels
     if quality is None:
         return rgb
-    buffer = io.BytesIO()
-    Image.fromarray(rgb).save(buffer, "JPEG", quality=quality)
-    buffer.seek(0)
-    return np.asarray(Image.open(buffer).convert("RGB"))
-
-
-def accuracy(references: np.ndarray, probes: np.ndarray, labels: np.ndarray, refs: int, seeds: int,
-             members: np.ndarray) -> float:
-    """Mean 1:N accuracy over seeds among the classes selected by `members` (a label mask)."""
-    scores = []
-    for seed in range(seeds):
-        reference, probe = split_references(labels, refs, np.random.default_rng(seed))
-        reference &= members
-        probe &= members
-        classes, means = gallery(references, labels, reference)
-        predicted = classes[(probes[probe] @ means.T).argmax(axis=1)]
-        scores.append(float((predicted == labels[probe]).mean()))
-    return float(np.mean(scores))
+    return jpeg_round_trip(rgb, quality)
 
 
 def main() -> None:
@@ -67,8 +49,8 @@ def main() -> None:
     group = np.char.startswith(labels.astype(str), args.group_prefix)
     report = {"extractor_id": extractor.extractor_id, "quality": args.quality}
     for name, probes in (("clean", clean), (f"jpeg{args.quality}", reencoded)):
-        report[name] = {"accuracy": accuracy(clean, probes, labels, args.refs, args.seeds, everyone),
-                        "group_accuracy": accuracy(clean, probes, labels, args.refs, args.seeds, group)}
+        report[name] = {"accuracy": gallery_accuracy(clean, probes, labels, everyone, args.refs, args.seeds),
+                        "group_accuracy": gallery_accuracy(clean, probes, labels, group, args.refs, args.seeds)}
     print(json.dumps(report, indent=2))
 
 

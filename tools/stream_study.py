@@ -13,28 +13,18 @@ folder is measured, never fitted on.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
-from forensics_app.core.evaluation import dataset_files, gallery, identification, split_references, verification_auc
+from forensics_app.core.evaluation import dataset_files, gallery_accuracy, identification, verification_auc
 from forensics_app.core.evidence import open_evidence
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.fingerprint.residual_stats import ResidualStatsConfig, residual_statistics, select_statistics
-from forensics_app.core.vectors import normalise
+from training.data import jpeg_round_trip
 
 STUDY_STATS = ResidualStatsConfig(filters=("first", "second", "third"))
-
-
-def jpeg(pixels: np.ndarray, quality: int) -> np.ndarray:
-    buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, "JPEG", quality=quality)
-    buffer.seek(0)
-    with Image.open(buffer) as image:
-        return np.asarray(image.convert("RGB"))
 
 
 def compute(files: list, extractor: Extractor, quality: int) -> dict[str, np.ndarray]:
@@ -42,7 +32,7 @@ def compute(files: list, extractor: Extractor, quality: int) -> dict[str, np.nda
     for path in files:
         rgb = open_evidence(path).pixels
         clean.append(rgb)
-        reencoded.append(jpeg(rgb, quality))
+        reencoded.append(jpeg_round_trip(rgb, quality))
     return {
         "stats": np.stack([residual_statistics(p, STUDY_STATS) for p in clean]),
         "stats_jpeg": np.stack([residual_statistics(p, STUDY_STATS) for p in reencoded]),
@@ -51,29 +41,17 @@ def compute(files: list, extractor: Extractor, quality: int) -> dict[str, np.nda
     }
 
 
-def accuracy(references: np.ndarray, probes: np.ndarray, labels: np.ndarray, members: np.ndarray,
-             refs: int = 10, seeds: int = 5) -> float:
-    scores = []
-    for seed in range(seeds):
-        reference, probe = split_references(labels, refs, np.random.default_rng(seed))
-        reference &= members
-        probe &= members
-        classes, means = gallery(references, labels, reference)
-        scores.append(float((classes[(probes[probe] @ means.T).argmax(axis=1)] == labels[probe]).mean()))
-    return float(np.mean(scores))
-
-
 def figures(clean: np.ndarray, reencoded: np.ndarray, labels: np.ndarray, group: np.ndarray) -> dict:
     everything = np.ones(labels.size, dtype=bool)
     result = identification(clean, labels)
     return {
         "acc": result.accuracy,
         "auc": verification_auc(clean, labels),
-        "t2i": accuracy(clean, clean, labels, group),
-        "gan": accuracy(clean, clean, labels, ~group),
-        "jpeg_probe": accuracy(clean, reencoded, labels, everything),
-        "jpeg_matched": accuracy(reencoded, reencoded, labels, everything),
-        "jpeg_matched_t2i": accuracy(reencoded, reencoded, labels, group),
+        "t2i": gallery_accuracy(clean, clean, labels, group),
+        "gan": gallery_accuracy(clean, clean, labels, ~group),
+        "jpeg_probe": gallery_accuracy(clean, reencoded, labels, everything),
+        "jpeg_matched": gallery_accuracy(reencoded, reencoded, labels, everything),
+        "jpeg_matched_t2i": gallery_accuracy(reencoded, reencoded, labels, group),
     }
 
 
@@ -90,7 +68,7 @@ def synthetic_heldout(name: str, background, refs: int = 2) -> float:
     stats = select_statistics(background.stats[heldout], STUDY_STATS, backend.stats)
     fused = backend.apply(stats, background.embeddings[heldout])
     labels = background.sources[heldout]
-    return accuracy(fused, fused, labels, np.ones(labels.size, dtype=bool), refs=refs)
+    return gallery_accuracy(fused, fused, labels, np.ones(labels.size, dtype=bool), refs=refs)
 
 
 def main() -> None:
@@ -118,7 +96,7 @@ def main() -> None:
     background = load_background_features(Path(args.background))
     rows = {"learned stream alone": figures(streams["cnn"], streams["cnn_jpeg"], labels, group)}
     heldout = background.kinds == "synthetic"
-    rows["learned stream alone"]["synthetic_heldout"] = accuracy(
+    rows["learned stream alone"]["synthetic_heldout"] = gallery_accuracy(
         background.embeddings[heldout], background.embeddings[heldout], background.sources[heldout],
         np.ones(heldout.sum(), dtype=bool), refs=2)
     for name in VARIANTS:

@@ -19,7 +19,6 @@ an interrupted run resumes where it stopped and the whole background stays a few
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -31,7 +30,7 @@ from PIL import Image
 
 from forensics_app.core.fingerprint.residual_stats import ResidualStatsConfig, residual_statistics
 from training.architectures import EXTENDED_FACTORS, sample_architectures
-from training.data import PhotoPool, overlay_at_random, quantise
+from training.data import PhotoPool, jpeg_round_trip, overlay_at_random, quantise
 from training.synthesis import build_model
 
 
@@ -63,14 +62,6 @@ class BackgroundImage:
     pixels: np.ndarray
     source: str  # "synthetic/<arch>-s<seed>" or "photo/<name>"
     condition: str  # "lossless" or "jpeg-<q>[-<q2>]"
-
-
-def jpeg_round_trip(pixels: np.ndarray, quality: int) -> np.ndarray:
-    buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, format="JPEG", quality=int(quality))
-    buffer.seek(0)
-    with Image.open(buffer) as image:
-        return np.asarray(image.convert("RGB"))
 
 
 def stored_as_analysts_receive(pixels: np.ndarray, recipe: BackgroundRecipe,

@@ -176,10 +176,10 @@ class PostProcess:
             if rng.random() < self.resize_probability:
                 pixels = _rescale(pixels, rng.uniform(*self.resize_scale), self.out_size, rng)
             if rng.random() < self.jpeg_probability:
-                pixels = _jpeg_round_trip(pixels, int(rng.integers(self.jpeg_quality[0], self.jpeg_quality[1] + 1)))
+                pixels = jpeg_round_trip(pixels, int(rng.integers(self.jpeg_quality[0], self.jpeg_quality[1] + 1)))
                 # drawn only when asked for, so recipes without it keep their random stream
                 if self.jpeg_again_probability > 0 and rng.random() < self.jpeg_again_probability:
-                    pixels = _jpeg_round_trip(pixels, int(rng.integers(self.jpeg_quality[0], self.jpeg_quality[1] + 1)))
+                    pixels = jpeg_round_trip(pixels, int(rng.integers(self.jpeg_quality[0], self.jpeg_quality[1] + 1)))
             out[index] = torch.from_numpy(_random_crop(pixels, self.out_size, rng)).permute(2, 0, 1)
         return out
 
@@ -192,7 +192,8 @@ def _random_crop(pixels: np.ndarray, size: int, rng: np.random.Generator) -> np.
     return np.array(pixels[y : y + size, x : x + size], copy=True)
 
 
-def _jpeg_round_trip(pixels: np.ndarray, quality: int) -> np.ndarray:
+def jpeg_round_trip(pixels: np.ndarray, quality: int) -> np.ndarray:
+    """The pixels as a JPEG of `quality` decodes them (training banks, background, studies)."""
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, format="JPEG", quality=quality)
     buffer.seek(0)

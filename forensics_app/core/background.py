@@ -11,7 +11,6 @@ the model card, so an edited or swapped population is refused like edited weight
 
 from __future__ import annotations
 
-import hashlib
 import io
 from collections import Counter
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from forensics_app.core.sealed_file import read_sealed
 from forensics_app.core.vectors import normalise
 
 BACKGROUND_NAME = "background.npz"
@@ -58,16 +58,7 @@ def background_bytes(embeddings: np.ndarray, sources: list[str], generators: lis
 def read_background(path: Path, expected_sha256: str, extractor_id: str, embedding_dim: int) -> Background:
     """Load and verify; any mismatch is an error, never a silent fallback."""
     path = Path(path)
-    try:
-        payload = path.read_bytes()
-    except OSError as exc:
-        raise BackgroundError(f"the background population {path} cannot be read ({exc.strerror or exc}); "
-                              "reinstall the program") from exc
-    digest = hashlib.sha256(payload).hexdigest()
-    if digest != expected_sha256:
-        raise BackgroundError(f"the background population {path} does not match the SHA-256 in the model card "
-                              f"({digest[:12]} instead of {expected_sha256[:12]}); it was changed or replaced. "
-                              "Reinstall the program.")
+    payload = read_sealed(path, expected_sha256, "background population", BackgroundError)
     with np.load(io.BytesIO(payload), allow_pickle=False) as data:
         embeddings = np.asarray(data["embeddings"], dtype=np.float32)
         sources = np.asarray(data["sources"]).astype(str)
@@ -78,4 +69,4 @@ def read_background(path: Path, expected_sha256: str, extractor_id: str, embeddi
                               "rebuild it with 'python -m training background'")
     if embeddings.shape[0] != sources.shape[0] or not np.isfinite(embeddings).all():
         raise BackgroundError(f"the background population {path} is damaged; reinstall the program")
-    return Background(embeddings, sources, generators, extractor_id, digest)
+    return Background(embeddings, sources, generators, extractor_id, expected_sha256)  # read_sealed checked it is the digest

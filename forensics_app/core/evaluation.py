@@ -40,6 +40,25 @@ def gallery(embeddings: np.ndarray, labels: np.ndarray, mask: np.ndarray) -> tup
     return classes, normalise(means)
 
 
+def gallery_accuracy(references: np.ndarray, probes: np.ndarray, labels: np.ndarray, members: np.ndarray,
+                     refs: int = 10, seeds: int = 5) -> float:
+    """Mean 1:N accuracy over seeds among the classes selected by `members` (a label mask).
+
+    The gallery is built from `references` and the probes taken from `probes`: the two
+    are the same images in different conditions (clean and re-encoded, say), so a study
+    can compare probes and references in matched or unmatched conditions.
+    """
+    scores = []
+    for seed in range(seeds):
+        reference, probe = split_references(labels, refs, np.random.default_rng(seed))
+        reference &= members
+        probe &= members
+        classes, means = gallery(references, labels, reference)
+        predicted = classes[(probes[probe] @ means.T).argmax(axis=1)]
+        scores.append(float((predicted == labels[probe]).mean()))
+    return float(np.mean(scores))
+
+
 @dataclass
 class IdentificationResult:
     accuracy: float

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from forensics_app.core.fingerprint.residual_stats import ResidualStatsConfig, residual_statistics
+from forensics_app.core.sealed_file import read_sealed
 
 BACKEND_NAME = "backend.npz"
 
@@ -103,16 +104,7 @@ def _unit(vectors: np.ndarray) -> np.ndarray:
 def read_backend(path: Path, expected_sha256: str) -> Backend:
     """Load and verify against the card; any mismatch is an error, never a fallback."""
     path = Path(path)
-    try:
-        payload = path.read_bytes()
-    except OSError as exc:
-        raise BackendError(f"the fingerprint back-end {path} cannot be read ({exc.strerror or exc}); "
-                           "reinstall the program") from exc
-    digest = hashlib.sha256(payload).hexdigest()
-    if digest != expected_sha256:
-        raise BackendError(f"the fingerprint back-end {path} does not match the SHA-256 in the model card "
-                           f"({digest[:12]} instead of {expected_sha256[:12]}); it was changed or replaced. "
-                           "Reinstall the program.")
+    payload = read_sealed(path, expected_sha256, "fingerprint back-end", BackendError)
     try:
         backend = Backend.from_bytes(payload)
     except (KeyError, ValueError, TypeError, OSError) as exc:
