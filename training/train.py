@@ -493,4 +493,7 @@ def export(config: TrainConfig, out_dir: Path, summary: dict, command: str, dest
 
 
 def command_line() -> str:
-    return " ".join(["python -m training", *sys.argv[1:]])
+    """The command as typed, quoted so that it can be pasted into a shell again."""
+    import shlex
+
+    return " ".join(["python -m training", shlex.join(sys.argv[1:])]).rstrip()
