@@ -144,3 +144,50 @@ def test_the_cli_refuses_a_nan_import_with_a_message(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == EXIT_FAILED and "NaN" in err and "Traceback" not in err
     assert main(["library", "list", "--json"]) == 0 and '"generators": []' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("sql", [
+    # Replaces every embedding an enrolment writes with one of another generator's.
+    'CREATE TRIGGER swap AFTER INSERT ON "references" BEGIN UPDATE "references" SET embedding = '
+    '(SELECT embedding FROM "references" ORDER BY id LIMIT 1) WHERE id = NEW.id; END',
+    "CREATE VIEW everything AS SELECT * FROM generators",
+    "ALTER TABLE generators ADD COLUMN shout TEXT GENERATED ALWAYS AS (upper(name)) VIRTUAL",
+])
+def test_a_library_carrying_sql_is_refused_before_any_write(tmp_path, sql):
+    path = tmp_path / "rigged.sqlite"
+    with Library.open(path, EXTRACTOR, DIM) as library:
+        library.enroll("Model A", _refs(3, 1))
+    _edit(path, sql)
+    before = path.read_bytes()
+    with pytest.raises(LibraryCorruptError, match="carries SQL that runs by itself"):
+        Library.open(path, EXTRACTOR, DIM)
+    assert path.read_bytes() == before
+
+
+def test_the_cli_refuses_a_rigged_library_with_a_message(tmp_path, capsys):
+    from forensics_app.core.fingerprint.extractor import read_card
+    from forensics_app.paths import extractor_dir
+
+    card = read_card(extractor_dir())
+    path = tmp_path / "rigged.sqlite"
+    with Library.open(path, card.extractor_id, card.embedding_dim) as library:
+        vector = np.ones(card.embedding_dim) / np.sqrt(card.embedding_dim)
+        library.enroll("Model A", [("a" * 64, "/evidence/a.png", vector)])
+    _edit(path, "CREATE TRIGGER noop AFTER INSERT ON generators BEGIN SELECT 1; END")
+    code = main(["library", "--library", str(path), "list"])
+    err = capsys.readouterr().err
+    assert code == EXIT_FAILED and "carries SQL" in err and "trigger 'noop'" in err and "Traceback" not in err
+
+
+def test_an_import_reads_only_the_rows_of_a_rigged_file(ours, exported):
+    _edit(exported, 'CREATE TRIGGER swap AFTER INSERT ON "references" BEGIN DELETE FROM "references"; END')
+    assert ours.import_library(exported) == ["Model B"]
+    names = {row[1] for row in ours._conn.execute("SELECT type, name FROM sqlite_master")}
+    assert "swap" not in names
+
+
+def test_an_export_never_carries_sql_added_after_opening(ours, tmp_path):
+    _edit(ours.path, "CREATE TRIGGER late AFTER INSERT ON generators BEGIN SELECT 1; END")
+    with pytest.raises(LibraryCorruptError, match="carries SQL"):
+        ours.export(tmp_path / "copy.sqlite")
+    assert not (tmp_path / "copy.sqlite").exists()

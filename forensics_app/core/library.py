@@ -78,6 +78,7 @@ from forensics_app.core.library_file import (
     SCHEMA_VERSION,
     LibraryMeta,
     check_header,
+    check_no_code,
     connect_file,
     create_library_file,
     embeddings_from_blobs,
@@ -262,6 +263,7 @@ class Library:
         conn.execute("BEGIN")
         try:
             meta = read_meta(conn, path)
+            check_no_code(conn, path)
             if meta.extractor_id != extractor_id:
                 raise mismatch_error(conn, path, meta, extractor_id)
             if meta.embedding_dim != embedding_dim:
@@ -581,6 +583,7 @@ class Library:
                 destination = sqlite3.connect(str(temp))
                 try:
                     self._conn.backup(destination)
+                    check_no_code(destination, self.path)  # SQL added by another program since opening
                 finally:
                     destination.close()
                 os.replace(temp, target)

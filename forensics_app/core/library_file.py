@@ -39,6 +39,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "LibraryMeta",
     "check_header",
+    "check_no_code",
     "connect_file",
     "create_library_file",
     "embeddings_from_blobs",
@@ -210,6 +211,30 @@ def readonly_connection(path: Path, timeout: float, action: str) -> Iterator[sql
             yield conn
         finally:
             conn.close()
+
+
+def check_no_code(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse a file that carries SQL of its own: triggers, views, generated columns.
+
+    The program never writes any of them, and each would run someone else's SQL inside
+    ours: a trigger on ``references`` can replace every embedding an enrolment writes with
+    another generator's, silently.  Checked when a file is opened for use (before any write)
+    and on the copy an export writes, so such a file is never written to or passed on.  An
+    import may still read its rows: reading runs none of that SQL, and only rows are copied.
+    """
+    found = [f"{kind} {name!r}" for kind, name in conn.execute(
+        "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view') ORDER BY type, name")]
+    for table in _REQUIRED_COLUMNS:
+        # table_xinfo's "hidden" is 2 or 3 for generated columns, which compute their values by SQL.
+        found += [f"generated column {table}.{row[1]}" for row in conn.execute(f'PRAGMA table_xinfo("{table}")')
+                  if row[6] in (2, 3)]
+    if found:
+        shown = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+        raise LibraryCorruptError(
+            path, f"it carries SQL that runs by itself ({shown}); a library of this program never does, so the "
+            "file was made or changed by something else and is not used. Import its generators into a library "
+            "of your own (library import) if you trust their content"
+        )
 
 
 def read_meta(conn: sqlite3.Connection, path: Path) -> LibraryMeta:
