@@ -348,9 +348,9 @@ def test_animated_gif_first_frame_with_note(tmp_path):
 @pytest.mark.parametrize(
     ("suffix", "options", "word"),
     [
-        (".tif", {}, "multi-page TIFF"),
-        (".png", {}, "animated PNG"),
-        (".webp", {"lossless": True}, "animated WebP"),
+        (".tif", {}, "multi-page TIFF with 3 pages"),
+        (".png", {}, "animated PNG declaring 3 frames (not counted)"),
+        (".webp", {"lossless": True}, "animated WebP with 3 frames"),
     ],
 )
 def test_other_multi_frame_files(tmp_path, suffix, options, word):
@@ -359,7 +359,7 @@ def test_other_multi_frame_files(tmp_path, suffix, options, word):
                 append_images=frames[1:], **options)
     evidence = open_evidence(path)
     assert evidence.frames == 3
-    assert f"{word} with 3 frames: first frame analysed" in evidence.notes
+    assert f"{word}: first {'page' if suffix == '.tif' else 'frame'} analysed" in evidence.notes
     assert tuple(evidence.pixels[5, 5]) == (0, 10, 200)
 
 

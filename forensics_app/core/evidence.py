@@ -64,6 +64,7 @@ from forensics_app.core.evidence_errors import (
 from forensics_app.core.evidence_files import IMAGE_EXTENSIONS, ScanResult, iter_image_files, scan_paths
 from forensics_app.core.evidence_formats import ACCEPTED_FORMATS, refused_kind, unsupported_kind
 from forensics_app.core.evidence_pixels import to_rgb as _to_rgb
+from forensics_app.core.file_layout import PNG_SIGNATURE, jpeg_scan_count, png_without_text, walk_png
 from forensics_app.core.regular_file import FileRefused, read_regular_file
 
 __all__ = [
@@ -92,6 +93,14 @@ DEFAULT_MAX_PIXELS = 80_000_000
 #: Largest file read, checked from its size before a byte is read: well above an 80 MP
 #: uncompressed 16-bit TIFF (480 MB), far below what would exhaust a desktop's memory.
 DEFAULT_MAX_FILE_BYTES = 768 * 2**20
+
+#: Most scans a JPEG may hold: a progressive file has about ten (libjpeg's default script)
+#: and no encoder writes more than a few dozen, while each extra scan of a large image costs
+#: a pass over all of it (100,000 empty scans decode for hours under any pixel limit).
+MAX_JPEG_SCANS = 100
+#: Pages or frames counted one by one (TIFF); past it the count is "more than".  Counting
+#: 100,000 TIFF pages took 45 s, and only the first is analysed.
+MAX_COUNTED_FRAMES = 1000
 
 #: Longest EXIF value kept: EXIF is for the analyst to read, not an archive of the file.
 _MAX_EXIF_CHARS = 200
@@ -352,24 +361,29 @@ def _pillow_limits(max_pixels: int) -> Iterator[list[warnings.WarningMessage]]:
 
 def _decode_unguarded(path: str, data: bytes, max_pixels: int, notes: list[str]) -> _Decoded:
     """The decoding steps in order; errors are classified by the caller."""
-    image = _open_header(data)
+    is_png = data.startswith(PNG_SIGNATURE)
+    decodable = png_without_text(data) if is_png else data
+    image = _open_header(decodable)
     _check_size(path, image.size, max_pixels)
     fmt = image.format or "unknown"
-    frames = _count_frames(image)
-    if frames > 1:
-        image.seek(0)
-        notes.append(f"{_animation_word(fmt)} with {frames} frames: first frame analysed")
+    if fmt in ("JPEG", "MPO"):
+        _check_scans(path, data)
+    frames, frames_note = _count_frames(image, fmt)
+    if frames_note:
+        notes.append(frames_note)
     notes.extend(_bit_depth_notes(image))  # before load(), which empties image.tile
     image.load()
     original_mode = image.mode
     if fmt == "PNG":
-        notes.extend(_png_integrity_notes(data))
+        notes.extend(_png_integrity_notes(decodable))
     exif, orientation, exif_notes = _read_exif(image)
     notes.extend(exif_notes)
     has_icc = bool(image.info.get("icc_profile"))
     if has_icc:
         notes.append("ICC profile present: colour values kept as stored, not colour-managed")
     text_metadata = _read_text_metadata(image.info)
+    if is_png:
+        text_metadata.update(_png_texts(data))
     image = _apply_orientation(image, orientation, notes)
     pixels = _to_rgb(image, notes)
     return _Decoded(
@@ -422,9 +436,58 @@ def _describe_pixels(pixels: int, limit: int) -> str:
     return f"{size} exceeds the limit of {cap}"
 
 
-def _count_frames(image: Image.Image) -> int:
-    """Number of frames or pages; Pillow's single-frame formats have no ``n_frames``."""
-    return max(1, int(getattr(image, "n_frames", 1) or 1))
+def _check_scans(path: str, data: bytes) -> None:
+    """Refuse a JPEG whose scan count makes decoding a denial of service, before decoding it."""
+    scans = jpeg_scan_count(data, MAX_JPEG_SCANS)
+    if scans > MAX_JPEG_SCANS:
+        raise UnsupportedImageError(
+            path,
+            f"the JPEG holds more than {MAX_JPEG_SCANS} scans (a progressive JPEG has about ten); decoding it "
+            "could take hours, a known way to stall image software, so it was not decoded. If the file matters, "
+            "re-encode a copy with another program (keeping the original) and analyse the copy",
+        )
+
+
+def _count_frames(image: Image.Image, fmt: str) -> tuple[int, str | None]:
+    """(frames or pages, the note saying so), counted no further than :data:`MAX_COUNTED_FRAMES`.
+
+    A TIFF's pages are counted by walking them, so the walk stops at the cap.  An animated
+    PNG *declares* its frame count (acTL), which the note says in those words: the number
+    is the file's claim, not a count.
+    """
+    if fmt == "TIFF":
+        frames = 1
+        try:
+            while frames <= MAX_COUNTED_FRAMES:
+                image.seek(frames)
+                frames += 1
+        except EOFError:
+            pass
+        finally:
+            image.seek(0)
+        if frames > MAX_COUNTED_FRAMES:
+            return MAX_COUNTED_FRAMES, (f"multi-page TIFF with more than {MAX_COUNTED_FRAMES:,} pages "
+                                        "(not counted further): first page analysed")
+    else:
+        frames = max(1, int(getattr(image, "n_frames", 1) or 1))
+        if frames > 1:
+            image.seek(0)
+    if frames == 1:
+        return 1, None
+    if fmt == "PNG":
+        return frames, f"animated PNG declaring {frames:,} frames (not counted): first frame analysed"
+    if fmt == "TIFF":
+        return frames, f"multi-page TIFF with {frames:,} pages: first page analysed"
+    return frames, f"{_animation_word(fmt)} with {frames:,} frames: first frame analysed"
+
+
+def _png_texts(data: bytes) -> dict[str, str]:
+    """A PNG's text chunks read from its bytes, under the walk's limits (see :func:`png_without_text`)."""
+    layout = walk_png(data)
+    texts = {key: _trim(text.strip(), _MAX_TEXT_CHARS) for _, key, text in layout.texts if key and text.strip()}
+    if layout.skipped_texts:
+        texts["(not read)"] = f"{layout.skipped_texts:,} more text chunks past the reading limits"
+    return texts
 
 
 def _animation_word(fmt: str) -> str:

@@ -9,10 +9,11 @@ says what the file claims and whether that claim is cryptographically bound or f
 editable.  Provenance is shown apart from the fingerprint's conclusion and never enters
 its likelihood ratio.
 
-Modules: ``entry`` (the record and its wording), ``containers`` (PNG and JPEG walked from
-their bytes), ``metadata`` (PNG text, EXIF, XMP), ``tools`` (front-ends' recipes),
+Modules: ``entry`` (the record and its wording), ``metadata`` (PNG text, EXIF, XMP), ``tools`` (front-ends' recipes),
 ``c2pa_reader`` and ``c2pa_words`` (the SDK and its results in words), ``trust`` (trust
-anchors), ``jpeg_tables`` and ``structure`` (what the encoding and layout say).
+anchors), ``jpeg_tables`` and ``structure`` (what the encoding and layout say).  PNG and
+JPEG files are walked from their bytes by :mod:`forensics_app.core.file_layout`, which intake
+uses too.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from PIL import Image
 
 from forensics_app.core.evidence import DEFAULT_MAX_FILE_BYTES
 from forensics_app.core.provenance.c2pa_reader import c2pa_entry
-from forensics_app.core.provenance.containers import PNG_SIGNATURE, walk_jpeg, walk_png
+from forensics_app.core.file_layout import PNG_SIGNATURE, walk_jpeg, walk_png
 from forensics_app.core.provenance.entry import KINDS, ProvenanceEntry, declaration
 from forensics_app.core.provenance.jpeg_tables import jpeg_entry
 from forensics_app.core.provenance.metadata import exif_entry, find_xmp, png_text_entry, read_exif, xmp_entry
@@ -69,7 +70,7 @@ def read_provenance_bytes(path: str | os.PathLike[str], data: bytes, anchors: Tr
     if data.startswith(PNG_SIGNATURE):
         png = walk_png(data)
         raw_exif = png.exif
-        entries.append(png_text_entry(png.texts))
+        entries.append(png_text_entry(png.texts, png.skipped_texts))
         structure.append(trailing_entry("PNG", data, png.end, png.problems))
     elif real == "JPEG":
         jpeg = walk_jpeg(data)

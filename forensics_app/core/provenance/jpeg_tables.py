@@ -11,7 +11,7 @@ table set is described as such and never matched to a camera model.
 
 from __future__ import annotations
 
-from forensics_app.core.provenance.containers import JpegLayout
+from forensics_app.core.file_layout import JpegLayout
 from forensics_app.core.provenance.entry import ProvenanceEntry
 
 # Annex K tables, natural (row-major) order.

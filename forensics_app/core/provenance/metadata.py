@@ -24,18 +24,30 @@ _LAYOUT = {"ExifOffset", "GPSInfo", "InteropOffset", "StripOffsets", "StripByteC
            "TileByteCounts", "JpegIFOffset", "JpegIFByteCount", "XMLPacket", "IPTCNAA", "ImageResources",
            "InterColorProfile", "PrintImageMatching"}
 _DIGITAL_SOURCE = re.compile(r"digitalsourcetype/(\w+)", re.IGNORECASE)
+#: Largest XMP packet read; real packets are a few KB (a thumbnail-laden one, a few hundred).
+MAX_XMP_BYTES = 512_000
+#: Bounded repeats only: an unbounded ``\w+`` or ``[^>]+`` backtracks quadratically over a
+#: packet of letters (30 KB took 13 s), so every run here has a ceiling and each search is linear.
+_XMP_PATTERNS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {}
+_TAG = re.compile(r"<[^<>]{0,2000}>")
 _XMP_FIELDS = ("CreatorTool", "Software", "DigitalSourceType", "Credit", "Description", "creator", "Make", "Model",
                "CreateDate", "ModifyDate", "History")
 
 
-def png_text_entry(texts: list[tuple[str, str, str]]) -> ProvenanceEntry | None:
-    """All text chunks, with the recipe of the front-end that wrote them when recognised."""
+def png_text_entry(texts: list[tuple[str, str, str]], skipped: int = 0) -> ProvenanceEntry | None:
+    """All text chunks read, with the recipe of the front-end that wrote them when recognised.
+
+    ``skipped`` counts the chunks the walk left unread (past its limits); the sentence says so.
+    """
+    unread = (f" {skipped:,} more text chunk{'s' if skipped != 1 else ''} past the reading limits "
+              "were not read.") if skipped else ""
     if not texts:
-        return None
+        return ProvenanceEntry("png-text", f"PNG text chunks are present but none was read.{unread}",
+                               details={"text chunks not read": str(skipped)}) if skipped else None
     by_key = {key: text for _, key, text in texts if key not in ("XML:com.adobe.xmp",)}
     if not by_key:
         return None
-    details = {f"{kind} {key}": _short(text, 2000) for kind, key, text in texts if key != "XML:com.adobe.xmp"}
+    details = ({"text chunks not read": str(skipped)} if skipped else {}) | {f"{kind} {key}": _short(text, 2000) for kind, key, text in texts if key != "XML:com.adobe.xmp"}
     recipe = recognise(by_key)
     if recipe:
         details.update({f"recipe: {k}": _short(v, 500) for k, v in recipe.fields.items()})
@@ -43,11 +55,12 @@ def png_text_entry(texts: list[tuple[str, str, str]]) -> ProvenanceEntry | None:
         settings = ", ".join(f"{k} {v}" for k, v in recipe.fields.items()
                              if k.lower() in ("seed", "sampler", "sampler_name", "steps"))
         says = (f"PNG text chunks hold a {recipe.tool} generation recipe{model}"
-                f"{'; ' + settings if settings else ''} ({EDITABLE}).")
+                f"{'; ' + settings if settings else ''} ({EDITABLE}).{unread}")
         return ProvenanceEntry("png-text", says, generator=recipe.tool, model=recipe.model, details=details)
     named = next((g for g in map(generator_in_text, by_key.values()) if g), None)
-    keys = ", ".join(quoted(k, 40) for k in by_key)
-    says = f"PNG text chunks {keys}" + (f" name {quoted(named)}" if named else " name no generator") + f" ({EDITABLE})."
+    keys = ", ".join(quoted(k, 40) for k in list(by_key)[:8]) + (f" and {len(by_key) - 8} more" if len(by_key) > 8 else "")
+    says = (f"PNG text chunks {keys}" + (f" name {quoted(named)}" if named else " name no generator")
+            + f" ({EDITABLE}).{unread}")
     return ProvenanceEntry("png-text", says, generator=named, details=details)
 
 
@@ -96,9 +109,35 @@ def find_xmp(data: bytes) -> str | None:
         start = data.find(b"<rdf:RDF")
     if start < 0:
         return None
-    end = data.find(b"</x:xmpmeta>", start)
-    end = data.find(b"</rdf:RDF>", start) + 10 if end < 0 else end + 12
-    return data[start:end if end > start else start + 100_000].decode("utf-8", errors="replace")
+    window = data[start:start + MAX_XMP_BYTES]
+    end = window.find(b"</x:xmpmeta>")
+    end = window.find(b"</rdf:RDF>") + 10 if end < 0 else end + 12
+    return window[:end if end > 0 else 100_000].decode("utf-8", errors="replace")
+
+
+def _xmp_patterns(name: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The attribute form and the element form of one XMP field, compiled once."""
+    if name not in _XMP_PATTERNS:
+        _XMP_PATTERNS[name] = (
+            re.compile(rf"(?<![\w:])\w{{1,40}}:{name}=\"([^\"]{{0,4000}})\""),
+            re.compile(rf"<(\w{{1,40}}):{name}(?:\s[^<>]{{0,2000}})?>"),
+        )
+    return _XMP_PATTERNS[name]
+
+
+def _xmp_value(packet: str, name: str) -> str | None:
+    """The first value of a field, as an attribute or as an element (closing tag found by ``find``)."""
+    attribute, opening = _xmp_patterns(name)
+    match = attribute.search(packet)
+    if match:
+        return match.group(1)
+    for count, match in enumerate(opening.finditer(packet)):
+        close = packet.find(f"</{match.group(1)}:{name}>", match.end(), match.end() + 20_000)
+        if close >= 0:
+            return packet[match.end():close]
+        if count >= 50:
+            break
+    return None
 
 
 def xmp_entry(packet: str | None) -> ProvenanceEntry | None:
@@ -107,10 +146,9 @@ def xmp_entry(packet: str | None) -> ProvenanceEntry | None:
         return None
     found: dict[str, str] = {}
     for name in _XMP_FIELDS:
-        match = (re.search(rf"\w+:{name}=\"([^\"]*)\"", packet)
-                 or re.search(rf"<\w+:{name}(?:\s[^>]*)?>\s*(.*?)\s*</\w+:{name}>", packet, re.DOTALL))
-        if match:
-            value = re.sub(r"<[^>]+>", " ", match.group(1))
+        value = _xmp_value(packet, name)
+        if value is not None:
+            value = _TAG.sub(" ", value)
             value = " ".join(value.split())
             if value:
                 found[name] = value

@@ -5,6 +5,11 @@ quantisation tables, where the image ends.  Walking the bytes (instead of asking
 image library) keeps text chunks written after the pixel data, finds data appended after
 the image's end, and never spends memory on pixels.  A damaged structure ends the walk
 with a problem noted, never an exception.
+
+The walk is bounded in work as well as memory: compressed text chunks inflate to a
+budget per file (1,000 chunks of 4 MB each would otherwise take 4 GB), and a PNG keeps at
+most :data:`MAX_TEXT_CHUNKS` of its text chunks.  Intake uses the same walk to count a
+JPEG's scans before its pixels are decoded (:func:`jpeg_scan_count`).
 """
 
 from __future__ import annotations
@@ -15,6 +20,10 @@ from dataclasses import dataclass, field
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 #: Largest text a compressed PNG chunk may inflate to (a zip bomb costs no more than this).
 _MAX_INFLATED = 4_000_000
+#: Inflated text read from one file in all; chunks past it are counted, not inflated.
+MAX_INFLATED_PER_FILE = 16_000_000
+#: Text chunks kept from one PNG; real files hold a handful, front-ends at most a dozen.
+MAX_TEXT_CHUNKS = 64
 
 
 @dataclass
@@ -22,6 +31,7 @@ class PngLayout:
     """Text chunks (type, keyword, text), the raw eXIf payload, and where the file ends."""
 
     texts: list[tuple[str, str, str]] = field(default_factory=list)
+    skipped_texts: int = 0  # text chunks past MAX_TEXT_CHUNKS or the inflation budget, not read
     exif: bytes | None = None
     end: int | None = None  # offset just after IEND; None when IEND was never reached
     problems: list[str] = field(default_factory=list)
@@ -44,6 +54,7 @@ class JpegLayout:
     segments: list[tuple[int, bytes]] = field(default_factory=list)
     tables: dict[int, list[int]] = field(default_factory=dict)
     frame: JpegFrame | None = None
+    scans: int = 0
     end: int | None = None  # offset just after EOI; None when EOI was never reached
     problems: list[str] = field(default_factory=list)
 
@@ -55,6 +66,7 @@ class JpegLayout:
 def walk_png(data: bytes) -> PngLayout:
     """Every chunk of a PNG in order, up to IEND; text chunks decoded, eXIf kept raw."""
     layout = PngLayout()
+    budget = [MAX_INFLATED_PER_FILE]
     position = len(PNG_SIGNATURE)
     while position + 8 <= len(data):
         length = int.from_bytes(data[position:position + 4], "big")
@@ -65,9 +77,14 @@ def walk_png(data: bytes) -> PngLayout:
             return layout
         position += 12 + length
         if kind in (b"tEXt", b"zTXt", b"iTXt"):
-            text = _png_text(kind, body, layout.problems)
+            if len(layout.texts) >= MAX_TEXT_CHUNKS:
+                layout.skipped_texts += 1
+                continue
+            text = _png_text(kind, body, layout.problems, budget)
             if text:
                 layout.texts.append(text)
+            elif text is None and budget[0] <= 0:
+                layout.skipped_texts += 1
         elif kind == b"eXIf":
             layout.exif = body
         elif kind == b"IEND":
@@ -77,30 +94,66 @@ def walk_png(data: bytes) -> PngLayout:
     return layout
 
 
-def _png_text(kind: bytes, body: bytes, problems: list[str]) -> tuple[str, str, str] | None:
-    """(chunk type, keyword, text) of one text chunk; a damaged one becomes a problem."""
+def _png_text(kind: bytes, body: bytes, problems: list[str], budget: list[int]) -> tuple[str, str, str] | None:
+    """(chunk type, keyword, text) of one text chunk; a damaged one becomes a problem.
+
+    ``budget`` holds the bytes still allowed to inflate in this file; a compressed chunk
+    met once it is spent is left unread (None).
+    """
     keyword, _, rest = body.partition(b"\x00")
-    name = keyword.decode("latin-1")
+    name = keyword[:79].decode("latin-1")  # the PNG specification's longest keyword
     try:
         if kind == b"tEXt":
             return "tEXt", name, rest.decode("latin-1")
         if kind == b"zTXt":
-            return "zTXt", name, _inflate(rest[1:]).decode("latin-1")
+            return ("zTXt", name, _inflate(rest[1:], budget).decode("latin-1")) if budget[0] > 0 else None
         compressed = rest[:1] == b"\x01"
         _language, _, rest = rest[2:].partition(b"\x00")
         _translated, _, text = rest.partition(b"\x00")
-        return "iTXt", name, (_inflate(text) if compressed else text).decode("utf-8", errors="replace")
+        if compressed and budget[0] <= 0:
+            return None
+        return "iTXt", name, (_inflate(text, budget) if compressed else text).decode("utf-8", errors="replace")
     except (zlib.error, ValueError) as exc:
         problems.append(f"the {kind.decode()} chunk {name!r} could not be decompressed ({exc})")
         return None
 
 
-def _inflate(payload: bytes) -> bytes:
+def _inflate(payload: bytes, budget: list[int]) -> bytes:
+    limit = min(_MAX_INFLATED, budget[0])
     inflater = zlib.decompressobj()
-    out = inflater.decompress(payload, _MAX_INFLATED)
+    out = inflater.decompress(payload, limit)
+    budget[0] -= len(out)
     if inflater.unconsumed_tail:
-        raise ValueError(f"it inflates to more than {_MAX_INFLATED:,} bytes")
+        raise ValueError(f"it inflates to more than {limit:,} bytes")
     return out
+
+
+_TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
+
+
+def png_without_text(data: bytes) -> bytes:
+    """The same PNG with its text chunks left out (``data`` itself when it has none).
+
+    Pixels never depend on text chunks, and Pillow refuses a whole file whose one
+    compressed text inflates past its own limit ("Decompressed data too large"): a 1.5 KB
+    chunk would make a sound image undecodable.  Intake decodes this copy and reads the
+    text through :func:`walk_png`, under this module's limits.
+    """
+    kept, position, dropped = [data[:len(PNG_SIGNATURE)]], len(PNG_SIGNATURE), False
+    while position + 8 <= len(data):
+        length = int.from_bytes(data[position:position + 4], "big")
+        end = position + 12 + length
+        if data[position + 4:position + 8] in _TEXT_CHUNKS:
+            dropped = True
+        else:
+            kept.append(data[position:end])
+        if data[position + 4:position + 8] == b"IEND":
+            kept.append(data[end:])
+            break
+        position = end
+    else:
+        kept.append(data[position:])
+    return b"".join(kept) if dropped else data
 
 
 # JPEG markers without a length field: TEM, SOI, RST0-7.
@@ -109,8 +162,12 @@ _STANDALONE = {0x01, 0xD8, *range(0xD0, 0xD8)}
 _SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 
 
-def walk_jpeg(data: bytes) -> JpegLayout:
-    """Every marker segment of a JPEG in order, through each scan, up to EOI."""
+def walk_jpeg(data: bytes, stop_after_scans: int = 1_000_000) -> JpegLayout:
+    """Every marker segment of a JPEG in order, through each scan, up to EOI.
+
+    The walk ends early, without an end found, once more than ``stop_after_scans`` scans
+    were counted (the caller only wanted to know whether there are that many).
+    """
     layout = JpegLayout()
     position = 2
     while position + 2 <= len(data):
@@ -136,9 +193,21 @@ def walk_jpeg(data: bytes) -> JpegLayout:
         _segment(layout, code, payload)
         position += 2 + length
         if code == 0xDA:
+            layout.scans += 1
+            if layout.scans > stop_after_scans:
+                return layout
             position = _after_scan(data, position)
     layout.problems.append("the JPEG ends before its end-of-image marker: the file is truncated")
     return layout
+
+
+def jpeg_scan_count(data: bytes, stop_after: int) -> int:
+    """How many scans (SOS segments) a JPEG holds, counted up to ``stop_after + 1``.
+
+    A progressive JPEG has a handful; one that repeats an empty scan 100,000 times decodes
+    for hours in libjpeg while staying under every pixel limit.
+    """
+    return walk_jpeg(data, stop_after_scans=stop_after).scans
 
 
 def _segment(layout: JpegLayout, code: int, payload: bytes) -> None:
