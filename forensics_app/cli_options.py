@@ -18,6 +18,18 @@ def naming_level(text: str) -> float:
     return value
 
 
+def pixel_limit(text: str) -> int:
+    """--max-pixels: a whole number of pixels, at least one (``80_000_000`` and ``8e7`` are read too)."""
+    try:
+        value = float(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of pixels") from None
+    if not np.isfinite(value) or value < 1 or value != int(value):
+        raise argparse.ArgumentTypeError(f"the pixel limit is a whole number of pixels of 1 or more, not {text!r} "
+                                         "(e.g. 80000000 for 80 MP)")
+    return int(value)
+
+
 def common_options(nested: bool = False) -> argparse.ArgumentParser:
     """The options every command takes.  `nested` (a `library` action) leaves out the
     defaults, so an option given before the action (`library --library X list`) is not
@@ -36,7 +48,7 @@ def common_options(nested: bool = False) -> argparse.ArgumentParser:
                         help="print JSON on stdout instead of tables")
     common.add_argument("--library", default=default(None),
                         help="library file (default: $FORENSICS_APP_LIBRARY or the user data folder)")
-    common.add_argument("--max-pixels", type=int, default=default(DEFAULT_MAX_PIXELS),
+    common.add_argument("--max-pixels", type=pixel_limit, metavar="PIXELS", default=default(DEFAULT_MAX_PIXELS),
                         help=f"refuse images larger than this many pixels (default {DEFAULT_MAX_PIXELS:,})")
     common.add_argument("--naming-lr", type=naming_level, metavar="LR", default=default(None),
                         help="likelihood ratio a generator must reach to be named, and two images to be called one "

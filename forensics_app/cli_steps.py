@@ -38,7 +38,8 @@ def open_library(args: argparse.Namespace, extractor, create: bool = False):
 def fingerprint(args: argparse.Namespace, extractor, inputs: list[str], label: str = "fingerprinting"):
     from forensics_app.workflows.intake import fingerprint_paths
 
-    results = list(fingerprint_paths(extractor, inputs, max_pixels=args.max_pixels, progress=Progress(label, not args.json)))
+    results = list(fingerprint_paths(extractor, inputs, max_pixels=args.max_pixels, provenance=True,
+                                     progress=Progress(label, not args.json)))
     if all(r.skipped for r in results):
         report_rejections(results)
         raise CommandError(f"no image files found in {', '.join(inputs)}")

@@ -152,7 +152,7 @@ def check_fingerprints(state: State) -> str:
     """Fingerprint the files through the one pipeline the app and the commands use."""
     from forensics_app.core.pipeline import fingerprint_files
 
-    state.fingerprints = list(fingerprint_files(state.extractor, state.image_paths))
+    state.fingerprints = list(fingerprint_files(state.extractor, state.image_paths, provenance=True))
     for result in state.fingerprints:
         if not result.ok:
             raise CheckFailed(f"{result.path.name} was not fingerprinted: {result.error}")

@@ -7,6 +7,7 @@ helper thread the test waits on (a guard against a hang, not a timing).
 from __future__ import annotations
 
 import io
+import os
 import struct
 import threading
 import zlib
@@ -177,3 +178,36 @@ def test_a_tiff_of_many_pages_is_counted_only_so_far(tmp_path):
     assert evidence.frames == MAX_COUNTED_FRAMES
     assert f"multi-page TIFF with more than {MAX_COUNTED_FRAMES:,} pages (not counted further): first page analysed" \
         in evidence.notes
+
+
+# ---------------------------------------------------------------- one read per file
+
+
+def test_intake_reads_provenance_from_the_bytes_it_fingerprinted(tmp_path, monkeypatch, extractor_dir):
+    """A file swapped (for a pipe, a device, other bytes) after its read is never read again."""
+    from forensics_app.core import regular_file
+    from forensics_app.core.fingerprint.extractor import Extractor
+    from forensics_app.workflows import intake
+
+    data = _png_with_chunks(_chunk(b"tEXt", b"Software\x00Made with Midjourney"), size=64)
+    path = _write(tmp_path, "a.png", data)
+    opened: list[str] = []
+    real = regular_file.read_regular_file
+
+    def counting(target, *args, **kwargs):
+        opened.append(str(target))
+        return real(target, *args, **kwargs)
+
+    monkeypatch.setattr(regular_file, "read_regular_file", counting)
+    monkeypatch.setattr("forensics_app.core.evidence.read_regular_file", counting)
+    monkeypatch.setattr("forensics_app.workflows.inspect.read_regular_file", counting)
+    extractor = Extractor.load(extractor_dir, device="cpu")
+    results = list(intake.fingerprint_paths(extractor, [path], provenance=True))
+    case = intake.new_case(extractor)
+    path.unlink()
+    os.mkfifo(path)
+    finished, item = _finishes(intake.take_in, case, results[0])
+    assert finished and not isinstance(item, BaseException)
+    assert len(opened) == 1
+    says = " ".join(entry["says"] for entry in item.evidence["provenance"])
+    assert "Midjourney" in says

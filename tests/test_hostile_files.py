@@ -190,3 +190,11 @@ def test_terminal_output_shows_control_characters_as_escapes(tmp_path, capsys):
     assert main(["cluster", str(odd)]) in (EXIT_REJECTED, EXIT_FAILED)
     err = capsys.readouterr().err
     assert "odd\\nname.png" in err and "odd\nname.png" not in err
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "abc", "1.5", "nan"])
+def test_a_pixel_limit_that_is_no_limit_is_refused_by_the_option(tmp_path, capsys, value):
+    with pytest.raises(SystemExit) as stopped:
+        main(["inspect", str(tmp_path), "--max-pixels", value])
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2 and "--max-pixels" in err and "ValueError" not in err

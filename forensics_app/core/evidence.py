@@ -81,8 +81,10 @@ __all__ = [
     "TruncatedImageError",
     "UnreadableFileError",
     "UnsupportedImageError",
+    "evidence_from_bytes",
     "iter_image_files",
     "open_evidence",
+    "read_evidence_bytes",
     "scan_paths",
 ]
 
@@ -232,10 +234,30 @@ def open_evidence(
     in; ``ValueError`` only for a ``max_pixels`` that is not a positive integer (a bug in
     the caller, not a property of the file).
     """
+    _check_max_pixels(max_pixels)
+    abs_path, data = read_evidence_bytes(path, max_bytes)
+    return evidence_from_bytes(abs_path, data, max_pixels)
+
+
+def _check_max_pixels(max_pixels: int) -> None:
     if isinstance(max_pixels, bool) or not isinstance(max_pixels, int) or max_pixels < 1:
         raise ValueError(f"max_pixels must be a positive integer, not {max_pixels!r}")
+
+
+def read_evidence_bytes(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> tuple[str, bytes]:
+    """(absolute path, every byte of the file), read once; a refusal is an :class:`EvidenceError`.
+
+    For callers that read more than pixels from the same bytes (provenance at intake), so
+    the file is opened once and everything said about it describes the bytes hashed.
+    """
     abs_path = os.path.abspath(os.fspath(path))
-    data = _read_bytes(abs_path, max_bytes)
+    return abs_path, _read_bytes(abs_path, max_bytes)
+
+
+def evidence_from_bytes(path: str, data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> EvidenceImage:
+    """The evidence record of bytes read by :func:`read_evidence_bytes` (``path`` as it returned)."""
+    _check_max_pixels(max_pixels)
+    abs_path = path
     if not data:
         raise EmptyFileError(
             abs_path,

@@ -13,8 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from forensics_app.core.evidence import DEFAULT_MAX_PIXELS, EvidenceError, EvidenceImage, open_evidence
+from forensics_app.core.evidence import (
+    DEFAULT_MAX_PIXELS, EvidenceError, EvidenceImage, evidence_from_bytes, open_evidence, read_evidence_bytes,
+)
 from forensics_app.core.fingerprint.extractor import CancelCheck, Extractor, ProgressCallback
+from forensics_app.core.provenance import ProvenanceEntry, load_anchors, read_provenance_bytes
 
 
 @dataclass
@@ -29,6 +32,8 @@ class FileFingerprint:
     #: Left out by a folder scan's rule (not an image extension, hidden, a linked folder):
     #: listed with its reason, but not a rejected exhibit.
     skipped: bool = False
+    #: What the file declares, read from the bytes that were hashed (when asked for).
+    provenance: list[ProvenanceEntry] | None = None
 
     @property
     def ok(self) -> bool:
@@ -52,16 +57,48 @@ def fingerprint_files(
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
     batch_images: int = 16,
+    provenance: bool = False,
 ) -> Iterator[FileFingerprint]:
-    """Stream each file's fingerprint in input order; failures are reported, not raised."""
+    """Stream each file's fingerprint in input order; failures are reported, not raised.
+
+    With ``provenance``, what each file declares is read in the same worker from the same
+    bytes as its pixels: the file is opened once, so no second read can meet other bytes
+    (or a pipe swapped in meanwhile), and the window's thread never parses metadata.
+    """
     paths = [Path(p) for p in paths]
-    stream = extractor.embed_stream(
-        paths,
-        load=lambda path: open_evidence(path, max_pixels=max_pixels),
-        batch_images=batch_images,
-        progress=progress,
-        cancel=cancel,
-    )
+    load = _with_provenance(max_pixels) if provenance else (lambda path: open_evidence(path, max_pixels=max_pixels))
+    stream = extractor.embed_stream(paths, load=load, batch_images=batch_images, progress=progress, cancel=cancel)
     for outcome in stream:
         error = _describe(outcome.error) if outcome.error is not None else None
-        yield FileFingerprint(outcome.item, outcome.loaded, outcome.embedding, error, outcome.padded)
+        loaded = outcome.loaded
+        if isinstance(loaded, _Intake):
+            yield FileFingerprint(outcome.item, loaded.evidence, outcome.embedding, error, outcome.padded,
+                                  provenance=loaded.provenance)
+        else:
+            yield FileFingerprint(outcome.item, loaded, outcome.embedding, error, outcome.padded)
+
+
+@dataclass
+class _Intake:
+    """One file's evidence and provenance, from one read; what the embedding stream loads."""
+
+    evidence: EvidenceImage
+    provenance: list[ProvenanceEntry]
+
+    @property
+    def pixels(self) -> np.ndarray | None:
+        return self.evidence.pixels
+
+    def without_pixels(self) -> _Intake:
+        return _Intake(self.evidence.without_pixels(), self.provenance)
+
+
+def _with_provenance(max_pixels: int):
+    anchors = load_anchors()
+
+    def load(path: Path) -> _Intake:
+        abs_path, data = read_evidence_bytes(path)
+        evidence = evidence_from_bytes(abs_path, data, max_pixels)
+        return _Intake(evidence, read_provenance_bytes(abs_path, data, anchors))
+
+    return load

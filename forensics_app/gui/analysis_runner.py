@@ -134,8 +134,8 @@ class AnalysisRunner(QObject):
                 self.schedule_analysis()
 
         w.map_pane.expect_points()
-        w.jobs.submit(Job(FINGERPRINTING, workflow_job(fingerprint_paths, w.extractor, list(paths)), on_partial=one,
-                          on_result=done, on_error=w.job_status.job_failed))
+        job = workflow_job(fingerprint_paths, w.extractor, list(paths), provenance=True)
+        w.jobs.submit(Job(FINGERPRINTING, job, on_partial=one, on_result=done, on_error=w.job_status.job_failed))
         return True
 
     def _flush_scan(self) -> None:

@@ -31,12 +31,17 @@ def expand_paths(paths: Sequence[str | Path]) -> tuple[list[Path], list[FileFing
 
 
 def fingerprint_paths(extractor: Extractor, paths: Sequence[str | Path], max_pixels: int = DEFAULT_MAX_PIXELS,
-                      progress: ProgressCallback | None = None, cancel: CancelCheck | None = None
-                      ) -> Iterator[FileFingerprint]:
-    """One `FileFingerprint` per entry found (those the scan left out first); returns the count."""
+                      progress: ProgressCallback | None = None, cancel: CancelCheck | None = None,
+                      provenance: bool = False) -> Iterator[FileFingerprint]:
+    """One `FileFingerprint` per entry found (those the scan left out first); returns the count.
+
+    ``provenance``: read what each file declares too, for :func:`take_in` (see
+    :func:`~forensics_app.core.pipeline.fingerprint_files`).
+    """
     files, left_out = expand_paths(paths)
     yield from left_out
-    yield from fingerprint_files(extractor, files, max_pixels=max_pixels, progress=progress, cancel=cancel)
+    yield from fingerprint_files(extractor, files, max_pixels=max_pixels, progress=progress, cancel=cancel,
+                                 provenance=provenance)
     return len(files) + len(left_out)
 
 
@@ -60,7 +65,8 @@ def take_in(case: Case, result: FileFingerprint) -> CaseItem:
                     embedding=result.embedding, padded=result.padded,
                     evidence=result.evidence.metadata_dict() if result.evidence else None)
     if item.evidence is not None:  # what the file declares, kept apart from the fingerprint
-        item.evidence["provenance"] = provenance_record(item.path, item.sha256)
+        item.evidence["provenance"] = ([e.to_dict() for e in result.provenance] if result.provenance is not None
+                                       else provenance_record(item.path, item.sha256))
     case.items.append(item)
     case.log("intake" if item.error is None else "rejected", item.sha256,
              f"{item.exhibit} {item.path}" + (f": {item.error}" if item.error else ""))
