@@ -397,7 +397,13 @@ def build_parser() -> argparse.ArgumentParser:
     a = actions.add_parser("remove", parents=[nested]); a.add_argument("name")
     a = actions.add_parser("rename", parents=[nested]); a.add_argument("name"); a.add_argument("new_name")
     a = actions.add_parser("export", parents=[nested]); a.add_argument("file")
-    a = actions.add_parser("import", parents=[nested]); a.add_argument("file")
+    from forensics_app.core.library_checks import MAX_IMPORT_BYTES
+
+    a = actions.add_parser(
+        "import", parents=[nested],
+        help=f"merge another library file: same weights, at most {MAX_IMPORT_BYTES // 2**20} MB, "
+             "every row held to enrolment's rules; its rows only are copied, never SQL of its own")
+    a.add_argument("file")
     a.add_argument("--on-conflict", choices=["skip", "rename", "error"], default="error")
     actions.add_parser("rebuild", parents=[nested], help="re-enrol a library made with other weights from its stored image paths")
     p.set_defaults(func=cmd_library)

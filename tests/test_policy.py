@@ -164,3 +164,18 @@ def test_verify_cluster_and_attribute_share_one_policy(capsys, tmp_path):
     _, verified, _ = run(capsys, "verify", str(files[0]), str(files[-1]), "--json")
     assert attributed["policy"] == grouped["policy"] == verified["policy"]
     assert not verified["same_source"] and math.isfinite(verified["lr"])
+
+
+def test_pair_comparisons_grow_linearly_with_the_references_of_one_generator():
+    from forensics_app.core.attribution import MAX_BACKGROUND_PAIRS, MAX_SAME_PAIRS_PER_GENERATOR, pair_comparisons
+
+    rng = np.random.default_rng(0)
+    centre = rng.normal(size=16)
+    references = {"big": centre + 0.3 * rng.normal(size=(3_000, 16)), "small": rng.normal(size=(10, 16))}
+    same, different = pair_comparisons(references, None)
+    # all pairs of 3,000 references would be 4.5 million; drawn instead, a bounded number
+    assert 0 < len(same) <= MAX_SAME_PAIRS_PER_GENERATOR + 45 + MAX_BACKGROUND_PAIRS * 4
+    assert len(same) + len(different) <= MAX_SAME_PAIRS_PER_GENERATOR + 45 + MAX_BACKGROUND_PAIRS * 4
+    assert same.mean() > different.mean()
+    again, _ = pair_comparisons(references, None)
+    assert np.array_equal(same, again)  # seeded: the same library gives the same policy
