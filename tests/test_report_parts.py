@@ -121,3 +121,46 @@ def test_report_modules_import_in_one_direction():
                 "forensics_app.core.likelihood", "forensics_app.core.attribution"}
     assert len(graph) > 5 and "__init__" not in set().union(*graph.values())
     list(graphlib.TopologicalSorter(graph).static_order())  # raises CycleError on a cycle
+
+
+def _png_with_chunks(path: Path, pixels, chunks: list[bytes]) -> Path:
+    import io
+    import struct
+    import zlib
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "PNG")
+    data = buffer.getvalue()
+    body = b"".join(struct.pack(">I", len(c[4:])) + c + struct.pack(">I", zlib.crc32(c)) for c in chunks)
+    at = data.index(b"IDAT") - 4
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data[:at] + body + data[at:])
+    return path
+
+
+def test_any_exhibit_can_be_laid_out(tmp_path, extractor):
+    """Exhibits that used to end the report in a page-layout error: 70 text chunks, a path of
+    3,500 characters, an EXIF block with a warning per tag."""
+    import struct
+
+    images = generate("nearest", 3, size=96, seed=4)
+    words = ("word " * 170).encode()
+    texts = [b"tEXt" + f"key{i}".encode() + b"\x00" + words for i in range(70)]
+    deep = tmp_path.joinpath(*["d" * 250] * 14)
+    entries = b"".join(struct.pack("<HHII", 0x9000 + i, 7, 0x1000000 + i, 8) for i in range(3_000))
+    exif = b"II*\x00" + struct.pack("<I", 8) + struct.pack("<H", 3_000) + entries + b"\x00" * 4
+    paths = [_png_with_chunks(tmp_path / "texts.png", images[0], texts),
+             _png_with_chunks(deep / "long.png", images[1], []),
+             _png_with_chunks(tmp_path / "exif.png", images[2], [b"eXIf" + exif])]
+    case = analysed_case(extractor, paths, None)
+    assert len(str(paths[1])) > 3_500 and all(item.evidence for item in case.items)
+    result = write_report(case, tmp_path / "report.pdf", extractor_card=extractor.card)
+    _, pages = pdf_text(tmp_path / "report.pdf")
+    text = flat("\n".join(pages))
+    assert result.pages == len(pages) <= 8
+    assert "characters left out here; the whole text is in the case file" in text
+    assert "long.png" in text
+    notes = case.items[2].evidence["notes"]
+    assert len(notes) <= 12 and any("more warnings of the decoder" in n for n in notes)

@@ -77,6 +77,7 @@ __all__ = [
     "EvidenceImage",
     "ImageTooLargeError",
     "NotAnImageError",
+    "PILLOW_STATE_LOCK",
     "ScanResult",
     "TruncatedImageError",
     "UnreadableFileError",
@@ -103,6 +104,9 @@ MAX_JPEG_SCANS = 100
 #: Pages or frames counted one by one (TIFF); past it the count is "more than".  Counting
 #: 100,000 TIFF pages took 45 s, and only the first is analysed.
 MAX_COUNTED_FRAMES = 1000
+
+#: Decoder warnings kept as notes word for word; further ones are counted in one note.
+MAX_WARNING_NOTES = 10
 
 #: Longest EXIF value kept: EXIF is for the analyst to read, not an archive of the file.
 _MAX_EXIF_CHARS = 200
@@ -139,9 +143,10 @@ _ORIENTATION_WORDS = {
     8: "rotated 90 degrees counter-clockwise",
 }
 
-# Pillow's decompression-bomb limit is one process-wide variable; this lock makes our
-# temporary change of it atomic with respect to every other intake in this process.
-_PILLOW_LIMIT_LOCK = threading.Lock()
+#: Pillow's decompression-bomb limit and Python's warning filters are process-wide; every
+#: temporary change of either (here and in provenance) is made holding this lock, so it is
+#: atomic with respect to every other reader in this process.
+PILLOW_STATE_LOCK = threading.Lock()
 
 
 # --------------------------------------------------------------------------- the record
@@ -369,7 +374,7 @@ def _pillow_limits(max_pixels: int) -> Iterator[list[warnings.WarningMessage]]:
     previous value afterwards, so nothing leaks to other users of Pillow.  Other warnings
     raised while decoding are collected and returned so that they can become notes.
     """
-    with _PILLOW_LIMIT_LOCK:
+    with PILLOW_STATE_LOCK:
         previous = Image.MAX_IMAGE_PIXELS
         try:
             with warnings.catch_warnings(record=True) as caught:
@@ -647,13 +652,15 @@ def _apply_orientation(image: Image.Image, orientation: int, notes: list[str]) -
 
 
 def _warning_notes(caught: list[warnings.WarningMessage]) -> list[str]:
-    """Pillow's warnings about the file (e.g. corrupt EXIF), kept as notes, once each."""
-    notes: list[str] = []
-    for warning in caught:
-        if issubclass(warning.category, Image.DecompressionBombWarning):
-            continue
-        text = f"decoder warning: {warning.message}"
-        if text not in notes:
-            notes.append(text)
-    return notes
+    """Pillow's warnings about the file (e.g. corrupt EXIF), kept as notes, once each.
+
+    At most :data:`MAX_WARNING_NOTES` are kept word for word and the rest counted: one
+    damaged EXIF block can raise a warning per tag, 65,535 of them.
+    """
+    distinct = list(dict.fromkeys(f"decoder warning: {w.message}" for w in caught
+                                  if not issubclass(w.category, Image.DecompressionBombWarning)))
+    if len(distinct) <= MAX_WARNING_NOTES:
+        return distinct
+    rest = len(distinct) - MAX_WARNING_NOTES
+    return distinct[:MAX_WARNING_NOTES] + [f"decoder warning: {rest:,} more warnings of the decoder, not listed"]
 

@@ -24,9 +24,9 @@ from collections.abc import Collection, Mapping
 
 from PIL import Image
 
-from forensics_app.core.evidence import DEFAULT_MAX_FILE_BYTES
+from forensics_app.core.evidence import DEFAULT_MAX_FILE_BYTES, PILLOW_STATE_LOCK
 from forensics_app.core.provenance.c2pa_reader import c2pa_entry
-from forensics_app.core.file_layout import PNG_SIGNATURE, walk_jpeg, walk_png
+from forensics_app.core.file_layout import PNG_SIGNATURE, png_without_text, walk_jpeg, walk_png
 from forensics_app.core.provenance.entry import KINDS, ProvenanceEntry, declaration
 from forensics_app.core.provenance.jpeg_tables import jpeg_entry
 from forensics_app.core.provenance.metadata import exif_entry, find_xmp, png_text_entry, read_exif, xmp_entry
@@ -97,14 +97,15 @@ def entries_from_dicts(stored: list[dict] | None) -> list[ProvenanceEntry]:
 
 def _header(data: bytes) -> Image.Image | None:
     """Pillow's view of the header only (size, EXIF of other formats); None when it has none."""
-    limit = Image.MAX_IMAGE_PIXELS
-    try:
-        Image.MAX_IMAGE_PIXELS = None
-        return Image.open(io.BytesIO(data))
-    except Exception:  # Any file Pillow cannot parse simply has no header view.
-        return None
-    finally:
-        Image.MAX_IMAGE_PIXELS = limit
+    with PILLOW_STATE_LOCK:
+        limit = Image.MAX_IMAGE_PIXELS
+        try:
+            Image.MAX_IMAGE_PIXELS = None
+            return Image.open(io.BytesIO(png_without_text(data) if data.startswith(PNG_SIGNATURE) else data))
+        except Exception:  # Any file Pillow cannot parse simply has no header view.
+            return None
+        finally:
+            Image.MAX_IMAGE_PIXELS = limit
 
 
 

@@ -9,10 +9,12 @@ sentence saying so; nothing here raises.
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Any
 
 from PIL import ExifTags, Image
 
+from forensics_app.core.evidence import PILLOW_STATE_LOCK
 from forensics_app.core.provenance.entry import EDITABLE, ProvenanceEntry, quoted
 from forensics_app.core.provenance.tools import generator_in_text, recognise
 
@@ -65,7 +67,25 @@ def png_text_entry(texts: list[tuple[str, str, str]], skipped: int = 0) -> Prove
 
 
 def read_exif(raw: bytes | None, image: Image.Image | None) -> tuple[dict[str, str], str | None]:
-    """(tag name -> readable value, problem): from raw TIFF bytes, else from Pillow's header."""
+    """(tag name -> readable value, problem): from raw TIFF bytes, else from Pillow's header.
+
+    Pillow's warnings on a damaged block (one per bad tag, up to 65,535) are caught and
+    summed up in the problem, never printed.
+    """
+    with PILLOW_STATE_LOCK, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tags, problem = _read_exif_tags(raw, image)
+    if caught and problem is None:
+        first = str(caught[0].message)
+        more = f" and {len(caught) - 1:,} more warning(s)" if len(caught) > 1 else ""
+        problem_note = f"Pillow warned while reading it: {_short(first, 200)}{more}"
+        if not tags:
+            return tags, f"the EXIF block is damaged ({problem_note})"
+        tags = {**tags, "reading warnings": problem_note}
+    return tags, problem
+
+
+def _read_exif_tags(raw: bytes | None, image: Image.Image | None) -> tuple[dict[str, str], str | None]:
     try:
         exif = Image.Exif()
         if raw:

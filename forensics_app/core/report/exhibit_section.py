@@ -22,7 +22,7 @@ from forensics_app.core.report.exhibit_text import metadata_line, picture_proble
 from forensics_app.core.report.facts import Facts
 from forensics_app.core.report.figures import SpectrumFigure
 from forensics_app.core.report.layout import (
-    WIDTH, Cell, bold, byte_size, fonts, markup, para, paragraph_styles, red, ruled_table,
+    WIDTH, Cell, bold, byte_size, clipped, fonts, markup, para, paragraph_styles, red, ruled_table,
 )
 from forensics_app.core.report.pictures import SpectrumFlowable, placeholder, thumbnail
 from forensics_app.core.report.provenance_section import provenance_note, provenance_text
@@ -98,7 +98,7 @@ def _group(facts: Facts, item: CaseItem) -> str:
 
 def _file_text(facts: Facts, item: CaseItem, check: FileCheck) -> str:
     path, evidence = Path(evidence_path(item)), item.evidence or {}
-    lines = [f"<b>{markup(path.name)}</b> in {markup(path.parent)}"]
+    lines = [f"<b>{clipped(path.name, 200)}</b> in {clipped(path.parent)}"]
     if not evidence:
         lines.append(red("rejected at intake") + f": {markup(item.error or 'not taken in')}")
         if check.readable:

@@ -11,7 +11,7 @@ from forensics_app.core.case import CaseItem
 from forensics_app.core.likelihood import format_lr
 from forensics_app.core.report.decision import Decision
 from forensics_app.core.report.facts import Facts
-from forensics_app.core.report.layout import bold, markup
+from forensics_app.core.report.layout import bold, clipped, markup
 from forensics_app.core.report.wording import lr_words
 
 #: Generators listed per image in its ranking.
@@ -49,7 +49,7 @@ def metadata_line(item: CaseItem) -> str:
     if evidence.get("has_icc_profile"):
         parts.append("ICC profile")
     parts += list(evidence.get("notes") or [])
-    return "<b>Metadata:</b> " + markup("; ".join(parts))
+    return "<b>Metadata:</b> " + clipped("; ".join(parts), 1_500)
 
 
 def decision_words(decision: Decision) -> str:

@@ -100,6 +100,24 @@ def markup(value: object) -> str:
     return escape(_CONTROL.sub("", str(value))).replace("\n", "<br/>")
 
 
+#: Longest single text (a path, a metadata line) printed in a cell; the rest is elided with
+#: a note, and the whole text stays in the case file.
+MAX_CELL_CHARS = 600
+
+
+def clipped(value: object, limit: int = MAX_CELL_CHARS) -> str:
+    """Markup of a text cut in its middle past ``limit`` characters, saying how long it was.
+
+    The middle goes, so a path keeps its start and its file name, and a sentence its end.
+    """
+    text = str(value)
+    if len(text) <= limit:
+        return markup(text)
+    half = limit // 2
+    return (f"{markup(text[:half])} <i>[... {len(text) - 2 * half:,} of {len(text):,} characters left out here; "
+            f"the whole text is in the case file ...]</i> {markup(text[-half:])}")
+
+
 def para(content: str, style: ParagraphStyle | None = None) -> Paragraph:
     """A paragraph of markup, in the table-cell style unless another is given."""
     return Paragraph(content, style or paragraph_styles().cell)
@@ -128,7 +146,7 @@ def ruled_table(rows: list[list[Cell]], widths: Sequence[float], header: bool = 
     body = [[para(cell) if isinstance(cell, str) else cell for cell in row] for row in rows]
     if header and body:
         body[0] = [para(f"<b>{markup(cell)}</b>", styles.head) if isinstance(cell, str) else cell for cell in rows[0]]
-    table = Table(body, colWidths=list(widths), repeatRows=1 if header else 0)
+    table = Table(body, colWidths=list(widths), repeatRows=1 if header else 0, splitInRow=1)
     commands = [
         ("GRID", (0, 0), (-1, -1), 0.25, GRID_GREY),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),

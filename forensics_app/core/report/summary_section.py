@@ -21,7 +21,7 @@ from forensics_app.core.report.checks import evidence_path
 from forensics_app.core.report.decision import Decision
 from forensics_app.core.report.facts import Facts
 from forensics_app.core.report.layout import (
-    WIDTH, Cell, bold, field_table, markup, para, paragraph_styles, red, ruled_table, stated,
+    WIDTH, Cell, bold, clipped, field_table, markup, para, paragraph_styles, red, ruled_table, stated,
 )
 from forensics_app.core.report.exhibit_text import decision_words, support_text
 from forensics_app.core.report.pictures import placeholder, thumbnail
@@ -94,7 +94,7 @@ def _thumbnail(facts: Facts, item: CaseItem) -> object:
 
 def _file(item: CaseItem) -> str:
     path = Path(evidence_path(item))
-    return f"{markup(path.name)}<br/><font size=6 color='#555555'>{markup(path.parent)}</font>"
+    return f"{clipped(path.name, 120)}<br/><font size=6 color='#555555'>{clipped(path.parent, 240)}</font>"
 
 
 def _decision(item: CaseItem, decision: Decision | None) -> str:
