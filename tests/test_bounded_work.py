@@ -211,3 +211,20 @@ def test_intake_reads_provenance_from_the_bytes_it_fingerprinted(tmp_path, monke
     assert len(opened) == 1
     says = " ".join(entry["says"] for entry in item.evidence["provenance"])
     assert "Midjourney" in says
+
+
+# ---------------------------------------------------------------- wrong words
+
+
+def test_content_credentials_stored_online_are_not_called_damaged():
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 16)).save(buffer, "JPEG")
+    xmp = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+           b'<rdf:Description rdf:about="" xmlns:dcterms="http://purl.org/dc/terms/" '
+           b'dcterms:provenance="https://example.com/m.c2pa"/></rdf:RDF></x:xmpmeta>')
+    body = b"http://ns.adobe.com/xap/1.0/\x00" + xmp
+    data = buffer.getvalue()
+    data = data[:2] + b"\xff\xe1" + (len(body) + 2).to_bytes(2, "big") + body + data[2:]
+    c2pa = next(e for e in read_provenance_bytes("x.jpg", data) if e.kind == "c2pa")
+    assert c2pa.flag == "remote C2PA manifest" and "https://example.com/m.c2pa" in c2pa.says
+    assert "damaged" not in c2pa.says and "forged" not in c2pa.says and c2pa.valid is None

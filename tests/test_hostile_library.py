@@ -191,3 +191,29 @@ def test_an_export_never_carries_sql_added_after_opening(ours, tmp_path):
     with pytest.raises(LibraryCorruptError, match="carries SQL"):
         ours.export(tmp_path / "copy.sqlite")
     assert not (tmp_path / "copy.sqlite").exists()
+
+
+def test_a_library_interrupted_mid_write_on_read_only_media_says_what_to_do(tmp_path):
+    """The file and its hot journal as a crash leaves them; read-only media is the read-only open."""
+    import shutil
+
+    from forensics_app.core.library import LibraryInterruptedError, read_library_meta
+
+    live = tmp_path / "live.sqlite"
+    with Library.open(live, EXTRACTOR, DIM) as library:
+        library.enroll("Model A", _refs(3, 1))
+    conn = sqlite3.connect(live, isolation_level=None)
+    conn.execute("PRAGMA cache_size = 1")  # the change spills into the file, as a large write does
+    conn.execute("BEGIN IMMEDIATE")
+    for index in range(60):
+        conn.execute('INSERT INTO generators (name, created_at, updated_at) VALUES (?, ?, ?)',
+                     (f"g{index}" + "x" * 2000, "t", "t"))
+    copy = tmp_path / "crashed.sqlite"
+    shutil.copy(live, copy)
+    shutil.copy(live.with_name(live.name + "-journal"), copy.with_name(copy.name + "-journal"))
+    conn.execute("ROLLBACK")
+    conn.close()
+    with pytest.raises(LibraryInterruptedError, match="Copy the library and its journal file together"):
+        read_library_meta(copy)
+    with Library.open(copy, EXTRACTOR, DIM, create=False) as recovered:  # on writable media: rolled back
+        assert [g.name for g in recovered.generators()] == ["Model A"]

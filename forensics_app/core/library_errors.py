@@ -19,6 +19,7 @@ __all__ = [
     "LibraryError",
     "LibraryExtractorMismatchError",
     "LibraryImportError",
+    "LibraryInterruptedError",
     "LibraryLockedError",
     "LibraryNotFoundError",
     "LibraryWriteError",
@@ -105,6 +106,24 @@ class LibraryWriteError(LibraryError):
         self.path = str(path)
         self.action = action
         self.detail = detail
+
+
+class LibraryInterruptedError(LibraryError):
+    """A write was interrupted and its journal waits beside the file, on media that cannot be written.
+
+    SQLite rolls such a change back the next time the file is opened, which needs the folder
+    to be writable; until then the library cannot be read, even read-only.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], journal: str | os.PathLike[str]) -> None:
+        super().__init__(
+            f"The library {path} was left in the middle of a change (the journal {journal} beside it holds the "
+            "interrupted write), and the folder cannot be written, so the change cannot be undone and the library "
+            "cannot be read. Nothing was changed. Copy the library and its journal file together into a writable "
+            "folder and open it there: the interrupted change is then undone and the library is as it was before it."
+        )
+        self.path = str(path)
+        self.journal = str(journal)
 
 
 class LibraryExtractorMismatchError(LibraryError):

@@ -27,6 +27,7 @@ from forensics_app.core.library_errors import (
     LibraryCorruptError,
     LibraryError,
     LibraryExtractorMismatchError,
+    LibraryInterruptedError,
     LibraryLockedError,
     LibraryNotFoundError,
     LibraryWriteError,
@@ -146,6 +147,9 @@ def _translate(exc: BaseException, path: Path, action: str) -> LibraryError:
     text = str(exc).lower()
     if isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text):
         return LibraryLockedError(path, action)
+    journal = path.with_name(path.name + "-journal")
+    if isinstance(exc, sqlite3.OperationalError) and "readonly" in text and journal.exists():
+        return LibraryInterruptedError(path, journal)
     if isinstance(exc, sqlite3.DatabaseError) and any(
         word in text for word in ("not a database", "malformed", "corrupt")
     ):

@@ -57,14 +57,27 @@ def c2pa_entry(data: bytes, mime: str | None, anchors: TrustAnchors) -> Provenan
     except c2pa.C2paError.NotSupported:
         return ProvenanceEntry("c2pa", "C2PA was not checked: the C2PA SDK does not read this file format.")
     except c2pa.C2paError.RemoteManifest as exc:
-        return ProvenanceEntry("c2pa", f"The file points to Content Credentials stored online ({exc}); they were not "
-                                       "fetched (this program uses no network).", flag="remote C2PA manifest")
+        return _remote(exc)
     except (c2pa.C2paError, ValueError, KeyError) as exc:
+        if _error_text(exc).lower().startswith("remote"):  # the SDK raises the base type with "Remote: ..."
+            return _remote(exc)
         return ProvenanceEntry(
             "c2pa", f"The file carries a C2PA manifest store that the SDK cannot read ({_error_text(exc)}): the "
                     "Content Credentials are damaged or forged, and nothing in them can be relied on.",
             valid=False, flag="C2PA manifest unreadable", details={"error": _error_text(exc)})
     return _describe(store, state, results, anchors)
+
+
+def _remote(exc: Exception) -> ProvenanceEntry:
+    """A manifest kept online: not fetched (no network), and neither damaged nor forged."""
+    text = _error_text(exc)
+    address = text.split(" url ", 1)[1].strip() if " url " in text else None
+    where = f" at {quoted(address, 200)}" if address else ""
+    return ProvenanceEntry(
+        "c2pa", f"The file points to Content Credentials stored online{where}; they were not fetched (this program "
+                "uses no network), so nothing is known here of what they say or whether they are valid. Fetch "
+                "them with a C2PA tool on a connected machine if they matter.",
+        flag="remote C2PA manifest", details={"address": address or text})
 
 
 def _describe(store: dict, state: str, results: dict, anchors: TrustAnchors) -> ProvenanceEntry:
