@@ -164,3 +164,25 @@ def test_any_exhibit_can_be_laid_out(tmp_path, extractor):
     assert "long.png" in text
     notes = case.items[2].evidence["notes"]
     assert len(notes) <= 12 and any("more warnings of the decoder" in n for n in notes)
+
+
+def test_names_in_any_script_and_form_print_as_written(tmp_path, extractor):
+    """CJK names in an embedded font, NFD names in NFC with a note, direction overrides as escapes."""
+    import unicodedata
+
+    images = generate("nearest", 4, size=96, seed=5)
+    names = ["生成画像.png", unicodedata.normalize("NFD", "café.png"), "café.png", "photo\u202egpj.exe.png"]
+    paths = []
+    for pixels, name in zip(images, names):
+        paths += save_pngs([pixels], tmp_path / f"d{len(paths)}", "x")
+        paths[-1] = paths[-1].rename(paths[-1].with_name(name))
+    case = analysed_case(extractor, paths, None)
+    write_report(case, tmp_path / "report.pdf", extractor_card=extractor.card)
+    reader, pages = pdf_text(tmp_path / "report.pdf")
+    text = "\n".join(pages)
+    assert "生成画像.png" in text
+    fonts = {str(font.get_object()["/BaseFont"]) for page in reader.pages
+             for font in (page["/Resources"].get("/Font") or {}).values()}
+    assert any("ReportFallback" in f or "DroidSans" in f for f in fonts)
+    assert "stored in Unicode NFD, not NFC (combining characters U+0301)" in flat(text)
+    assert "\u202e" not in text and "\\u202e" in text

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["one_line", "safe_lines"]
+__all__ = ["normal_form_note", "one_line", "safe_lines"]
 
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
@@ -44,3 +44,19 @@ def one_line(text: object, limit: int | None = None) -> str:
 def safe_lines(text: object) -> str:
     """Multi-line text (an error listing files) with each line made safe by :func:`one_line`."""
     return "\n".join(one_line(line) for line in str(text).split("\n"))
+
+
+def normal_form_note(name: str) -> str | None:
+    """How a name's stored characters differ from their composed (NFC) form, or None.
+
+    "café" can be stored with one character for "é" (NFC) or with "e" and a combining
+    accent (NFD, as macOS writes file names): two such files look identical but are
+    different names.  Shown names are NFC; this note tells the analyst which form the
+    file system holds, with the code points, where it is not NFC.
+    """
+    composed = unicodedata.normalize("NFC", name)
+    if composed == name:
+        return None
+    form = "NFD" if unicodedata.is_normalized("NFD", name) else "a mixed form"
+    differing = " ".join(f"U+{ord(ch):04X}" for ch in name if unicodedata.combining(ch))[:120]
+    return f"stored in Unicode {form}, not NFC" + (f" (combining characters {differing})" if differing else "")

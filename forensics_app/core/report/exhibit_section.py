@@ -10,11 +10,13 @@ exhibits to about five pages, and a row never breaks across pages.
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 from reportlab.lib.styles import ParagraphStyle
 
 from forensics_app.core.case import CaseItem
+from forensics_app.core.display_text import normal_form_note
 from forensics_app.core.report.checks import UNCHANGED, FileCheck, evidence_path
 from forensics_app.core.report.decision import Decision
 from forensics_app.core.report.evidence_sections import integrity_notes
@@ -98,7 +100,10 @@ def _group(facts: Facts, item: CaseItem) -> str:
 
 def _file_text(facts: Facts, item: CaseItem, check: FileCheck) -> str:
     path, evidence = Path(evidence_path(item)), item.evidence or {}
-    lines = [f"<b>{clipped(path.name, 200)}</b> in {clipped(path.parent)}"]
+    lines = [f"<b>{clipped(unicodedata.normalize('NFC', path.name), 200)}</b> in {clipped(path.parent)}"]
+    form = normal_form_note(path.name)
+    if form:
+        lines.append(f"<i>File name {markup(form)}: another file can show the same name.</i>")
     if not evidence:
         lines.append(red("rejected at intake") + f": {markup(item.error or 'not taken in')}")
         if check.readable:

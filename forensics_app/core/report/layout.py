@@ -2,13 +2,17 @@
 every section is built from.
 
 Anything that reaches the page as text goes through :func:`markup`, so names, EXIF fields
-and file paths, which the analyst does not control, can never break the paragraph markup.
+and file paths, which the analyst does not control, can never break the paragraph markup,
+never reorder themselves (bidirectional controls are printed as escapes, ``\\u202e``), and
+print in any script: characters the main font lacks (Chinese, Japanese, Korean) are set in
+the bundled fallback font (``resources/fonts``), embedded like the main one.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,6 +26,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.platypus import Image, Paragraph, Table, TableStyle
 
+from forensics_app.core.display_text import one_line
 from forensics_app.core.report.checks import FAILED, NOT_RUN, RAN
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -31,6 +36,31 @@ WARNING_RED = colors.HexColor("#b00020")
 HEADER_FILL = colors.HexColor("#e4e9f0")
 GRID_GREY = colors.HexColor("#9aa3ad")
 STATUS_FILLS = {RAN: colors.HexColor("#e3f1e3"), NOT_RUN: colors.HexColor("#eeeeee"), FAILED: colors.HexColor("#f7d9dc")}
+
+
+#: The face set for characters the main font has no glyph for.
+FALLBACK_FONT = "ReportFallback"
+
+
+@lru_cache(maxsize=1)
+def _coverage() -> tuple[frozenset[int], frozenset[int]]:
+    """(code points of the main font, code points of the fallback font); empty when not loaded."""
+    sans, _ = fonts()
+    main = frozenset(pdfmetrics.getFont(sans).face.charToGlyph) if sans != "Helvetica" else frozenset(range(256))
+    try:
+        fallback = frozenset(pdfmetrics.getFont(FALLBACK_FONT).face.charToGlyph)
+    except KeyError:
+        fallback = frozenset()
+    return main, fallback
+
+
+def _register_fallback() -> None:
+    from forensics_app.paths import resources_dir
+
+    try:
+        pdfmetrics.registerFont(TTFont(FALLBACK_FONT, str(resources_dir() / "fonts" / "DroidSansFallback.ttf")))
+    except (OSError, TTFError):
+        pass  # without it, such characters print as the main font's empty box, as before
 
 
 @lru_cache(maxsize=1)
@@ -44,6 +74,7 @@ def fonts() -> tuple[str, str]:
     faces = {"ReportSans": "DejaVuSans.ttf", "ReportSans-Bold": "DejaVuSans-Bold.ttf",
              "ReportSans-Oblique": "DejaVuSans-Oblique.ttf", "ReportSans-BoldOblique": "DejaVuSans-BoldOblique.ttf",
              "ReportMono": "DejaVuSansMono.ttf"}
+    _register_fallback()
     try:
         for name, filename in faces.items():
             pdfmetrics.registerFont(TTFont(name, str(folder / filename)))
@@ -96,8 +127,33 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def markup(value: object) -> str:
-    """Any value as safe paragraph markup: control characters dropped, XML escaped."""
-    return escape(_CONTROL.sub("", str(value))).replace("\n", "<br/>")
+    """Any value as safe paragraph markup: control characters dropped, format characters
+    (bidirectional overrides, zero-width joiners) shown as escapes, XML escaped, and runs
+    the main font cannot draw set in the fallback font."""
+    text = _CONTROL.sub("", str(value))
+    if any(unicodedata.category(ch) in ("Cf", "Zl", "Zp") for ch in text):
+        text = "\n".join(one_line(line) for line in text.split("\n"))
+    return _with_fallback(escape(text)).replace("\n", "<br/>")
+
+
+def _with_fallback(text: str) -> str:
+    """Escaped text with each run of characters only the fallback font has wrapped in its face."""
+    if text.isascii():
+        return text
+    main, fallback = _coverage()
+    parts, run = [], []
+    for ch in text:
+        needs = ord(ch) not in main and ord(ch) in fallback
+        if needs:
+            run.append(ch)
+            continue
+        if run:
+            parts.append(f'<font name="{FALLBACK_FONT}">{"".join(run)}</font>')
+            run = []
+        parts.append(ch)
+    if run:
+        parts.append(f'<font name="{FALLBACK_FONT}">{"".join(run)}</font>')
+    return "".join(parts)
 
 
 #: Longest single text (a path, a metadata line) printed in a cell; the rest is elided with

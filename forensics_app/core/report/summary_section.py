@@ -10,12 +10,14 @@ Nothing here is decided again; every cell is read from the stored decision.
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 from reportlab.platypus import Spacer
 
 from forensics_app.core.attribution import UNKNOWN_TEXT
 from forensics_app.core.case import CaseItem
+from forensics_app.core.display_text import normal_form_note
 from forensics_app.core.provenance import declaration, entries_from_dicts
 from forensics_app.core.report.checks import evidence_path
 from forensics_app.core.report.decision import Decision
@@ -94,7 +96,9 @@ def _thumbnail(facts: Facts, item: CaseItem) -> object:
 
 def _file(item: CaseItem) -> str:
     path = Path(evidence_path(item))
-    return f"{clipped(path.name, 120)}<br/><font size=6 color='#555555'>{clipped(path.parent, 240)}</font>"
+    form = " (stored in another Unicode form: see section 4)" if normal_form_note(path.name) else ""
+    name = unicodedata.normalize("NFC", path.name) + form
+    return f"{clipped(name, 120)}<br/><font size=6 color='#555555'>{clipped(path.parent, 240)}</font>"
 
 
 def _decision(item: CaseItem, decision: Decision | None) -> str:
