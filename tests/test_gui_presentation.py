@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt
+from PySide6.QtGui import Qt as GuiQt
 from PySide6.QtWidgets import QApplication
 
 from forensics_app.core.attribution import UNKNOWN_TEXT
@@ -198,3 +199,27 @@ def test_names_with_dollar_signs_draw_as_typed(qtbot):
     ax.legend()
     canvas.draw()  # mathematics would fail to parse here
     assert ax.title.get_text() == r"$\frac{ broken model$"
+
+
+def test_names_with_markup_are_plain_text_in_tooltips_and_labels(qtbot, window, tmp_path):
+    """A generator or file named with a tag shows the tag's characters, never formatting."""
+    import html
+
+    dim = window.extractor.embedding_dim
+    rogue = "<b style='color:green'>MATCH CONFIRMED</b>"
+    embeddings, paths = _references(dim, 3, None, 5)
+    window.library.library.enroll(rogue, [(sha, path, e) for (sha, path), e in zip(paths, embeddings)])
+    window.library.refresh()
+    panel = window.library_panel
+    tip = panel.table.item(0, 0).toolTip()
+    assert not GuiQt.mightBeRichText(tip) or html.escape(rogue) in tip
+    assert panel.footer.textFormat() == Qt.PlainText and window.library_label.textFormat() == Qt.PlainText
+
+    folder = tmp_path / "<img src='x'>"
+    image = save_pngs(generate("nearest", 1, seed=6), folder, "<b>exhibit")[0]
+    with qtbot.waitSignal(window.analysis_finished, timeout=60_000):
+        drop(window, [image])
+    wait_idle(qtbot, window)
+    for column in ("File", "Folder"):
+        tip = window.model.index(0, COLUMN[column]).data(Qt.ToolTipRole)
+        assert tip and (not GuiQt.mightBeRichText(tip) or "&lt;" in tip)

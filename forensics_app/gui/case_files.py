@@ -92,7 +92,7 @@ class CaseFiles(QObject):
         paths = recent_cases(self.window.settings)
         for number, path in enumerate(paths, start=1):
             action = menu.addAction(f"&{number} {Path(path).name}")
-            action.setToolTip(path)
+            action.setToolTip(plain.as_shown(path))
             action.triggered.connect(lambda checked=False, p=path: self.open_case(Path(p)))
         if paths:
             menu.addSeparator()

@@ -16,6 +16,7 @@ from forensics_app.core.attribution import UNKNOWN_TEXT
 from forensics_app.core.case import Case, CaseItem
 from forensics_app.core.display_text import one_line
 from forensics_app.gui.attribution_text import decision_text, is_named, lr_of, lr_text, named_match, words_of
+from forensics_app.gui.plain_messages import as_shown
 from forensics_app.gui.provenance_text import HEADER_TIP, declares_text
 
 #: What the analyst reads first comes first: which file, from where, what was concluded;
@@ -237,7 +238,8 @@ class EvidenceTableModel(QAbstractTableModel):
         if role == Qt.UserRole:  # sort key
             return _sort_key(item, column)
         if role == Qt.ToolTipRole:
-            return cell_tooltip(item, column)
+            tip = cell_tooltip(item, column)
+            return as_shown(tip) if tip else tip
         if role == Qt.DecorationRole and column == COLUMN["File"]:
             return self._decoration(item)
         if role == Qt.FontRole and column == COLUMN["SHA-256"]:

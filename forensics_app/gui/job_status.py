@@ -62,7 +62,7 @@ class JobStatus(QObject):
     def _started(self, label: str) -> None:
         self.bar.setRange(0, 0)
         self.bar.setFormat(label)
-        self.bar.setToolTip(label)
+        self.bar.setToolTip(plain.as_shown(label))
         self.bar.show()
         self.cancel_button.show()
         self.running.emit(True)

@@ -10,6 +10,7 @@ lives in its own module: the case's files (`case_files`), intake and analysis
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelection, QSettings, Qt, Signal
@@ -30,6 +31,7 @@ from forensics_app.gui.inspector import Inspector
 from forensics_app.gui.job_status import APP_TITLE, JobStatus
 from forensics_app.gui.library_actions import LibraryActions
 from forensics_app.gui.map_pane import MapPane
+from forensics_app.gui.plain_messages import as_shown
 from forensics_app.gui.preferences import Preferences, load_preferences
 from forensics_app.gui.previews import PreviewStore
 from forensics_app.gui.report_export import ReportExport
@@ -52,7 +54,7 @@ def pane(title: str, widget: QWidget) -> QWidget:
     layout = QVBoxLayout(box)
     layout.setContentsMargins(2, 4, 2, 0)
     layout.setSpacing(2)
-    layout.addWidget(QLabel(f"<b>{title}</b>"))
+    layout.addWidget(QLabel(f"<b>{html.escape(title)}</b>"))
     layout.addWidget(widget, 1)
     return box
 
@@ -130,6 +132,8 @@ class MainWindow(QMainWindow):
         self.job_status = JobStatus(self, self.jobs)
         self.progress, self.cancel_button = self.job_status.bar, self.job_status.cancel_button
         self.policy_label, self.device_label, self.extractor_label, self.library_label = (QLabel() for _ in range(4))
+        for label in (self.policy_label, self.device_label, self.extractor_label, self.library_label):
+            label.setTextFormat(Qt.PlainText)  # a library's path or name is shown as written
         for widget in (self.policy_label, self.device_label, self.extractor_label, self.library_label):
             self.statusBar().addPermanentWidget(widget)
         self.jobs.idle.connect(self.update_status)
@@ -273,7 +277,8 @@ class MainWindow(QMainWindow):
         if self.extractor is None:
             self.device_label.setText("")
             self.extractor_label.setText("No extractor weights: fingerprints unavailable")
-            self.empty_hint.setText(f"<b>The fingerprint extractor could not be loaded.</b><br>{self.extractor_problem}")
+            self.empty_hint.setText("<b>The fingerprint extractor could not be loaded.</b><br>"
+                                    + html.escape(str(self.extractor_problem)))
         else:
             device = self.extractor.device.type.upper().replace("CUDA", "GPU (CUDA)")
             self.device_label.setText(f"Device: {device}")
@@ -282,7 +287,7 @@ class MainWindow(QMainWindow):
             self.empty_hint.setText(EMPTY_TEXT)
         text, tip = policy_status(self.policy, self.preferences.naming_lr)
         self.policy_label.setText(text)
-        self.policy_label.setToolTip(tip)
+        self.policy_label.setToolTip(as_shown(tip))
         self.library_label.setText(self.library.summary if hasattr(self, "library") else "")
         self.evidence.show_table(bool(self.case.items))
 

@@ -77,6 +77,7 @@ class EnrolDialog(QDialog):
         self.box.button(QDialogButtonBox.Ok).setEnabled(bool(name.strip()))
         layout = QVBoxLayout(self)
         source_label = QLabel(f"Reference images: {source}")
+        source_label.setTextFormat(Qt.PlainText)  # a folder's name is shown as written
         source_label.setWordWrap(True)
         layout.addWidget(source_label)
         layout.addWidget(hint_label(f"{MIN_REFERENCES_ADVISED} or more images of the one generator give a reliable "

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from forensics_app.core.library import MIN_REFERENCES_ADVISED, GeneratorInfo
+from forensics_app.gui.plain_messages import as_shown
 from forensics_app.gui.widgets.hint import hint_label
 from forensics_app.workflows.library_health import ReferenceSpread
 
@@ -224,7 +225,7 @@ class LibraryPanel(QWidget):
             tip += warnings
             for column, text in enumerate(cells):
                 cell = QTableWidgetItem(text)
-                cell.setToolTip("\n".join(tip))
+                cell.setToolTip(as_shown("\n".join(tip)))
                 if column in (2, 3):
                     cell.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
                 if (column == 2 and info.warnings) or (column == 3 and spread is not None and spread.outliers):
@@ -237,7 +238,7 @@ class LibraryPanel(QWidget):
         odd = f" · {outliers} reference(s) unlike their generator's others" if outliers else ""
         self.footer.setText(f"Extractor {extractor_id} · {len(generators)} generator(s), {references} reference(s)"
                             f"{odd} · {path}")
-        self.footer.setToolTip(self.footer.text())
+        self.footer.setToolTip(as_shown(self.footer.text()))
         self.stack.setCurrentWidget(self.list_page if generators else self.first_run)
         self._update_buttons()
 
