@@ -99,6 +99,12 @@ def _with_provenance(max_pixels: int):
     def load(path: Path) -> _Intake:
         abs_path, data = read_evidence_bytes(path)
         evidence = evidence_from_bytes(abs_path, data, max_pixels)
-        return _Intake(evidence, read_provenance_bytes(abs_path, data, anchors))
+        try:
+            provenance = read_provenance_bytes(abs_path, data, anchors)
+        except Exception as exc:  # a reader's bug must not reject a sound image, nor hide
+            provenance = [ProvenanceEntry("unreadable", f"What the file declares could not be read "
+                                          f"({type(exc).__name__}: {exc}); its fingerprint is unaffected.",
+                                          flag="provenance unreadable")]
+        return _Intake(evidence, provenance)
 
     return load

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import os
+import warnings
 from collections.abc import Collection, Mapping
 
 from PIL import Image
@@ -97,7 +98,8 @@ def entries_from_dicts(stored: list[dict] | None) -> list[ProvenanceEntry]:
 
 def _header(data: bytes) -> Image.Image | None:
     """Pillow's view of the header only (size, EXIF of other formats); None when it has none."""
-    with PILLOW_STATE_LOCK:
+    with PILLOW_STATE_LOCK, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # damage Pillow warns of here is reported by the readers that meet it
         limit = Image.MAX_IMAGE_PIXELS
         try:
             Image.MAX_IMAGE_PIXELS = None
