@@ -179,3 +179,18 @@ def test_pair_comparisons_grow_linearly_with_the_references_of_one_generator():
     assert same.mean() > different.mean()
     again, _ = pair_comparisons(references, None)
     assert np.array_equal(same, again)  # seeded: the same library gives the same policy
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_empirical_bounds_equal_lirs_elub(seed):
+    from lir.algorithms.bayeserror import elub
+
+    from forensics_app.core.likelihood import empirical_bounds
+
+    rng = np.random.default_rng(seed)
+    same, different = [30, 200, 5, 1_000, 50, 12][seed], [3_000, 800, 40, 5_000, 50, 9][seed]
+    shift = [2.0, 0.5, 4.0, 1.0, -1.0, 3.0][seed]
+    llrs = np.concatenate([rng.normal(shift, 1.0, same), rng.normal(-shift, 1.0, different)]).round(2)  # ties too
+    labels = np.concatenate([np.ones(same), np.zeros(different)])
+    expected = elub(llrs.copy(), labels.copy(), add_misleading=1)
+    assert empirical_bounds(llrs, labels) == pytest.approx(expected, abs=1e-12)

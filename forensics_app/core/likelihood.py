@@ -74,7 +74,6 @@ class LRCalibration:
 
 def fit_lr_calibration(same: np.ndarray, different: np.ndarray, source: str) -> LRCalibration:
     """Fit score -> LR on comparisons of known same and different source, then bound it."""
-    from lir.algorithms.bayeserror import elub
     from lir.algorithms.logistic_regression import LogitCalibrator
 
     same = np.asarray(same, dtype=np.float64).ravel()
@@ -95,8 +94,41 @@ def fit_lr_calibration(same: np.ndarray, different: np.ndarray, source: str) -> 
             f"{source}: higher scores are not more frequent for a common source in these comparisons, "
             "so every likelihood ratio is 1", same.size, different.size)
     llrs = slope * scores + intercept
-    lower, upper = elub(llrs.copy(), labels.astype(float), add_misleading=1)
+    lower, upper = empirical_bounds(llrs, labels)
     return LRCalibration(slope, intercept, float(lower), float(upper), int(same.size), int(different.size), source)
+
+
+def empirical_bounds(llrs: np.ndarray, labels: np.ndarray, add_misleading: int = 1, step_size: float = 0.01,
+                     extremes: tuple[float, float] = (-9.0, 9.0)) -> tuple[float, float]:
+    """Empirical lower and upper bounds on log10 LRs (ELUB; Vergeer et al., Forensic Sci. Int. 2016).
+
+    The same computation as ``lir.algorithms.bayeserror.elub``, value for value (a test
+    holds the two equal), in memory linear in the comparisons: lir builds a matrix of every
+    comparison against every threshold (80,000 pair comparisons x 500 thresholds took
+    0.9 GB), where counting the LRs above each threshold in the sorted LRs suffices.
+    """
+    llrs = np.clip(np.asarray(llrs, dtype=np.float64), extremes[0], extremes[1])
+    labels = np.asarray(labels).astype(bool)
+    same_count, different_count = int(labels.sum()), int((~labels).sum())
+    low = max(float(llrs.min()), -math.log10(same_count + 1))
+    high = min(float(llrs.max()), math.log10(different_count + 1))
+    steps_low = min(0, int(np.floor_divide(low, step_size)))
+    steps_high = max(0, int(np.floor_divide(high, step_size)) + 1)
+    thresholds = np.linspace(steps_low * step_size, steps_high * step_size, steps_high - steps_low + 1)
+    threshold_lrs = 10 ** thresholds
+    lrs = 10 ** llrs
+
+    def accepted(values: np.ndarray) -> np.ndarray:  # how many LRs exceed each threshold
+        return len(values) - np.searchsorted(np.sort(values), threshold_lrs, side="right")
+
+    neutral = (1.0 > threshold_lrs).astype(np.float64)
+    eu_neutral = 1 - neutral + threshold_lrs * neutral
+    accept_same = accepted(lrs[labels]) / (same_count + add_misleading)
+    accept_different = (accepted(lrs[~labels]) + add_misleading) / (different_count + add_misleading)
+    eu_ratio = eu_neutral / (1 - accept_same + threshold_lrs * accept_different)
+    lower = np.max(thresholds[(thresholds <= 0) & (eu_ratio < 1)] + step_size, initial=np.min(thresholds))
+    upper = np.min(thresholds[(thresholds >= 0) & (eu_ratio < 1)] - step_size, initial=np.max(thresholds))
+    return min(float(lower), 0.0), max(float(upper), 0.0)
 
 
 # --- evaluative wording -------------------------------------------------------------------
