@@ -192,3 +192,21 @@ def test_report_out_never_replaces_the_case_the_library_or_evidence(saved_case, 
     report = tmp_path / "report.pdf"
     assert main(["report", str(path), "--out", str(report)]) == EXIT_OK
     assert main(["report", str(path), "--out", str(report)]) == EXIT_OK  # an earlier report may be replaced
+
+
+def test_report_out_never_replaces_a_rejected_exhibit_or_a_hard_link_to_one(tmp_path, capsys, monkeypatch):
+    """A rejected PDF given by a relative path, reported from another folder, and a hard link to it."""
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / "statement.pdf").write_bytes(b"%PDF-1.4 not an image, rejected at intake\n")
+    images = save_pngs(generate("nearest", 2, size=96, seed=2), folder, "probe")
+    assert main(["enroll", "nearest", str(images[1])]) == EXIT_OK
+    monkeypatch.chdir(folder)
+    assert main(["attribute", "statement.pdf", images[0].name, "--case", str(tmp_path / "c.fcase")]) != EXIT_FAILED
+    monkeypatch.chdir(tmp_path)
+    os.link(folder / "statement.pdf", tmp_path / "hard.pdf")
+    for target in (folder / "statement.pdf", tmp_path / "hard.pdf"):
+        before = target.read_bytes()
+        assert main(["report", str(tmp_path / "c.fcase"), "--out", str(target)]) == EXIT_FAILED
+        assert "evidence file of exhibit" in capsys.readouterr().err
+        assert target.read_bytes() == before

@@ -6,6 +6,7 @@ exhibit is numbered, described and logged the same way whichever front-end made 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -61,7 +62,8 @@ def take_in(case: Case, result: FileFingerprint) -> CaseItem:
 
     Entries a folder scan left out (``result.skipped``) go to :func:`note_skipped` instead.
     """
-    item = CaseItem(exhibit=case.next_exhibit(), path=str(result.path), error=result.error,
+    # absolute, so a guard or a report finds the file from any working folder
+    item = CaseItem(exhibit=case.next_exhibit(), path=os.path.abspath(result.path), error=result.error,
                     embedding=result.embedding, padded=result.padded,
                     evidence=result.evidence.metadata_dict() if result.evidence else None)
     if item.evidence is not None:  # what the file declares, kept apart from the fingerprint
@@ -77,7 +79,8 @@ def already_in_case(case: Case, result: FileFingerprint) -> bool:
     """The same bytes (SHA-256), or the same unreadable path with the same reason."""
     if result.sha256:
         return case.has_sha256(result.sha256)
-    return any(i.path == str(result.path) and i.error == result.error for i in case.items)
+    return any(i.path in (str(result.path), os.path.abspath(result.path)) and i.error == result.error
+               for i in case.items)
 
 
 def fingerprinted(case: Case) -> list[CaseItem]:

@@ -159,11 +159,20 @@ def _check_destination(case: Case, out_path: Path) -> None:
         raise ReportError(f"{out_path} is a folder; give a file name for the report, e.g. {out_path / 'report.pdf'}")
     target = os.path.normcase(os.path.realpath(out_path))
     for item in case.items:
-        if os.path.normcase(os.path.realpath(evidence_path(item))) == target:
+        exhibit = evidence_path(item)
+        if os.path.normcase(os.path.realpath(exhibit)) == target or _same_file(exhibit, out_path):
             raise ReportError(f"{out_path} is the evidence file of exhibit {item.exhibit}; choose another name for the report")
     if os.path.lexists(out_path) and not _is_replaceable_report(out_path):
         raise ReportError(f"{out_path} exists and is not a PDF (a case, a library, an exhibit or another file); "
                           "it is not replaced. Choose another name for the report.")
+
+
+def _same_file(first: str | Path, second: str | Path) -> bool:
+    """One file by two names (a hard link, a bind mount), both existing."""
+    try:
+        return os.path.samefile(first, second)
+    except OSError:
+        return False
 
 
 def _is_replaceable_report(path: Path) -> bool:
