@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import os
 import struct
-import threading
 import zlib
 from pathlib import Path
 
@@ -22,35 +21,14 @@ from forensics_app.core.evidence import MAX_COUNTED_FRAMES, MAX_JPEG_SCANS, Unsu
 from forensics_app.core.file_layout import MAX_TEXT_CHUNKS, walk_png
 from forensics_app.core.provenance import read_provenance_bytes
 from forensics_app.core.provenance.tools import load_json, recognise, settings_fields
-
-
-def _finishes(call, *args):
-    """Run `call` in a thread; (finished, result or exception). Guards against a hang."""
-    box: dict = {}
-
-    def target():
-        try:
-            box["value"] = call(*args)
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test
-            box["value"] = exc
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    thread.join(60)
-    return not thread.is_alive(), box.get("value")
-
-
-def _chunk(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+from tests.guards import finishes, png_chunk, with_chunks
 
 
 def _png_with_chunks(*chunks: bytes, size: int = 16) -> bytes:
     """A real PNG with extra chunks inserted before its pixel data."""
     buffer = io.BytesIO()
     Image.new("RGB", (size, size), (40, 90, 200)).save(buffer, "PNG")
-    data = buffer.getvalue()
-    idat = data.index(b"IDAT") - 4
-    return data[:idat] + b"".join(chunks) + data[idat:]
+    return with_chunks(buffer.getvalue(), *chunks)
 
 
 def _write(tmp_path: Path, name: str, data: bytes) -> Path:
@@ -64,7 +42,7 @@ def _write(tmp_path: Path, name: str, data: bytes) -> Path:
 
 def test_an_automatic1111_text_of_letters_is_parsed_in_linear_time():
     text = "a cat\nSteps: " + "x" * 400_000
-    finished, recipe = _finishes(recognise, {"parameters": text})
+    finished, recipe = finishes(recognise, {"parameters": text})
     assert finished and recipe is not None and recipe.tool.startswith("Stable Diffusion web UI")
 
 
@@ -77,7 +55,7 @@ def test_automatic1111_settings_keep_quoted_commas_and_every_field():
 def test_an_xmp_packet_of_letters_after_the_image_end_is_read_in_linear_time():
     packet = b"<x:xmpmeta " + b"a" * 30_000 + b"<" * 30_000 + b":CreatorTool" * 2_000
     data = _png_with_chunks() + packet
-    finished, entries = _finishes(read_provenance_bytes, "x.png", data)
+    finished, entries = finishes(read_provenance_bytes, "x.png", data)
     assert finished and not isinstance(entries, BaseException)
     assert any(e.kind == "xmp" for e in entries)
 
@@ -105,7 +83,7 @@ def test_json_nested_100000_deep_is_refused_not_a_crash(key):
 
 def test_a_deeply_nested_comfyui_file_is_inspected_and_analysed(tmp_path, capsys):
     deep = ("[" * 100_000 + "]" * 100_000).encode()
-    path = _write(tmp_path, "deep.png", _png_with_chunks(_chunk(b"tEXt", b"prompt\x00" + deep), size=64))
+    path = _write(tmp_path, "deep.png", _png_with_chunks(png_chunk(b"tEXt", b"prompt\x00" + deep), size=64))
     assert main(["inspect", str(path)]) == 0
     out, err = capsys.readouterr()
     assert "Traceback" not in err and "RecursionError" not in out + err
@@ -119,7 +97,7 @@ def test_a_deeply_nested_comfyui_file_is_inspected_and_analysed(tmp_path, capsys
 def test_a_small_text_chunk_that_inflates_past_pillows_limit_does_not_spoil_the_image(tmp_path):
     bomb = zlib.compress(b"a" * 3_000_000, 9)
     assert len(bomb) < 4_000
-    path = _write(tmp_path, "text.png", _png_with_chunks(_chunk(b"zTXt", b"Comment\x00\x00" + bomb)))
+    path = _write(tmp_path, "text.png", _png_with_chunks(png_chunk(b"zTXt", b"Comment\x00\x00" + bomb)))
     evidence = open_evidence(path)
     assert evidence.width == 16 and tuple(evidence.pixels[0, 0]) == (40, 90, 200)
     assert not any("integrity" in note for note in evidence.notes)
@@ -127,10 +105,10 @@ def test_a_small_text_chunk_that_inflates_past_pillows_limit_does_not_spoil_the_
 
 
 def test_text_chunks_are_kept_up_to_a_count_and_an_inflation_budget():
-    many = [_chunk(b"zTXt", f"k{i}".encode() + b"\x00\x00" + zlib.compress(b"b" * 100)) for i in range(1_000)]
+    many = [png_chunk(b"zTXt", f"k{i}".encode() + b"\x00\x00" + zlib.compress(b"b" * 100)) for i in range(1_000)]
     layout = walk_png(_png_with_chunks(*many))
     assert len(layout.texts) == MAX_TEXT_CHUNKS and layout.skipped_texts == 1_000 - MAX_TEXT_CHUNKS
-    large = [_chunk(b"zTXt", f"k{i}".encode() + b"\x00\x00" + zlib.compress(b"c" * 3_900_000)) for i in range(10)]
+    large = [png_chunk(b"zTXt", f"k{i}".encode() + b"\x00\x00" + zlib.compress(b"c" * 3_900_000)) for i in range(10)]
     layout = walk_png(_png_with_chunks(*large))
     assert sum(len(t) for _, _, t in layout.texts) <= 16_000_000 and layout.skipped_texts >= 5
     entries = read_provenance_bytes("x.png", _png_with_chunks(*many))
@@ -144,7 +122,7 @@ def test_an_animated_png_declaring_two_billion_frames_is_worded_as_a_claim(tmp_p
     frames[0].save(buffer, "PNG", save_all=True, append_images=frames[1:])
     data = buffer.getvalue()
     at = data.index(b"acTL") - 4
-    patched = _chunk(b"acTL", struct.pack(">II", 2_147_483_647, 0))
+    patched = png_chunk(b"acTL", struct.pack(">II", 2_147_483_647, 0))
     path = _write(tmp_path, "claims.png", data[:at] + patched + data[at + 20:])
     evidence = open_evidence(path)
     assert "animated PNG declaring 2,147,483,647 frames (not counted): first frame analysed" in evidence.notes
@@ -189,7 +167,7 @@ def test_intake_reads_provenance_from_the_bytes_it_fingerprinted(tmp_path, monke
     from forensics_app.core.fingerprint.extractor import Extractor
     from forensics_app.workflows import intake
 
-    data = _png_with_chunks(_chunk(b"tEXt", b"Software\x00Made with Midjourney"), size=64)
+    data = _png_with_chunks(png_chunk(b"tEXt", b"Software\x00Made with Midjourney"), size=64)
     path = _write(tmp_path, "a.png", data)
     opened: list[str] = []
     real = regular_file.read_regular_file
@@ -206,7 +184,7 @@ def test_intake_reads_provenance_from_the_bytes_it_fingerprinted(tmp_path, monke
     case = intake.new_case(extractor)
     path.unlink()
     os.mkfifo(path)
-    finished, item = _finishes(intake.take_in, case, results[0])
+    finished, item = finishes(intake.take_in, case, results[0])
     assert finished and not isinstance(item, BaseException)
     assert len(opened) == 1
     says = " ".join(entry["says"] for entry in item.evidence["provenance"])

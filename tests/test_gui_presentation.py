@@ -228,19 +228,15 @@ def test_names_with_markup_are_plain_text_in_tooltips_and_labels(qtbot, window, 
 def test_a_file_with_endlessly_nested_metadata_becomes_an_exhibit_in_the_window(qtbot, window, tmp_path):
     """It used to vanish: a RecursionError in the provenance read lost it, with no audit entry."""
     import io
-    import struct
-    import zlib
 
     from PIL import Image
 
+    from tests.guards import png_chunk, with_chunks
+
     buffer = io.BytesIO()
     Image.fromarray(generate("nearest", 1, seed=8)[0]).save(buffer, "PNG")
-    data = buffer.getvalue()
-    body = b"prompt\x00" + b"[" * 100_000 + b"]" * 100_000
-    chunk = struct.pack(">I", len(body)) + b"tEXt" + body + struct.pack(">I", zlib.crc32(b"tEXt" + body))
-    at = data.index(b"IDAT") - 4
     path = tmp_path / "deep.png"
-    path.write_bytes(data[:at] + chunk + data[at:])
+    path.write_bytes(with_chunks(buffer.getvalue(), png_chunk(b"tEXt", b"prompt\x00" + b"[" * 100_000 + b"]" * 100_000)))
     with qtbot.waitSignal(window.analysis_finished, timeout=60_000):
         drop(window, [path])
     wait_idle(qtbot, window)

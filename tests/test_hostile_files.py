@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -21,25 +20,10 @@ from forensics_app.core.display_text import one_line
 from forensics_app.core.evidence import (
     NotAnImageError, UnreadableFileError, UnsupportedImageError, iter_image_files, open_evidence, scan_paths,
 )
+from tests.guards import finishes
 from tests.tiny_generators import generate, save_pngs
 
 EPS = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nnewpath 0 0 moveto 10 10 lineto stroke\nshowpage\n"
-
-
-def _finishes(call, *args):
-    """Run `call` in a thread; (finished, result or exception). Guards against a hang."""
-    box: dict = {}
-
-    def target():
-        try:
-            box["value"] = call(*args)
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test
-            box["value"] = exc
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    thread.join(60)
-    return not thread.is_alive(), box.get("value")
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +47,7 @@ def test_postscript_named_png_never_reaches_a_decoder(tmp_path, monkeypatch):
 def test_a_fifo_named_png_is_refused_without_hanging(tmp_path):
     fifo = tmp_path / "x.png"
     os.mkfifo(fifo)
-    finished, outcome = _finishes(open_evidence, fifo)
+    finished, outcome = finishes(open_evidence, fifo)
     assert finished, "reading a FIFO hung"
     assert isinstance(outcome, UnreadableFileError) and "named pipe" in outcome.reason
 
@@ -79,7 +63,7 @@ def test_a_file_swapped_for_a_fifo_after_the_check_is_caught_at_open(tmp_path, m
     fifo = tmp_path / "swapped.png"
     os.mkfifo(fifo)
     monkeypatch.setattr(regular_file, "regular_file_size", lambda path: 10)  # it looked like a file a moment ago
-    finished, outcome = _finishes(regular_file.read_regular_file, fifo, 1000)
+    finished, outcome = finishes(regular_file.read_regular_file, fifo, 1000)
     assert finished and isinstance(outcome, regular_file.FileRefused) and "named pipe" in outcome.reason
 
 

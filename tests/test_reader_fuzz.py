@@ -20,13 +20,10 @@ from PIL import Image
 from forensics_app.core.evidence import EvidenceError, evidence_from_bytes
 from forensics_app.core.provenance import read_provenance_bytes
 from forensics_app.core.provenance.tools import generator_in_text, recognise, settings_fields
+from tests.guards import png_chunk
 
 BUDGET = settings(max_examples=120, deadline=None, derandomize=True,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-
-
-def _chunk(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
 
 def _seeds() -> list[bytes]:
@@ -42,9 +39,9 @@ def _seeds() -> list[bytes]:
                         "2": {"class_type": "KSampler", "inputs": {"seed": 7, "steps": 20}}}).encode()
     xmp = (b'<x:xmpmeta><rdf:Description xmp:CreatorTool="Adobe Firefly" Iptc4xmpExt:DigitalSourceType='
            b'"http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"/></x:xmpmeta>')
-    chunks = (_chunk(b"tEXt", b"parameters\x00a cat\nSteps: 20, Sampler: Euler a, Seed: 1, Model: sd15")
-              + _chunk(b"zTXt", b"prompt\x00\x00" + zlib.compress(graph))
-              + _chunk(b"iTXt", b"XML:com.adobe.xmp\x00\x00\x00\x00\x00" + xmp))
+    chunks = (png_chunk(b"tEXt", b"parameters\x00a cat\nSteps: 20, Sampler: Euler a, Seed: 1, Model: sd15")
+              + png_chunk(b"zTXt", b"prompt\x00\x00" + zlib.compress(graph))
+              + png_chunk(b"iTXt", b"XML:com.adobe.xmp\x00\x00\x00\x00\x00" + xmp))
     jpeg = io.BytesIO()
     image.save(jpeg, "JPEG", quality=85, exif=exif.tobytes(), progressive=True)
     return [data[:at] + chunks + data[at:], jpeg.getvalue()]

@@ -124,19 +124,17 @@ def test_report_modules_import_in_one_direction():
 
 
 def _png_with_chunks(path: Path, pixels, chunks: list[bytes]) -> Path:
+    """`chunks` given as type + body."""
     import io
-    import struct
-    import zlib
 
     from PIL import Image
 
+    from tests.guards import png_chunk, with_chunks
+
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, "PNG")
-    data = buffer.getvalue()
-    body = b"".join(struct.pack(">I", len(c[4:])) + c + struct.pack(">I", zlib.crc32(c)) for c in chunks)
-    at = data.index(b"IDAT") - 4
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data[:at] + body + data[at:])
+    path.write_bytes(with_chunks(buffer.getvalue(), *(png_chunk(c[:4], c[4:]) for c in chunks)))
     return path
 
 
