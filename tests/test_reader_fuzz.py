@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import struct
 import zlib
 
 from hypothesis import HealthCheck, given, settings
