@@ -206,3 +206,11 @@ def test_content_credentials_stored_online_are_not_called_damaged():
     c2pa = next(e for e in read_provenance_bytes("x.jpg", data) if e.kind == "c2pa")
     assert c2pa.flag == "remote C2PA manifest" and "https://example.com/m.c2pa" in c2pa.says
     assert "damaged" not in c2pa.says and "forged" not in c2pa.says and c2pa.valid is None
+
+
+def test_the_evidence_tab_calls_a_declared_frame_count_declared():
+    from forensics_app.gui.inspector import frames_text
+
+    assert frames_text({"format": "PNG", "frames": 2_147_483_647}) == "2,147,483,647 declared by the file (not counted)"
+    assert frames_text({"format": "TIFF", "frames": MAX_COUNTED_FRAMES}).startswith("more than 1,000 pages")
+    assert frames_text({"format": "GIF", "frames": 12}) == "12"

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QTabWidget, QTextBrowser
 
 from forensics_app.core.case import Case, CaseItem
+from forensics_app.core.evidence import MAX_COUNTED_FRAMES
 from forensics_app.gui.previews import AverageSpectrum, PreviewStore
 from forensics_app.gui.provenance_text import provenance_rows
 from forensics_app.gui.widgets.image_view import ImageView
@@ -25,6 +26,16 @@ from forensics_app.gui.widgets.spectrum_view import CLUSTER, GENERATOR_PREFIX, S
 
 class _Markup(str):
     """HTML this module wrote itself; every other value is escaped, whatever it starts with."""
+
+
+def frames_text(evidence: dict) -> str:
+    """The frame or page count as what it is: an animated PNG declares its count, a TIFF's is counted to a cap."""
+    frames = int(evidence.get("frames", 1) or 1)
+    if frames > 1 and evidence.get("format") == "PNG":
+        return f"{frames:,} declared by the file (not counted)"
+    if frames >= MAX_COUNTED_FRAMES and evidence.get("format") == "TIFF":
+        return f"more than {MAX_COUNTED_FRAMES:,} pages (not counted further)"
+    return f"{frames:,}"
 
 
 def _code(value: object) -> _Markup:
@@ -42,7 +53,7 @@ def evidence_html(item: CaseItem) -> str:
                  ("Format", f"{evidence.get('format')} ({evidence.get('mode')})"),
                  ("Dimensions", f"{evidence.get('width')} x {evidence.get('height')} pixels"),
                  ("File size", f"{evidence.get('size_bytes', 0):,} bytes"),
-                 ("Frames", str(evidence.get("frames", 1))),
+                 ("Frames", frames_text(evidence)),
                  ("ICC profile", "yes" if evidence.get("has_icc_profile") else "no")]
         rows += [(f"EXIF {key}", value) for key, value in sorted(evidence.get("exif", {}).items())]
         rows += [(f"Text {key}", value) for key, value in sorted(evidence.get("text_metadata", {}).items())]
