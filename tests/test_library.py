@@ -29,6 +29,7 @@ from forensics_app.core.library import (
     read_library_meta,
     read_reenrolment_plan,
 )
+from forensics_app.core.library_rebuild import rebuild_library
 
 OLD_ID = "a1b2c3d4e5f6"
 NEW_ID = "0f9e8d7c6b5a"
@@ -337,7 +338,7 @@ def test_rebuild_reembeds_existing_images_and_keeps_the_old_file(tmp_path: Path,
     calls: list[list[str]] = []
     progress: list[tuple[int, int]] = []
     embed = fake_embedder(rng, calls)
-    result = Library.rebuild(path, NEW_ID, DIM, None, embed, progress=lambda done, total: progress.append((done, total)))
+    result = rebuild_library(path, NEW_ID, DIM, None, embed, progress=lambda done, total: progress.append((done, total)))
 
     assert result.backup_path == tmp_path / f"library.sqlite.bak-{OLD_ID}"
     assert result.backup_path.read_bytes() == old_bytes
@@ -370,7 +371,7 @@ def test_a_failed_rebuild_leaves_the_library_as_it_was(tmp_path: Path, rng) -> N
         return embed(paths)
 
     with pytest.raises(RuntimeError, match="device lost"):
-        Library.rebuild(path, NEW_ID, DIM, None, failing)
+        rebuild_library(path, NEW_ID, DIM, None, failing)
     assert path.read_bytes() == before
     assert files_in(tmp_path) == ["images", "library.sqlite"]
 
@@ -384,7 +385,7 @@ def test_rebuild_reports_unreadable_images_and_drops_generators_left_empty(tmp_p
     unreadable = {refs[1][1], refs[3][1], refs[4][1]}
     embed = fake_embedder(rng, [])
 
-    result = Library.rebuild(path, NEW_ID, DIM, None, lambda paths: embed([p for p in paths if p not in unreadable]))
+    result = rebuild_library(path, NEW_ID, DIM, None, lambda paths: embed([p for p in paths if p not in unreadable]))
 
     alpha, beta = result.generators
     assert (alpha.enrolled, alpha.not_embedded) == (2, [refs[1][1]])
@@ -400,7 +401,7 @@ def test_a_cancelled_rebuild_changes_nothing(tmp_path: Path, rng) -> None:
         library.enroll("alpha", make_refs(rng, 3, folder=tmp_path / "images"))
     before = path.read_bytes()
     with pytest.raises(RebuildCancelled):
-        Library.rebuild(path, NEW_ID, DIM, None, fake_embedder(rng, []), cancel=lambda: True)
+        rebuild_library(path, NEW_ID, DIM, None, fake_embedder(rng, []), cancel=lambda: True)
     assert path.read_bytes() == before
     assert files_in(tmp_path) == ["images", "library.sqlite"]
 

@@ -7,7 +7,7 @@ generator, so the library is evidence in its own right and is guarded accordingl
   embedding size) it was built with.  Embeddings from other weights live in another space
   and cannot be compared, so a library from other weights is refused with
   :class:`LibraryExtractorMismatchError`, which says how many reference images can still
-  be re-embedded from their stored paths; :meth:`Library.rebuild` does that re-enrolment
+  be re-embedded from their stored paths; :func:`~forensics_app.core.library_rebuild.rebuild_library` does that re-enrolment
   into a new file and swaps it in, keeping the old file as ``<name>.bak-<old id>``.
 * **Every write is one transaction.**  An enrolment, an import or a rename either happens
   completely or not at all, so a crash, a full disk or an error in the middle leaves the
@@ -29,10 +29,10 @@ counted twice for one generator.  Generator names are unique regardless of ASCII
 (``SDXL`` and ``sdxl`` are one generator), and listed in that case-insensitive order.
 
 This module is the open library and its operations.  Its neighbours hold the rest, and
-every public name of theirs is importable from here too: ``library_file`` (the file
-format, its stamp and safe opening), ``library_errors`` (what the user is told),
-``library_location`` (which file to use) and ``library_rebuild`` (re-enrolment with new
-weights).
+every public name of the first three is importable from here too: ``library_file`` (the
+file format, its stamp and safe opening), ``library_errors`` (what the user is told),
+``library_location`` (which file to use); ``library_rebuild`` (re-enrolment with new
+weights) builds on the library and is imported from itself.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ import os
 import re
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -94,8 +94,6 @@ from forensics_app.core.library_file import (
     utc_timestamp,
 )
 from forensics_app.core.library_location import LIBRARY_ENV, LIBRARY_FILE_NAME, default_library_path
-from forensics_app.core.library_rebuild import GeneratorRebuild, RebuildResult, rebuild_library
-from forensics_app.core.progress import CancelCheck, ProgressCallback
 from forensics_app.core.vectors import class_means, normalise
 
 __all__ = [
@@ -108,7 +106,6 @@ __all__ = [
     "SCHEMA_VERSION",
     "GeneratorExistsError",
     "GeneratorInfo",
-    "GeneratorRebuild",
     "Library",
     "LibraryCorruptError",
     "LibraryError",
@@ -120,7 +117,6 @@ __all__ = [
     "LibraryNotFoundError",
     "LibraryWriteError",
     "RebuildCancelled",
-    "RebuildResult",
     "Reference",
     "UnknownGeneratorError",
     "default_library_path",
@@ -665,27 +661,3 @@ class Library:
         while f"{name} ({number})".casefold() in taken:
             number += 1
         return f"{name} ({number})"
-
-    # ----------------------------------------------------------------- rebuilding
-
-    @classmethod
-    def rebuild(
-        cls,
-        path: str | os.PathLike[str],
-        extractor_id: str,
-        embedding_dim: int,
-        plan: dict[str, dict[str, Any]] | None,
-        embed_fn: Callable[[list[str]], Iterable[Reference]],
-        *,
-        progress: ProgressCallback | None = None,
-        cancel: CancelCheck | None = None,
-        timeout: float = DEFAULT_TIMEOUT_S,
-    ) -> RebuildResult:
-        """Re-enrol a library's generators with the current weights, then swap the file.
-
-        See :func:`~forensics_app.core.library_rebuild.rebuild_library`; on any error or
-        cancellation the library is left as it was.
-        """
-        return rebuild_library(
-            cls, path, extractor_id, embedding_dim, plan, embed_fn, progress=progress, cancel=cancel, timeout=timeout
-        )

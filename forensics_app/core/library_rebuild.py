@@ -14,7 +14,7 @@ import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from forensics_app.core.library_errors import RebuildCancelled
 from forensics_app.core.library_file import (
@@ -25,10 +25,9 @@ from forensics_app.core.library_file import (
     sibling_temp,
     translated,
 )
+from forensics_app.core.library import Library, Reference
 from forensics_app.core.progress import CancelCheck, ProgressCallback
 
-if TYPE_CHECKING:
-    from forensics_app.core.library import Library, Reference
 
 __all__ = ["GeneratorRebuild", "RebuildResult", "rebuild_library"]
 
@@ -59,7 +58,6 @@ class RebuildResult:
 
 
 def rebuild_library(
-    library_cls: type[Library],
     path: str | os.PathLike[str],
     extractor_id: str,
     embedding_dim: int,
@@ -72,7 +70,7 @@ def rebuild_library(
 ) -> RebuildResult:
     """Re-enrol a library's generators with the current weights, then swap the file.
 
-    ``library_cls.open`` creates the new file, so the rebuilt library is written by the
+    :meth:`Library.open` creates the new file, so the rebuilt library is written by the
     very code that writes every other.  ``plan`` is :func:`read_reenrolment_plan` (read
     when ``None``), possibly with generators left out; ``embed_fn(paths)`` returns one
     generator's references (sha256, path, embedding) computed with the current weights,
@@ -87,7 +85,7 @@ def rebuild_library(
     plan = read_reenrolment_plan(path, timeout) if plan is None else plan
     new_path = sibling_temp(path, "rebuild")
     try:
-        with library_cls.open(new_path, extractor_id, embedding_dim, timeout=timeout) as library:
+        with Library.open(new_path, extractor_id, embedding_dim, timeout=timeout) as library:
             outcomes = []
             for done, entry in enumerate(plan.values(), start=1):
                 if cancel is not None and cancel():

@@ -14,7 +14,6 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
-from forensics_app.gui import plain_messages as plain
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.library import (
     GeneratorInfo,
@@ -24,6 +23,8 @@ from forensics_app.core.library import (
     Reference,
     default_library_path,
 )
+from forensics_app.core.library_rebuild import rebuild_library
+from forensics_app.gui import plain_messages as plain
 from forensics_app.gui.enrol_text import enrol_summary
 from forensics_app.gui.job_status import APP_TITLE, say_failure
 from forensics_app.gui.tasks import call_job, workflow_job
@@ -268,7 +269,7 @@ class LibraryActions(QObject):
             self.open(extractor)
             self.changed.emit()
 
-        job = workflow_job(Library.rebuild, path, extractor.extractor_id, extractor.embedding_dim, None, embed)
+        job = workflow_job(rebuild_library, path, extractor.extractor_id, extractor.embedding_dim, None, embed)
         self.jobs.submit(Job("Rebuilding the library", job, on_result=done, on_error=self._failed))
 
     def _failed(self, exc: BaseException) -> None:

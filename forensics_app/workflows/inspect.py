@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from forensics_app.core.evidence import DEFAULT_MAX_FILE_BYTES
+from forensics_app.core.evidence import DEFAULT_MAX_FILE_BYTES, scan_paths
 from forensics_app.core.progress import CancelCheck, ProgressCallback
 from forensics_app.core.regular_file import FileRefused, read_regular_file
 from forensics_app.core.provenance import (
@@ -59,11 +59,10 @@ def inspect_paths(paths: Sequence[str | Path], progress: ProgressCallback | None
                   cancel: CancelCheck | None = None, reference_sizes: ReferenceSizes | None = None
                   ) -> Iterator[Inspection]:
     """One `Inspection` per file under the paths (left-out entries first, with their reason)."""
-    from forensics_app.workflows.intake import expand_paths
-
-    files, left_out = expand_paths(paths)
-    for result in left_out:
-        yield Inspection(Path(result.path), error=result.error, skipped=bool(getattr(result, "skipped", False)))
+    scan = scan_paths(paths)
+    files = scan.files
+    for entry in scan.skipped:
+        yield Inspection(Path(entry.path), error=entry.reason, skipped=not entry.unreadable)
     anchors = load_anchors()
     for done, path in enumerate(files, start=1):
         if cancel is not None and cancel():

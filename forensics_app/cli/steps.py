@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from forensics_app.cli_output import CommandError, Progress, report_rejections
+from forensics_app.cli.output import CommandError, Progress, report_rejections
 
 
 def load_extractor(args: argparse.Namespace):

@@ -13,7 +13,7 @@ import textwrap
 
 def cmd_inspect(args: argparse.Namespace) -> int:
     """Print (or emit as JSON) each file's provenance; exit 1 when a path could not be read."""
-    from forensics_app.cli_output import EXIT_OK, EXIT_REJECTED, CommandError, Progress, emit
+    from forensics_app.cli.output import EXIT_OK, EXIT_REJECTED, CommandError, Progress, emit
     from forensics_app.core.display_text import one_line
     from forensics_app.workflows.inspect import inspect_paths
 

@@ -1,9 +1,4 @@
-"""`forensics-app`: the desktop app by default, and the headless commands.
-
-Every command accepts --device and --json (JSON on stdout, nothing else there),
-reports progress on stderr, lists every rejected file with its reason, and exits
-non-zero on failure: 0 success, 1 some input files were rejected, 2 the command failed.
-"""
+"""The commands and their parser: each parses its options, calls a workflow and prints."""
 
 from __future__ import annotations
 
@@ -15,8 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from forensics_app import __version__
-
-from forensics_app.cli_output import (  # noqa: F401  (re-exported: the command line's public surface)
+from forensics_app.cli.output import (
     EXIT_BROKEN_PIPE,
     EXIT_FAILED,
     EXIT_OK,
@@ -27,8 +21,8 @@ from forensics_app.cli_output import (  # noqa: F401  (re-exported: the command 
     format_table,
     report_rejections,
 )
-from forensics_app.cli_options import common_options
-from forensics_app.cli_steps import (
+from forensics_app.cli.options import common_options
+from forensics_app.cli.steps import (
     analyse,
     fingerprint,
     library_path,
@@ -44,7 +38,7 @@ from forensics_app.cli_steps import (
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    from forensics_app.cli_inspect import cmd_inspect as inspect_files
+    from forensics_app.cli.inspect_command import cmd_inspect as inspect_files
 
     return inspect_files(args)
 
@@ -152,7 +146,7 @@ def cmd_library(args: argparse.Namespace) -> int:
 
 def rebuild_library(args: argparse.Namespace) -> int:
     """Re-enrol every generator of a library made with other weights from its stored paths."""
-    from forensics_app.core.library import Library
+    from forensics_app.core.library_rebuild import rebuild_library as rebuild
     from forensics_app.core.pipeline import fingerprint_files
 
     extractor = load_extractor(args)
@@ -162,7 +156,7 @@ def rebuild_library(args: argparse.Namespace) -> int:
         return [(r.sha256, str(r.path), r.embedding) for r in results if r.ok]
 
     path = library_path(args)
-    result = Library.rebuild(path, extractor.extractor_id, extractor.embedding_dim, None, embed)
+    result = rebuild(path, extractor.extractor_id, extractor.embedding_dim, None, embed)
     data = {"library": str(result.path), "backup": str(result.backup_path), "extractor_id": extractor.extractor_id,
             "generators": [g.__dict__ for g in result.generators], "dropped": list(result.dropped)}
     lines = [f"rebuilt {result.path} with extractor {extractor.extractor_id}; old file kept as {result.backup_path}"]
