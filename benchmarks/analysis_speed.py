@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from forensics_app.core.analysis import cluster, tsne_map  # noqa: E402
 from forensics_app.core.attribution import attribute, build_policy, rank_indices, similarity_matrix  # noqa: E402
-from forensics_app.core.evaluation import normalise  # noqa: E402
+from forensics_app.core.validation.evaluation import normalise  # noqa: E402
 
 
 def sources(count: int, sources_: int, dim: int, seed: int = 0) -> np.ndarray:

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from forensics_app.core import evaluation
+from forensics_app.core.validation import evaluation
 from forensics_app.core.analysis import TooFewImagesError, cluster, tsne_map
 from forensics_app.core.attribution import UNKNOWN, attribute, build_policy, rank_indices, verify
 from forensics_app.core.case import Case, CaseError, CaseItem, load_case

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from forensics_app.core.evaluation import verification_auc
+from forensics_app.core.validation.evaluation import verification_auc
 from forensics_app.core.vectors import leave_one_out_similarities, normalise, sample_pairs
 
 

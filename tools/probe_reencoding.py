@@ -16,7 +16,7 @@ import json
 
 import numpy as np
 
-from forensics_app.core.evaluation import dataset_files, gallery_accuracy
+from forensics_app.core.validation.evaluation import dataset_files, gallery_accuracy
 from forensics_app.core.evidence import open_evidence
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.vectors import normalise

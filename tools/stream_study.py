@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from forensics_app.core.evaluation import dataset_files, gallery_accuracy, identification, verification_auc
+from forensics_app.core.validation.evaluation import dataset_files, gallery_accuracy, identification, verification_auc
 from forensics_app.core.evidence import open_evidence
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.fingerprint.residual_stats import ResidualStatsConfig, residual_statistics, select_statistics

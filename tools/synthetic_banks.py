@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from forensics_app.core import evaluation
+from forensics_app.core.validation import evaluation
 from forensics_app.core.fingerprint.extractor import Extractor
 from training.train import embed_bank
 

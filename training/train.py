@@ -33,7 +33,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from forensics_app.core import evaluation
+from forensics_app.core.validation import evaluation
 from forensics_app.core.fingerprint.extractor import Extractor, write_extractor
 from forensics_app.core.fingerprint.network import FingerprintNet, NetworkConfig
 from forensics_app.core.fingerprint.preprocess import PreprocessConfig, network_input

@@ -20,6 +20,7 @@ from forensics_app.cli.output import (
     emit,
     format_table,
     report_rejections,
+    without_nan,
 )
 from forensics_app.cli.options import common_options
 from forensics_app.cli.steps import (
@@ -205,7 +206,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def dataset_embeddings(args: argparse.Namespace, extractor, method: str = "extractor"):
-    from forensics_app.core.evaluation import dataset_files
+    from forensics_app.core.validation.evaluation import dataset_files
 
     paths, labels = dataset_files(args.dataset, tuple(args.exclude))
     label_of = dict(zip(paths, labels))
@@ -245,8 +246,8 @@ def cmd_embed(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from forensics_app.core.evaluation import evaluate_embeddings
-    from forensics_app.core.lr_evaluation import lr_protocol, without_nan
+    from forensics_app.core.validation.evaluation import evaluate_embeddings
+    from forensics_app.core.validation.lr_figures import lr_protocol
 
     extractor = load_extractor(args)
     _, labels, embeddings, sizes, rejected = dataset_embeddings(args, extractor, args.method)

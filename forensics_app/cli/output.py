@@ -6,6 +6,7 @@ importing the command line itself.
 
 from __future__ import annotations
 
+import math
 import argparse
 import json
 import sys
@@ -45,8 +46,6 @@ class Progress:
 
 
 def emit(args: argparse.Namespace, data, table: str) -> None:
-    from forensics_app.core.lr_evaluation import without_nan
-
     if args.json:
         data = without_nan(data)
         json.dump(data, sys.stdout, indent=2, default=_json_default)
@@ -91,3 +90,14 @@ def format_table(headers: list[str], rows: list[list]) -> str:
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)), "  ".join("-" * w for w in widths)]
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in cells]
     return "\n".join(lines)
+
+
+def without_nan(value):
+    """JSON has no NaN: figures that could not be computed are null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: without_nan(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [without_nan(v) for v in value]
+    return value

@@ -12,7 +12,6 @@ enrolled generator; the open-set rates use the decisions.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -132,14 +131,3 @@ def single_generator_rates(embeddings: np.ndarray, labels: np.ndarray, backgroun
         named += sum(d.named for d in decisions)
         total += len(decisions)
     return {"never_enrolled_named_rate": named / max(1, total), "libraries": len(enrollable), "probes_each": int(outside.sum())}
-
-
-def without_nan(value):
-    """JSON has no NaN: figures that could not be computed are null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: without_nan(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [without_nan(v) for v in value]
-    return value
