@@ -177,7 +177,7 @@ def test_intake_reads_provenance_from_the_bytes_it_fingerprinted(tmp_path, monke
         return real(target, *args, **kwargs)
 
     monkeypatch.setattr(regular_file, "read_regular_file", counting)
-    monkeypatch.setattr("forensics_app.core.evidence.read_regular_file", counting)
+    monkeypatch.setattr("forensics_app.core.evidence.intake.read_regular_file", counting)
     monkeypatch.setattr("forensics_app.workflows.inspect.read_regular_file", counting)
     extractor = Extractor.load(extractor_dir, device="cpu")
     results = list(intake.fingerprint_paths(extractor, [path], provenance=True))

@@ -31,10 +31,10 @@ from forensics_app.core.evidence import (
     TruncatedImageError,
     UnreadableFileError,
     UnsupportedImageError,
-    _to_rgb,
     iter_image_files,
     open_evidence,
 )
+from forensics_app.core.evidence.pixels import to_rgb as _to_rgb
 
 # ----------------------------------------------------------------------------- helpers
 

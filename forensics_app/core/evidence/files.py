@@ -18,8 +18,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from forensics_app.core.evidence_errors import UnreadableFileError
-from forensics_app.core.evidence_formats import ACCEPTED_FORMATS
+from forensics_app.core.evidence.errors import UnreadableFileError
+from forensics_app.core.evidence.formats import ACCEPTED_FORMATS
 
 __all__ = ["IMAGE_EXTENSIONS", "ScanResult", "Skipped", "iter_image_files", "scan_paths"]
 

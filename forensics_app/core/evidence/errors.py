@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from forensics_app.core.evidence_formats import ACCEPTED_WORDS
+from forensics_app.core.evidence.formats import ACCEPTED_WORDS
 
 __all__ = [
     "EmptyFileError",

@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from forensics_app.core.evidence_errors import ModeConversionError
+from forensics_app.core.evidence.errors import ModeConversionError
 
 __all__ = ["to_rgb"]
 

@@ -1,41 +1,10 @@
-"""Safe intake of image files as forensic evidence.
+"""Intake: one file's bytes read once, checked, decoded to RGB and described.
 
-Everything the program concludes about an image rests on two things: that the pixels it
-analysed are the pixels in the file, and that the file itself was never altered.  This
-module is the only place where image files are read, so both guarantees live here:
-
-* The file is opened read-only (``'rb'``), read exactly once, and never written.  The
-  SHA-256 and MD5 are computed from those same bytes, and Pillow decodes the in-memory copy
-  (``io.BytesIO``), so the hash in the report is the hash of the bytes that were analysed.
-* The pixel count is checked from the header *before* any pixel is decoded, against a
-  configurable limit (``DEFAULT_MAX_PIXELS``), so a small file that claims to be enormous
-  (a decompression bomb) is refused without allocating its memory.  Our limit governs, not
-  Pillow's process-wide ``Image.MAX_IMAGE_PIXELS``: that global is only changed under a
-  lock for the duration of one decode and is always restored.
-* Every failure a user can cause becomes a specific :class:`EvidenceError` subclass whose
-  ``reason`` says what went wrong and what to do; no raw Pillow or OS error escapes
-  :func:`open_evidence`.  Truncated files are refused, never padded
-  (``ImageFile.LOAD_TRUNCATED_IMAGES`` is left alone).
-
-THE rule for turning any decoded image into RGB uint8 pixels (``H x W x 3``) keeps the
-values the generator wrote wherever a faithful RGB reading exists and records every
-conversion in ``notes``; it is written out, mode by mode, in
-:mod:`forensics_app.core.evidence_pixels`, which applies it.
-
-ICC profiles are recorded (``has_icc_profile``) but never applied: colour management would
-change the stored values that carry the generator's trace.  The EXIF orientation is applied
-(``PIL.ImageOps.exif_transpose``) so that width, height and every view match what the
-analyst sees in any other viewer.  Of an animated or multi-page file only the first frame is
-analysed, and the note gives the frame count.
-
-Beside this module: ``evidence_errors`` (the errors and their wording),
-``evidence_files`` (folders expanded into the files to take in) and ``evidence_pixels``
-(THE rule).  Every public name of the first two is importable from here too.
+The rules are the package's (see :mod:`forensics_app.core.evidence`); this module applies them.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import io
 import os
@@ -43,50 +12,39 @@ import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
-from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
-from forensics_app.core.evidence_errors import (
+from forensics_app.core.evidence.errors import (
     EmptyFileError,
     EvidenceError,
     ImageTooLargeError,
     ModeConversionError,
     NotAnImageError,
-    TruncatedImageError,
     UnreadableFileError,
     UnsupportedImageError,
     decode_error,
     unidentified_error,
 )
-from forensics_app.core.evidence_files import IMAGE_EXTENSIONS, ScanResult, iter_image_files, scan_paths
-from forensics_app.core.evidence_formats import ACCEPTED_FORMATS, refused_kind, unsupported_kind
-from forensics_app.core.evidence_pixels import to_rgb as _to_rgb
-from forensics_app.core.file_layout import PNG_SIGNATURE, jpeg_scan_count, png_without_text, walk_png
+from forensics_app.core.evidence.formats import ACCEPTED_FORMATS, refused_kind, unsupported_kind
+from forensics_app.core.evidence.metadata import png_texts, read_exif, read_text_metadata
+from forensics_app.core.evidence.pixels import to_rgb as _to_rgb
+from forensics_app.core.evidence.record import EvidenceImage
+from forensics_app.core.file_layout import PNG_SIGNATURE, jpeg_scan_count, png_without_text
 from forensics_app.core.regular_file import FileRefused, read_regular_file
 
 __all__ = [
-    "ACCEPTED_FORMATS",
     "DEFAULT_MAX_FILE_BYTES",
     "DEFAULT_MAX_PIXELS",
-    "IMAGE_EXTENSIONS",
-    "EmptyFileError",
-    "EvidenceError",
-    "EvidenceImage",
-    "ImageTooLargeError",
-    "NotAnImageError",
+    "MAX_COUNTED_FRAMES",
+    "MAX_JPEG_SCANS",
+    "MAX_WARNING_NOTES",
     "PILLOW_STATE_LOCK",
-    "ScanResult",
-    "TruncatedImageError",
-    "UnreadableFileError",
-    "UnsupportedImageError",
     "evidence_from_bytes",
-    "iter_image_files",
     "open_evidence",
     "read_evidence_bytes",
-    "scan_paths",
 ]
 
 #: Largest image (width x height) decoded unless the caller raises the limit.  80 MP is
@@ -108,31 +66,6 @@ MAX_COUNTED_FRAMES = 1000
 #: Decoder warnings kept as notes word for word; further ones are counted in one note.
 MAX_WARNING_NOTES = 10
 
-#: Longest EXIF value kept: EXIF is for the analyst to read, not an archive of the file.
-_MAX_EXIF_CHARS = 200
-#: Longest text chunk kept (PNG "parameters" of a diffusion UI can hold a long prompt).
-_MAX_TEXT_CHARS = 4000
-#: Bytes shown (as hex) of a binary EXIF value that is not readable text.
-_MAX_EXIF_HEX_BYTES = 32
-
-# EXIF tags that describe the file's layout rather than the picture; their values are
-# offsets or long tuples that mean nothing to an analyst.
-_SKIPPED_EXIF_TAGS = frozenset({
-    "ExifOffset", "GPSInfo", "InteropOffset", "MakerNote", "StripOffsets",
-    "StripByteCounts", "TileOffsets", "TileByteCounts", "JpegIFOffset",
-    "JpegIFByteCount", "PrintImageMatching", "XMLPacket", "IPTCNAA", "ImageResources",
-    "InterColorProfile",
-})
-
-# Keys in ``Image.info`` that hold structure, not text written by a person or a tool.
-_NON_TEXT_INFO_KEYS = frozenset({
-    "icc_profile", "exif", "transparency", "dpi", "gamma", "aspect", "interlace",
-    "progression", "progressive", "jfif", "jfif_version", "jfif_unit", "jfif_density",
-    "adobe", "adobe_transform", "version", "background", "loop", "duration", "disposal",
-    "blend", "bbox", "default_image", "compression", "srgb", "chromaticity",
-})
-
-_ORIENTATION_TAG = 0x0112
 _ORIENTATION_WORDS = {
     2: "mirrored left to right",
     3: "rotated 180 degrees",
@@ -150,80 +83,6 @@ PILLOW_STATE_LOCK = threading.Lock()
 
 
 # --------------------------------------------------------------------------- the record
-
-
-@dataclass(frozen=True, eq=False)
-class EvidenceImage:
-    """One image taken in as evidence: its identity, its metadata and its RGB pixels.
-
-    ``pixels`` is ``None`` in a copy made by :meth:`without_pixels`; callers keep such
-    copies for long lists of images, where the metadata is small and the pixels are not.
-    """
-
-    path: str
-    sha256: str
-    md5: str
-    size_bytes: int
-    format: str
-    width: int
-    height: int
-    mode: str
-    exif: dict[str, str] = field(default_factory=dict)
-    has_icc_profile: bool = False
-    frames: int = 1
-    notes: list[str] = field(default_factory=list)
-    pixels: np.ndarray | None = None
-    text_metadata: dict[str, str] = field(default_factory=dict)
-
-    def without_pixels(self) -> EvidenceImage:
-        """A copy with the same metadata and no pixels, to keep without the memory."""
-        return dataclasses.replace(
-            self,
-            exif=dict(self.exif),
-            notes=list(self.notes),
-            text_metadata=dict(self.text_metadata),
-            pixels=None,
-        )
-
-    def metadata_dict(self) -> dict[str, Any]:
-        """Everything but the pixels, as plain JSON-ready values (for cases and reports)."""
-        return {
-            "path": self.path,
-            "sha256": self.sha256,
-            "md5": self.md5,
-            "size_bytes": self.size_bytes,
-            "format": self.format,
-            "width": self.width,
-            "height": self.height,
-            "mode": self.mode,
-            "exif": dict(self.exif),
-            "text_metadata": dict(self.text_metadata),
-            "has_icc_profile": self.has_icc_profile,
-            "frames": self.frames,
-            "notes": list(self.notes),
-        }
-
-    @classmethod
-    def from_metadata_dict(cls, data: dict[str, Any]) -> EvidenceImage:
-        """Rebuild a pixel-less record from :meth:`metadata_dict` (a reopened case)."""
-        return cls(
-            path=str(data["path"]),
-            sha256=str(data["sha256"]),
-            md5=str(data["md5"]),
-            size_bytes=int(data["size_bytes"]),
-            format=str(data["format"]),
-            width=int(data["width"]),
-            height=int(data["height"]),
-            mode=str(data["mode"]),
-            exif={str(k): str(v) for k, v in dict(data.get("exif", {})).items()},
-            has_icc_profile=bool(data.get("has_icc_profile", False)),
-            frames=int(data.get("frames", 1)),
-            notes=[str(n) for n in data.get("notes", [])],
-            text_metadata={
-                str(k): str(v) for k, v in dict(data.get("text_metadata", {})).items()
-            },
-            pixels=None,
-        )
 
 
 # --------------------------------------------------------------------------- intake
@@ -403,14 +262,14 @@ def _decode_unguarded(path: str, data: bytes, max_pixels: int, notes: list[str])
     original_mode = image.mode
     if fmt == "PNG":
         notes.extend(_png_integrity_notes(decodable))
-    exif, orientation, exif_notes = _read_exif(image)
+    exif, orientation, exif_notes = read_exif(image)
     notes.extend(exif_notes)
     has_icc = bool(image.info.get("icc_profile"))
     if has_icc:
         notes.append("ICC profile present: colour values kept as stored, not colour-managed")
-    text_metadata = _read_text_metadata(image.info)
+    text_metadata = read_text_metadata(image.info)
     if is_png:
-        text_metadata.update(_png_texts(data))
+        text_metadata.update(png_texts(data))
     image = _apply_orientation(image, orientation, notes)
     pixels = _to_rgb(image, notes)
     return _Decoded(
@@ -508,15 +367,6 @@ def _count_frames(image: Image.Image, fmt: str) -> tuple[int, str | None]:
     return frames, f"{_animation_word(fmt)} with {frames:,} frames: first frame analysed"
 
 
-def _png_texts(data: bytes) -> dict[str, str]:
-    """A PNG's text chunks read from its bytes, under the walk's limits (see :func:`png_without_text`)."""
-    layout = walk_png(data)
-    texts = {key: _trim(text.strip(), _MAX_TEXT_CHARS) for _, key, text in layout.texts if key and text.strip()}
-    if layout.skipped_texts:
-        texts["(not read)"] = f"{layout.skipped_texts:,} more text chunks past the reading limits"
-    return texts
-
-
 def _animation_word(fmt: str) -> str:
     """How an analyst would name a multi-frame file of this format."""
     return {
@@ -542,84 +392,6 @@ def _png_integrity_notes(data: bytes) -> list[str]:
             "file is incomplete or damaged after them"
         ]
     return []
-
-
-def _read_exif(image: Image.Image) -> tuple[dict[str, str], int, list[str]]:
-    """Readable EXIF tags by name, the orientation value, and notes on any problem."""
-    try:
-        exif = image.getexif()
-        merged: dict[int, Any] = dict(exif)
-        for ifd in (ExifTags.IFD.Exif, ExifTags.IFD.GPSInfo):
-            if ifd in exif:
-                merged.update(exif.get_ifd(ifd))
-    except Exception as exc:  # A malformed EXIF block must not cost the pixels.
-        return {}, 1, [f"EXIF block could not be read ({exc}); EXIF ignored"]
-    orientation = merged.get(_ORIENTATION_TAG, 1)
-    tags: dict[str, str] = {}
-    for tag, value in merged.items():
-        name = ExifTags.TAGS.get(tag) or ExifTags.GPSTAGS.get(tag) or f"Tag0x{tag:04X}"
-        if name in _SKIPPED_EXIF_TAGS:
-            continue
-        text = _exif_value_text(value)
-        if text:
-            tags[name] = text
-    try:
-        orientation = int(orientation)
-    except (TypeError, ValueError):
-        orientation = 0
-    return tags, orientation, []
-
-
-def _exif_value_text(value: Any) -> str:
-    """A short readable string for an EXIF value; binary values as trimmed hex."""
-    if isinstance(value, bytes):
-        return _bytes_text(value)
-    if isinstance(value, tuple):
-        text = ", ".join(_exif_value_text(v) for v in value)
-    else:
-        text = str(value)
-    return _trim(text.replace("\x00", "").strip(), _MAX_EXIF_CHARS)
-
-
-def _bytes_text(value: bytes) -> str:
-    """Readable ASCII as text (e.g. a UserComment), anything else as trimmed hex."""
-    if value.startswith(b"ASCII\x00\x00\x00"):  # EXIF character-code prefix
-        value = value[8:]
-    stripped = value.rstrip(b"\x00").strip()
-    if not stripped:
-        return ""
-    if all(32 <= b < 127 or b in (9, 10, 13) for b in stripped):
-        return _trim(stripped.decode("ascii"), _MAX_EXIF_CHARS)
-    shown = stripped[:_MAX_EXIF_HEX_BYTES].hex()
-    if len(stripped) > _MAX_EXIF_HEX_BYTES:
-        return f"0x{shown}... ({len(stripped)} bytes)"
-    return f"0x{shown}"
-
-
-def _trim(text: str, limit: int) -> str:
-    """Cut long text, saying how long it was, so nothing looks complete that is not."""
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}... ({len(text)} characters in all)"
-
-
-def _read_text_metadata(info: dict[str, Any]) -> dict[str, str]:
-    """Text the file carries besides EXIF: PNG text chunks, comments, XMP.
-
-    Generators and their front-ends often write their name, settings or prompt here (a
-    PNG "parameters" or "Software" chunk, a C2PA/IPTC mark in XMP), so the analyst sees it.
-    """
-    texts: dict[str, str] = {}
-    for key, value in info.items():
-        if not isinstance(key, str) or key in _NON_TEXT_INFO_KEYS:
-            continue
-        if isinstance(value, bytes):
-            if key not in ("comment", "xmp", "XML:com.adobe.xmp"):
-                continue
-            value = value.decode("utf-8", errors="replace")
-        if isinstance(value, str) and value.strip():
-            texts[key] = _trim(value.strip(), _MAX_TEXT_CHARS)
-    return texts
 
 
 def _bit_depth_notes(image: Image.Image) -> list[str]:
