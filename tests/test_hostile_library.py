@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from forensics_app.cli import EXIT_FAILED, main
-from forensics_app.core import library_checks
+from forensics_app.core.library import checks as library_checks
 from forensics_app.core.library import Library, LibraryCorruptError, LibraryImportError
 
 EXTRACTOR, DIM = "feedfacecafe", 8

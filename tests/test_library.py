@@ -29,7 +29,7 @@ from forensics_app.core.library import (
     read_library_meta,
     read_reenrolment_plan,
 )
-from forensics_app.core.library_rebuild import rebuild_library
+from forensics_app.core.library.rebuild import rebuild_library
 
 OLD_ID = "a1b2c3d4e5f6"
 NEW_ID = "0f9e8d7c6b5a"

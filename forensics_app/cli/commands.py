@@ -147,7 +147,7 @@ def cmd_library(args: argparse.Namespace) -> int:
 
 def rebuild_library(args: argparse.Namespace) -> int:
     """Re-enrol every generator of a library made with other weights from its stored paths."""
-    from forensics_app.core.library_rebuild import rebuild_library as rebuild
+    from forensics_app.core.library.rebuild import rebuild_library as rebuild
     from forensics_app.core.pipeline import fingerprint_files
 
     extractor = load_extractor(args)
@@ -392,7 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
     a = actions.add_parser("remove", parents=[nested]); a.add_argument("name")
     a = actions.add_parser("rename", parents=[nested]); a.add_argument("name"); a.add_argument("new_name")
     a = actions.add_parser("export", parents=[nested]); a.add_argument("file")
-    from forensics_app.core.library_checks import MAX_IMPORT_BYTES
+    from forensics_app.core.library.checks import MAX_IMPORT_BYTES
 
     a = actions.add_parser(
         "import", parents=[nested],

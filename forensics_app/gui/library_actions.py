@@ -23,7 +23,7 @@ from forensics_app.core.library import (
     Reference,
     default_library_path,
 )
-from forensics_app.core.library_rebuild import rebuild_library
+from forensics_app.core.library.rebuild import rebuild_library
 from forensics_app.gui import plain_messages as plain
 from forensics_app.gui.enrol_text import enrol_summary
 from forensics_app.gui.job_status import APP_TITLE, say_failure

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from forensics_app.core.library_location import LIBRARY_ENV
+from forensics_app.core.library.location import LIBRARY_ENV
 
 __all__ = [
     "GeneratorExistsError",

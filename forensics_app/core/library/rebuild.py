@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from forensics_app.core.library_errors import RebuildCancelled
-from forensics_app.core.library_file import (
+from forensics_app.core.library.errors import RebuildCancelled
+from forensics_app.core.library.file import (
     DEFAULT_TIMEOUT_S,
     read_library_meta,
     read_reenrolment_plan,

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from forensics_app.core.library_errors import (
+from forensics_app.core.library.errors import (
     LibraryCorruptError,
     LibraryError,
     LibraryExtractorMismatchError,

@@ -1,82 +1,35 @@
-"""The library of enrolled generators: one SQLite file, never silently mixed or damaged.
-
-Attribution compares an image's fingerprint with the mean fingerprint of each enrolled
-generator, so the library is evidence in its own right and is guarded accordingly:
-
-* **One extractor per library.**  The file is stamped with the extractor id (and the
-  embedding size) it was built with.  Embeddings from other weights live in another space
-  and cannot be compared, so a library from other weights is refused with
-  :class:`LibraryExtractorMismatchError`, which says how many reference images can still
-  be re-embedded from their stored paths; :func:`~forensics_app.core.library_rebuild.rebuild_library` does that re-enrolment
-  into a new file and swaps it in, keeping the old file as ``<name>.bak-<old id>``.
-* **Every write is one transaction.**  An enrolment, an import or a rename either happens
-  completely or not at all, so a crash, a full disk or an error in the middle leaves the
-  library exactly as it was.  Writes take the write lock at their start (``BEGIN
-  IMMEDIATE``) so a second program using the file is reported at once as
-  :class:`LibraryLockedError` instead of failing half-way.
-* **Foreign files are never touched.**  Before SQLite opens an existing file its header
-  is read directly: a file that is not an SQLite database, or is the database of another
-  program (the ``application_id`` in the header differs), is refused as
-  :class:`LibraryCorruptError` without SQLite ever opening it for writing.  A new library
-  is written to a temporary file and renamed into place, so an interrupted creation never
-  leaves a half-made file at the library path.
-* **Reading the gallery is cheap.**  All embeddings are fetched with one query and
-  averaged with numpy, because the gallery is read for every attribution run.
-
-Embeddings are stored as float32 little-endian blobs, exactly as the extractor produced
-them; references are keyed by the SHA-256 of the image file, so the same image is never
-counted twice for one generator.  Generator names are unique regardless of ASCII case
-(``SDXL`` and ``sdxl`` are one generator), and listed in that case-insensitive order.
-
-This module is the open library and its operations.  Its neighbours hold the rest, and
-every public name of the first three is importable from here too: ``library_file`` (the
-file format, its stamp and safe opening), ``library_errors`` (what the user is told),
-``library_location`` (which file to use); ``library_rebuild`` (re-enrolment with new
-weights) builds on the library and is imported from itself.
-"""
+"""The open library and its operations: enrolment, reading, exchange, in single transactions."""
 
 from __future__ import annotations
 
 import difflib
-import hashlib
 import os
 import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
-from forensics_app.core.library_errors import (
+from forensics_app.core.library.errors import (
     GeneratorExistsError,
     LibraryCorruptError,
     LibraryError,
-    LibraryExtractorMismatchError,
-    LibraryImportError,
-    LibraryInterruptedError,
-    LibraryLockedError,
     LibraryNotFoundError,
     LibraryWriteError,
-    RebuildCancelled,
     UnknownGeneratorError,
 )
-from forensics_app.core.library_checks import (
+from forensics_app.core.library.checks import (
     MAX_NAME_CHARS,
     MAX_NOTES_CHARS,
-    ImportProblem,
-    check_import_size,
     check_name,
     check_text,
-    import_problems,
 )
-from forensics_app.core.library_file import (
-    APPLICATION_ID,
+from forensics_app.core.library.file import (
     DEFAULT_TIMEOUT_S,
-    SCHEMA_VERSION,
     LibraryMeta,
     check_header,
     check_no_code,
@@ -84,85 +37,20 @@ from forensics_app.core.library_file import (
     create_library_file,
     embeddings_from_blobs,
     mismatch_error,
-    read_library_meta,
     read_meta,
-    read_reenrolment_plan,
-    readonly_connection,
     remove_quietly,
     sibling_temp,
     translated,
     utc_timestamp,
 )
-from forensics_app.core.library_location import LIBRARY_ENV, LIBRARY_FILE_NAME, default_library_path
+from forensics_app.core.library.identity import snapshot_of
+from forensics_app.core.library.incoming import free_name, read_importable
+from forensics_app.core.library.records import KEEP, GeneratorInfo, Keep, OnConflict, Reference
 from forensics_app.core.vectors import class_means, normalise
 
-__all__ = [
-    "APPLICATION_ID",
-    "DEFAULT_TIMEOUT_S",
-    "KEEP",
-    "LIBRARY_ENV",
-    "LIBRARY_FILE_NAME",
-    "MIN_REFERENCES_ADVISED",
-    "SCHEMA_VERSION",
-    "GeneratorExistsError",
-    "GeneratorInfo",
-    "Library",
-    "LibraryCorruptError",
-    "LibraryError",
-    "LibraryExtractorMismatchError",
-    "LibraryImportError",
-    "LibraryInterruptedError",
-    "LibraryLockedError",
-    "LibraryMeta",
-    "LibraryNotFoundError",
-    "LibraryWriteError",
-    "RebuildCancelled",
-    "Reference",
-    "UnknownGeneratorError",
-    "default_library_path",
-    "read_library_meta",
-    "read_reenrolment_plan",
-]
-
-#: The one recommended number of reference images per generator, said everywhere (first-run
-#: screen, enrolment, README).  Fewer still enrol, with a warning: the mean of a handful of
-#: fingerprints is noisy, and every published figure was measured with ten references.
-MIN_REFERENCES_ADVISED = 10
-
-#: One reference image: (SHA-256 of the file bytes, path at enrolment, embedding).
-Reference = tuple[str, "str | os.PathLike[str]", np.ndarray]
-OnConflict = Literal["skip", "rename", "error"]
+__all__ = ["Library"]
 
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
-
-
-# --------------------------------------------------------------------------- plain data
-
-
-@dataclass(frozen=True)
-class GeneratorInfo:
-    """One enrolled generator as listed to the user."""
-
-    name: str
-    family: str | None
-    notes: str | None
-    reference_count: int
-    created_at: str
-    updated_at: str
-
-    @property
-    def warnings(self) -> list[str]:
-        """Why attribution against this generator may be weak; empty when nothing stands out."""
-        if self.reference_count >= MIN_REFERENCES_ADVISED:
-            return []
-        return [
-            f"'{self.name}' has {self.reference_count} reference image(s); at least "
-            f"{MIN_REFERENCES_ADVISED} are advised for a reliable mean fingerprint. Add more "
-            "images from the same generator."
-        ]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "warnings": self.warnings}
 
 
 # --------------------------------------------------------------------------- module helpers
@@ -178,16 +66,6 @@ def _positions(ids: np.ndarray, owners: np.ndarray, path: Path) -> np.ndarray:
     return positions
 
 
-def _feed(digest: Any, *fields: str | bytes | None) -> None:
-    """Length-prefix every field so no two different contents hash alike."""
-    for value in fields:
-        if value is None:
-            digest.update(b"\x00")
-            continue
-        data = value.encode("utf-8") if isinstance(value, str) else value
-        digest.update(b"\x01" + len(data).to_bytes(8, "little") + data)
-
-
 def _clean_name(name: str) -> str:
     """The enrolment rule for names (:func:`check_name`), the one imports are held to."""
     return check_name(name)
@@ -198,14 +76,6 @@ def _clean_text(value: str | None, field: str = "notes") -> str | None:
     return check_text(value, field, MAX_NAME_CHARS if field == "family" else MAX_NOTES_CHARS)
 
 
-class _Keep:
-    """Marks a detail that ``set_details`` should leave unchanged (``None`` clears it)."""
-
-    def __repr__(self) -> str:
-        return "KEEP"
-
-
-KEEP = _Keep()
 
 
 # --------------------------------------------------------------------------- the library
@@ -385,13 +255,13 @@ class Library:
             cur.execute("DELETE FROM generators WHERE id = ?", (self._generator_id(cur, name),))
 
     def set_details(
-        self, name: str, family: str | None | _Keep = KEEP, notes: str | None | _Keep = KEEP
+        self, name: str, family: str | None | Keep = KEEP, notes: str | None | Keep = KEEP
     ) -> GeneratorInfo:
         """Change a generator's family and/or notes; ``None`` clears a detail, ``KEEP`` leaves it."""
         with self._transaction(f"edit '{name}'") as cur:
             generator_id = self._generator_id(cur, name)
             for column, value in (("family", family), ("notes", notes)):
-                if not isinstance(value, _Keep):
+                if not isinstance(value, Keep):
                     cur.execute(f"UPDATE generators SET {column} = ? WHERE id = ?",
                                 (_clean_text(value, column), generator_id))
             cur.execute("UPDATE generators SET updated_at = ? WHERE id = ?", (utc_timestamp(), generator_id))
@@ -524,40 +394,13 @@ class Library:
         return {names[i]: embeddings[positions == i] for i in np.unique(positions)}
 
     def snapshot(self) -> dict[str, Any]:
-        """The library's identity for an evidence report.
-
-        ``content_sha256`` covers the extractor id, and per generator in name order its
-        name, family and, in SHA-256 order, each reference's hash and embedding bytes:
-        everything attribution depends on, and nothing that does not (paths, times, notes).
-        """
+        """The library's identity for an evidence report (:func:`~forensics_app.core.library.identity.snapshot_of`)."""
         with self._transaction("read the library", write=False) as cur:
             rows = cur.execute(
                 'SELECT g.id, g.name, g.family, r.sha256, r.embedding FROM generators g '
                 'LEFT JOIN "references" r ON r.generator_id = g.id ORDER BY g.name, r.sha256'
             ).fetchall()
-        grouped: dict[int, tuple[str, str | None, list[tuple[str, bytes]]]] = {}
-        for generator_id, name, family, sha256, blob in rows:
-            refs = grouped.setdefault(generator_id, (name, family, []))[2]
-            if sha256 is not None:
-                refs.append((sha256, blob))
-        digest = hashlib.sha256()
-        _feed(digest, "forensics-app library", str(SCHEMA_VERSION), self.extractor_id, str(self.embedding_dim))
-        for name, family, refs in grouped.values():
-            _feed(digest, "generator", name, family, str(len(refs)))
-            for sha256, blob in refs:
-                _feed(digest, sha256, blob)
-        return {
-            "extractor_id": self.extractor_id,
-            "embedding_dim": self.embedding_dim,
-            "schema_version": SCHEMA_VERSION,
-            "content_sha256": digest.hexdigest(),
-            "generator_count": len(grouped),
-            "reference_count": sum(len(refs) for _, _, refs in grouped.values()),
-            "generators": [
-                {"name": name, "family": family, "reference_count": len(refs)}
-                for name, family, refs in grouped.values()
-            ],
-        }
+        return snapshot_of(rows, self.extractor_id, self.embedding_dim)
 
     # ----------------------------------------------------------------- exchange
 
@@ -595,14 +438,14 @@ class Library:
         ``on_conflict`` decides about a name already enrolled: ``"skip"`` keeps ours and
         leaves theirs out, ``"rename"`` imports theirs as ``"<name> (2)"`` (or the next free
         number), ``"error"`` imports nothing and raises :class:`GeneratorExistsError`.
-        The incoming file is held to enrolment's rules (:mod:`~forensics_app.core.library_checks`)
+        The incoming file is held to enrolment's rules (:mod:`~forensics_app.core.library.checks`)
         before anything is written; a breach raises :class:`LibraryImportError` listing
         them, and the library is unchanged.
         """
         if on_conflict not in ("skip", "rename", "error"):
             raise ValueError(f"on_conflict must be 'skip', 'rename' or 'error', not {on_conflict!r}")
         source = Path(path_in)
-        incoming = self._read_importable(source)
+        incoming = read_importable(source, self.extractor_id, self.embedding_dim, self.timeout)
         now = utc_timestamp()
         with self._transaction(f"import {source}") as cur:
             taken = {row[0].casefold() for row in cur.execute("SELECT name FROM generators")}
@@ -618,7 +461,7 @@ class Library:
                 if name.casefold() in taken:
                     if on_conflict == "skip":
                         continue
-                    name = self._free_name(name, taken)
+                    name = free_name(name, taken)
                 taken.add(name.casefold())
                 cur.execute(
                     "INSERT INTO generators (name, family, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
@@ -629,35 +472,3 @@ class Library:
                     self._insert_reference(cur, generator_id, (sha256, ref_path, blob), added_at)
                 imported.append(name)
             return imported
-
-    def _read_importable(self, source: Path) -> list[dict[str, Any]]:
-        """Read a whole library file read-only, refusing other weights and damaged content."""
-        if source.exists():
-            check_header(source)  # a pipe or a device is refused before any read
-            try:
-                check_import_size(source)
-            except ImportProblem as exc:
-                raise LibraryImportError(source, [str(exc)]) from None
-        with readonly_connection(source, self.timeout, f"read {source}") as conn:
-            meta = read_meta(conn, source)
-            if meta.extractor_id != self.extractor_id or meta.embedding_dim != self.embedding_dim:
-                raise mismatch_error(conn, source, meta, self.extractor_id)
-            generators = {
-                row[0]: {"name": row[1], "family": row[2], "notes": row[3], "created_at": row[4], "references": []}
-                for row in conn.execute("SELECT id, name, family, notes, created_at FROM generators ORDER BY name")
-            }
-            refs = conn.execute('SELECT generator_id, sha256, path, embedding, added_at FROM "references" ORDER BY id')
-            for generator_id, sha256, ref_path, blob, added_at in refs:
-                if generator_id in generators:
-                    generators[generator_id]["references"].append((sha256, ref_path, blob, added_at))
-        problems = import_problems(generators.values(), self.embedding_dim)
-        if problems:
-            raise LibraryImportError(source, problems)
-        return [g for g in generators.values() if g["references"]]
-
-    @staticmethod
-    def _free_name(name: str, taken: set[str]) -> str:
-        number = 2
-        while f"{name} ({number})".casefold() in taken:
-            number += 1
-        return f"{name} ({number})"
