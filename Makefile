@@ -7,7 +7,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test setup bench screenshots dist dist-check clean
+.PHONY: run test test-fast setup bench screenshots dist dist-check clean
 
 setup: $(STAMP)
 
@@ -22,6 +22,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen OMP_NUM_THREADS=2 $(PY) -m pytest -q
+
+# The edit loop: everything but the end-to-end runs marked slow (training, two processes).
+test-fast: $(STAMP)
+	QT_QPA_PLATFORM=offscreen OMP_NUM_THREADS=2 $(PY) -m pytest -q -m "not slow"
 
 # The main views after a scripted session, rendered offscreen to build/screenshots/.
 screenshots: $(STAMP)

@@ -18,6 +18,9 @@ TINY_RUNS = {
     "analysis_speed.py": ["--images", "60", "--generators", "12", "--map-images", "60", "--dim", "16"],
     "library_speed.py": ["--generators", "5", "--references", "3", "--dim", "16"],
     "synthesis_speed.py": ["--models", "2", "--steps", "2", "--batch", "2", "--size", "32", "--threads", "1"],
+    "report_speed.py": ["--images", "4", "--size", "96"],
+    "embed_speed.py": ["--images", "4", "--reference-images", "2", "--threads", "1"],
+    "make_folder.py": ["--images", "4", "--size", "600", "--format", "jpeg", "--out", "folder"],
 }
 
 
