@@ -550,3 +550,39 @@ def test_a_cancelled_refingerprint_changes_nothing(qtbot, window, tmp_path, dial
     after = _fingerprints(window)
     assert all(np.array_equal(after[k], before[k]) for k in before)
     assert any("cancelled: nothing changed" in text for text in dialogs)
+
+
+def test_a_completed_refingerprint_replaces_every_fingerprint_and_says_so(qtbot, window, tmp_path):
+    paths = save_pngs(generate("nearest", 3, size=96, seed=23), tmp_path / "in", "nearest")
+    window.add_paths([str(p) for p in paths])
+    wait_idle(qtbot, window)
+    window.case.items[0].embedding = window.case.items[0].embedding * 0 + 1  # a fingerprint of other weights
+    window.actions_by_name["refingerprint"].trigger()
+    wait_idle(qtbot, window)
+    assert not np.allclose(window.case.items[0].embedding, 1)
+    assert any(entry.action == "refingerprint" for entry in window.case.audit)
+
+
+def test_a_failed_refingerprint_changes_nothing_and_says_it_failed(qtbot, window, tmp_path, dialogs, monkeypatch):
+    from forensics_app.gui import analysis_runner
+
+    paths = save_pngs(generate("nearest", 3, size=96, seed=24), tmp_path / "in", "nearest")
+    window.add_paths([str(p) for p in paths])
+    wait_idle(qtbot, window)
+    before, audit = _fingerprints(window), len(window.case.audit)
+    original = analysis_runner.fingerprint_paths
+
+    def failing(extractor, inputs, *args, **kwargs):
+        for number, result in enumerate(original(extractor, inputs, *args, **kwargs)):
+            if number == 1:
+                raise RuntimeError("the device was lost")
+            result.embedding = result.embedding * 0 + 1
+            yield result
+
+    monkeypatch.setattr(analysis_runner, "fingerprint_paths", failing)
+    window.actions_by_name["refingerprint"].trigger()
+    wait_idle(qtbot, window)
+    after = _fingerprints(window)
+    assert all(np.array_equal(after[k], before[k]) for k in before)
+    assert len(window.case.audit) == audit
+    assert any("Re-fingerprinting failed" in text for text in dialogs)

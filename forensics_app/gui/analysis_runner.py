@@ -111,7 +111,7 @@ class AnalysisRunner(QObject):
                 self._scan_buffer.append(item)
                 self._scan_timer.start()
 
-        def done(found: int) -> None:
+        def done(found: int, cancelled: bool = False) -> None:
             if case is not w.case:
                 return
             self._flush_scan()
@@ -125,7 +125,7 @@ class AnalysisRunner(QObject):
                 message += (f", {counts['left_out']} folder entr{'y' if counts['left_out'] == 1 else 'ies'} not "
                             "analysed (not images, hidden or linked folders; each listed in the audit log)")
                 w.mark_dirty()
-            if w.jobs.current is not None and w.jobs.current.cancelled:
+            if cancelled:
                 message += f"; cancelled after {counts['added'] + counts['skipped']} of {found}"
             w.statusBar().showMessage(message, 10_000)
             if counts["added"]:
@@ -135,7 +135,8 @@ class AnalysisRunner(QObject):
 
         w.map_pane.expect_points()
         job = workflow_job(fingerprint_paths, w.extractor, list(paths), provenance=True)
-        w.jobs.submit(Job(FINGERPRINTING, job, on_partial=one, on_result=done, on_error=w.job_status.job_failed))
+        w.jobs.submit(Job(FINGERPRINTING, job, on_partial=one, on_result=done, on_error=w.job_status.job_failed,
+                          on_aborted=lambda found: done(found, cancelled=True)))
         return True
 
     def _flush_scan(self) -> None:
@@ -162,13 +163,13 @@ class AnalysisRunner(QObject):
             if result.ok and result.sha256 in by_sha:
                 fresh[result.sha256] = result
 
-        def done(_found: int) -> None:
-            if case is not w.case:
-                return
-            job = w.jobs.current
-            if job is not None and job.cancelled:
+        def cancelled(_found: int) -> None:
+            if case is w.case:
                 plain.information(w, APP_TITLE, "Re-fingerprinting was cancelled: nothing changed; every image keeps "
                                   f"its fingerprint from extractor {case.extractor.get('id', '?')}.")
+
+        def done(_found: int) -> None:
+            if case is not w.case:
                 return
             missing = [i for i in items if i.sha256 not in fresh]
             if missing:
@@ -185,7 +186,7 @@ class AnalysisRunner(QObject):
             self.schedule_analysis()
 
         w.jobs.submit(Job("Re-fingerprinting", workflow_job(fingerprint_paths, extractor, [i.path for i in items]),
-                          on_partial=one, on_result=done, on_error=w.job_status.job_failed))
+                          on_partial=one, on_result=done, on_aborted=cancelled, on_error=w.job_status.job_failed))
 
     # --- analysis -------------------------------------------------------------------------
 
@@ -212,7 +213,7 @@ class AnalysisRunner(QObject):
                 self.finished.emit()
 
         w.jobs.submit(Job("Analysing", workflow_job(run_analysis, request), on_partial=stage, on_result=done,
-                          on_error=w.job_status.job_failed))
+                          on_aborted=done, on_error=w.job_status.job_failed))
         return True
 
     def _apply(self, stage: AnalysisStage, items: list[CaseItem]) -> None:

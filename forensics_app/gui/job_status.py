@@ -24,6 +24,12 @@ def say_failure(window: QMainWindow, label: str, exc: BaseException) -> None:
         plain.critical(window, APP_TITLE, f"{label} failed. {error_text(exc)}")
 
 
+def say_cancelled(window: QMainWindow, label: str, value: object) -> None:
+    """A job stopped by Cancel: the status bar says so, in the job's own words when it has them."""
+    words = str(value) if isinstance(value, BaseException) and str(value) else f"{label} was cancelled."
+    window.statusBar().showMessage(words, 10_000)
+
+
 class JobStatus(QObject):
     """Progress bar and Cancel button for `jobs`; `running(bool)` follows the queue."""
 
@@ -46,6 +52,7 @@ class JobStatus(QObject):
         jobs.progress.connect(self._progress)
         jobs.idle.connect(self._idle)
         jobs.failed.connect(self.failed)
+        jobs.aborted.connect(self.aborted)
 
     def cancel(self) -> None:
         if self.jobs.busy:
@@ -54,6 +61,9 @@ class JobStatus(QObject):
 
     def failed(self, label: str, exc: BaseException) -> None:
         say_failure(self.window, label, exc)
+
+    def aborted(self, label: str, value: object) -> None:
+        say_cancelled(self.window, label, value)
 
     def job_failed(self, exc: BaseException) -> None:
         """For a job's own `on_error`: the failure under the running job's label."""

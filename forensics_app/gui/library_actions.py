@@ -26,7 +26,7 @@ from forensics_app.core.library import (
 from forensics_app.core.library.rebuild import rebuild_library
 from forensics_app.gui import plain_messages as plain
 from forensics_app.gui.enrol_text import enrol_summary
-from forensics_app.gui.job_status import APP_TITLE, say_failure
+from forensics_app.gui.job_status import APP_TITLE, say_cancelled, say_failure
 from forensics_app.gui.tasks import call_job, workflow_job
 from forensics_app.gui.widgets.dialogs import EnrolDialog
 from forensics_app.gui.widgets.library_panel import LibraryPanel
@@ -191,7 +191,7 @@ class LibraryActions(QObject):
                 self.window.statusBar().showMessage(lines[0], 8000)
 
         self.jobs.submit(Job(f"Enrolling '{name}'", workflow_job(enrol, self.library, name, **request),
-                             on_result=done, on_error=self._failed))
+                             on_result=done, on_error=self._failed, on_aborted=self._aborted))
 
     # --- editing ----------------------------------------------------------------------------
 
@@ -230,7 +230,7 @@ class LibraryActions(QObject):
                 "already enrolled under the same name were kept as they were."))
 
         self.jobs.submit(Job("Importing library", call_job(self.library.import_library, path, "skip"),
-                             on_result=done, on_error=self._failed))
+                             on_result=done, on_error=self._failed, on_aborted=self._aborted))
 
     def export_library(self) -> None:
         if not self._usable():
@@ -241,7 +241,7 @@ class LibraryActions(QObject):
             self.jobs.submit(Job("Exporting library", call_job(self.library.export, path, overwrite=True),
                                  on_result=lambda target: self.window.statusBar().showMessage(
                                      f"Library exported to {target}", 8000),
-                                 on_error=self._failed))
+                                 on_error=self._failed, on_aborted=self._aborted))
 
     def _write(self, label: str, job, action: str, detail: str) -> None:
         def done(_result) -> None:
@@ -249,7 +249,7 @@ class LibraryActions(QObject):
             self.refresh()
             self.changed.emit()
 
-        self.jobs.submit(Job(label, job, on_result=done, on_error=self._failed))
+        self.jobs.submit(Job(label, job, on_result=done, on_error=self._failed, on_aborted=self._aborted))
 
     def rebuild(self) -> None:
         """Re-enrol a library made with other weights from its reference images' paths."""
@@ -270,7 +270,12 @@ class LibraryActions(QObject):
             self.changed.emit()
 
         job = workflow_job(rebuild_library, path, extractor.extractor_id, extractor.embedding_dim, None, embed)
-        self.jobs.submit(Job("Rebuilding the library", job, on_result=done, on_error=self._failed))
+        self.jobs.submit(Job("Rebuilding the library", job, on_result=done, on_error=self._failed, on_aborted=self._aborted))
+
+    def _aborted(self, value: object) -> None:
+        """Cancelled: nothing was written; said in the status bar, and the panel shows the library as it is."""
+        say_cancelled(self.window, self.jobs.current_job.label if self.jobs.current_job else "The library job", value)
+        self.refresh()
 
     def _failed(self, exc: BaseException) -> None:
         say_failure(self.window, self.jobs.current_job.label if self.jobs.current_job else "The library job", exc)

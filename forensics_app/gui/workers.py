@@ -8,6 +8,13 @@ those callbacks into Qt signals, so core stays free of Qt and the GUI thread nev
 computes.  `JobQueue` runs the window's jobs one after another, so two jobs never write
 the same case or library at once, and gives the window one place to show progress and
 one Cancel.
+
+A job ends in one of three ways, each with its own signal (as superqt's ``thread_worker``
+keeps ``aborted`` apart from ``returned``): it returned (``result``), it stopped because
+Cancel was pressed (``aborted``: a generator job that ended after the request, or a job
+that raised one of the cancellation errors), or it failed (``error``).  A handler of
+``result`` therefore never meets a half-done job, and a cancelled job changes nothing it
+had not finished.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ class WorkerSignals(QObject):
     progress = Signal(int, int, float)  # done, total (0 if unknown), seconds remaining (-1 if unknown)
     partial = Signal(object)  # each value a generator job yields
     result = Signal(object)
+    aborted = Signal(object)  # what a cancelled job returned (a generator's value), or its cancellation error
     error = Signal(object)  # the exception
     finished = Signal()
 
@@ -65,16 +73,23 @@ class Worker(QRunnable):
             remaining = (total - done) * elapsed / done if total and done else -1.0
             self.signals.progress.emit(done, total or 0, remaining)
 
+        stopped_early = False
         try:
             outcome = self.job(progress, self._cancelled.is_set)
             if inspect.isgenerator(outcome):
                 outcome = self._drain(outcome)
+                stopped_early = self.cancelled
         except Exception as exc:  # shown to the user; the traceback goes to stderr for bug reports
-            if not is_user_error(exc):
-                traceback.print_exc()
-            self.signals.error.emit(exc)
+            if is_cancellation(exc):
+                self.signals.aborted.emit(exc)
+            else:
+                if not is_user_error(exc):
+                    traceback.print_exc()
+                self.signals.error.emit(exc)
         else:
-            self.signals.result.emit(outcome)
+            # A plain function that returned did all its work (an enrolment committed); a
+            # generator that ended after Cancel stopped early, whatever it returns.
+            (self.signals.aborted if stopped_early else self.signals.result).emit(outcome)
         finally:
             self.done = True
             self.signals.finished.emit()
@@ -142,6 +157,9 @@ class Job:
     on_result: Callable[[Any], None] | None = None
     on_partial: Callable[[Any], None] | None = None
     on_error: Callable[[BaseException], None] | None = None
+    #: Called, instead of `on_result`, when the job stopped because Cancel was pressed; without
+    #: it the queue's `aborted` signal says so under the job's label.
+    on_aborted: Callable[[Any], None] | None = None
 
 
 class JobQueue(QObject):
@@ -154,6 +172,7 @@ class JobQueue(QObject):
     started = Signal(str)  # the job's label
     progress = Signal(int, int, float)
     failed = Signal(str, object)  # label, exception (for jobs without their own on_error)
+    aborted = Signal(str, object)  # label, what it returned or its cancellation error (jobs without on_aborted)
     idle = Signal()
 
     def __init__(self, pool: QThreadPool | None = None, parent: QObject | None = None) -> None:
@@ -199,6 +218,7 @@ class JobQueue(QObject):
         worker.signals.progress.connect(self.progress)
         worker.signals.partial.connect(self._on_partial)
         worker.signals.result.connect(self._on_result)
+        worker.signals.aborted.connect(self._on_aborted)
         worker.signals.error.connect(self._on_error)
         worker.signals.finished.connect(self._on_finished)
         self.current, self.current_job = worker, job
@@ -214,6 +234,14 @@ class JobQueue(QObject):
     def _on_result(self, value: Any) -> None:
         if self.current_job is not None and self.current_job.on_result is not None:
             self.current_job.on_result(value)
+
+    @Slot(object)
+    def _on_aborted(self, value: Any) -> None:
+        job = self.current_job
+        if job is not None and job.on_aborted is not None:
+            job.on_aborted(value)
+        elif job is not None:
+            self.aborted.emit(job.label, value)
 
     @Slot(object)
     def _on_error(self, exc: BaseException) -> None:
