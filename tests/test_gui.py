@@ -157,7 +157,7 @@ def two_generators(tmp_path, count: int = 3):
 
 def assert_table_follows_the_policy(window: MainWindow) -> None:
     """A row names a generator (with its LR) exactly where the policy named one; elsewhere
-    the decision says no generator was supported and the match columns are empty."""
+    the decision says no generator was supported and the first-ranked one is marked not named."""
     for row, item in enumerate(window.case.items):
         if item.error:
             continue
@@ -167,12 +167,13 @@ def assert_table_follows_the_policy(window: MainWindow) -> None:
         named = [m for m in matches if m["generator"] == item.attribution["decision"]]
         if named:
             assert named[0]["lr"] >= level
-            assert cell(window, row, "Best match") == cell(window, row, "Decision") == named[0]["generator"]
+            assert cell(window, row, "First-ranked") == cell(window, row, "Decision") == named[0]["generator"]
             assert cell(window, row, "LR") == format_lr(named[0]["lr"])
         else:
             assert matches[0]["lr"] < level
             assert cell(window, row, "Decision") == UNKNOWN_TEXT
-            assert cell(window, row, "Best match") == cell(window, row, "LR") == ""
+            assert cell(window, row, "First-ranked") == f"{matches[0]['generator']} (not named)"
+            assert cell(window, row, "LR") == format_lr(matches[0]["lr"])
 
 
 def test_embedding_runs_off_the_gui_thread_and_the_table_gets_matches(qtbot, window, tmp_path):
@@ -297,7 +298,7 @@ def test_enrolling_from_a_selection_adds_a_generator_and_reranks_the_images(qtbo
     drop(window, [*nearest, *transposed])
     wait_idle(qtbot, window)
     assert window.library_panel.stack.currentWidget() is window.library_panel.first_run
-    assert all(cell(window, r, "Best match") == "" for r in range(6))
+    assert all(cell(window, r, "First-ranked") == "" for r in range(6))
     selection = window.table.selectionModel()
     for item in window.case.items[:3]:
         index = window.proxy.mapFromSource(window.model.index(window.case.items.index(item), 0))

@@ -50,10 +50,10 @@ def test_an_unknown_decision_names_no_generator_and_the_folder_tells_equal_names
         item = window.case.items[row]
         assert item.attribution["matches"], "the ranking is kept for the matches pane"
         if cell(window, row, "Decision") == UNKNOWN_TEXT:
-            assert cell(window, row, "Best match") == "" and cell(window, row, "LR") == ""
+            first = item.attribution["matches"][0]["generator"]
+            assert cell(window, row, "First-ranked") == f"{first} (not named)" and cell(window, row, "LR") != ""
             tip = window.model.index(row, COLUMN["Decision"]).data(Qt.ToolTipRole)
-            assert tip.startswith(UNKNOWN_TEXT)
-            assert item.attribution["matches"][0]["generator"] not in tip
+            assert tip.startswith(UNKNOWN_TEXT) and "so it is not named" in tip
     assert UNKNOWN_TEXT in {cell(window, row_a, "Decision"), cell(window, row_b, "Decision")}
     window.select_item(window.case.items[row_a])  # the matches pane's header reads as text, not markup
     header = window.inspector.matches.header.text()
@@ -244,3 +244,20 @@ def test_a_file_with_endlessly_nested_metadata_becomes_an_exhibit_in_the_window(
     item = window.case.items[0]
     assert item.error is None and item.evidence["provenance"]
     assert any(entry.action == "intake" for entry in window.case.audit)
+
+
+def test_every_attributed_row_shows_its_first_ranked_generator_and_sorts_by_lr(qtbot, window, tmp_path):
+    enrol_pixels(window, "nearest-model", generate("nearest", 6, seed=9))
+    enrol_pixels(window, "shuffle-model", generate("shuffle", 6, seed=10))
+    probes = [*save_pngs(generate("nearest", 3, seed=11), tmp_path / "n", "n"),
+              *save_pngs(generate("transposed", 3, seed=12), tmp_path / "t", "t")]
+    with qtbot.waitSignal(window.analysis_finished, timeout=60_000):
+        drop(window, probes)
+    wait_idle(qtbot, window)
+    for row in range(window.model.rowCount()):
+        assert cell(window, row, "First-ranked").split(" (not named)")[0] in ("nearest-model", "shuffle-model")
+        assert cell(window, row, "LR")
+    pane = window.evidence
+    pane.table.sortByColumn(COLUMN["LR"], Qt.DescendingOrder)
+    shown = [pane.proxy.index(r, COLUMN["LR"]).data(Qt.UserRole) for r in range(pane.proxy.rowCount())]
+    assert shown == sorted(shown, reverse=True) and all(isinstance(v, float) for v in shown)

@@ -12,6 +12,9 @@ from forensics_app.core.attribution import UNKNOWN, UNKNOWN_TEXT
 from forensics_app.core.case import CaseItem
 from forensics_app.core.likelihood import format_lr, support_words
 
+#: How the first-ranked generator of an image no generator is named for is marked.
+NOT_NAMED = "(not named)"
+
 
 def ranking(item: CaseItem) -> list[dict]:
     """Every enrolled generator, most similar first (empty when not attributed)."""

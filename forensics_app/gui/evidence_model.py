@@ -15,13 +15,23 @@ from PySide6.QtGui import QBrush, QColor, QFontDatabase, QIcon, QImage, QPixmap
 from forensics_app.core.attribution import UNKNOWN_TEXT
 from forensics_app.core.case import Case, CaseItem
 from forensics_app.core.display_text import one_line
-from forensics_app.gui.attribution_text import decision_text, is_named, lr_of, lr_text, named_match, words_of
+from forensics_app.core.likelihood import format_lr
+from forensics_app.gui.attribution_text import (
+    NOT_NAMED,
+    decision_text,
+    is_named,
+    lr_of,
+    lr_text,
+    naming_lr,
+    top_match,
+    words_of,
+)
 from forensics_app.gui.plain_messages import as_shown
 from forensics_app.gui.provenance_text import HEADER_TIP, declares_text
 
 #: What the analyst reads first comes first: which file, from where, what was concluded;
 #: the hash and the file's facts follow (all are in each row's tooltip and the CSV).
-COLUMNS = ("Exhibit", "File", "Folder", "Status", "Best match", "LR", "Decision", "Cluster", "Declares",
+COLUMNS = ("Exhibit", "File", "Folder", "Status", "First-ranked", "LR", "Decision", "Cluster", "Declares",
            "SHA-256", "Size", "Format")
 COLUMN = {name: index for index, name in enumerate(COLUMNS)}
 REJECTED_COLOUR = QColor("#b00020")
@@ -62,9 +72,10 @@ def folder_text(item: CaseItem) -> str:
 def cell_value(item: CaseItem, column: int):
     """The value sorted on in one cell (and shown, but for the LR, which `cell_text` words).
 
-    "Best match" and "LR" are the named generator's: an image no generator is supported
-    for shows none there, so a table read at a glance never suggests a source the
-    findings do not support; its ranking stays in the matches pane.
+    "First-ranked" and "LR" are the most similar enrolled generator's, for every attributed
+    image, so the table can be sorted by strength; below the naming level the generator
+    is marked "(not named)" and the Decision column says no generator was supported, so
+    a table read at a glance never presents a ranking as a conclusion.
     """
     name = COLUMNS[column]
     if name == "Exhibit":
@@ -81,11 +92,13 @@ def cell_value(item: CaseItem, column: int):
         return (item.evidence or {}).get("format", "")
     if name == "Status":
         return status_text(item)
-    if name == "Best match":
-        named = named_match(item)
-        return named["generator"] if named else ""
+    if name == "First-ranked":
+        first = top_match(item)
+        if first is None:
+            return ""
+        return first["generator"] if is_named(item) else f"{first['generator']} {NOT_NAMED}"
     if name == "LR":
-        return lr_of(named_match(item))
+        return lr_of(top_match(item))
     if name == "Decision":
         return decision_text(item)
     if name == "Cluster":
@@ -99,7 +112,7 @@ def cell_text(item: CaseItem, column: int) -> str:
     """One line per cell: a line break or control character in a file name (chosen by whoever
     made the evidence) is shown as an escape, never as a second line."""
     if COLUMNS[column] == "LR":
-        return lr_text(named_match(item))
+        return lr_text(top_match(item))
     value = cell_value(item, column)
     return "" if value is None else one_line(value)
 
@@ -118,19 +131,19 @@ def _sort_key(item: CaseItem, column: int):
 def cell_tooltip(item: CaseItem, column: int) -> str:
     """The tooltip of one cell: its whole text (the table elides long cells), then the file's facts."""
     name = COLUMNS[column]
-    if name == "LR" and is_named(item):
-        return words_of(named_match(item))
     if name == "Folder":
         return item.path
-    if name in ("Best match", "Decision") and item.attribution:
-        text = cell_text(item, column)
-        match = named_match(item)
-        words = words_of(match)
-        if match is not None and words:
-            return f"{text}: LR {lr_text(match)}, {words}"
-        if not is_named(item):
-            return f"{UNKNOWN_TEXT}: no enrolled generator reached the naming level (the ranking is in Ranked matches)"
-        return text
+    if name in ("First-ranked", "LR", "Decision") and item.attribution:
+        first = top_match(item)
+        if first is None:
+            return cell_text(item, column)
+        strength = f"LR {lr_text(first)}" + (f", {words_of(first)}" if words_of(first) else "")
+        if is_named(item):
+            return f"{first['generator']}: {strength}; named (the LR reaches the naming level)"
+        level = naming_lr(item)
+        below = f"below the naming level of {format_lr(level)}" if level else "below the naming level"
+        return (f"{UNKNOWN_TEXT}. Most similar enrolled generator: {first['generator']} ({strength}), {below}, "
+                "so it is not named; the whole ranking is in Ranked matches")
     if name in ("Status", "Declares"):
         text = cell_text(item, column)
         return f"{text}\n\n{tooltip(item)}" if text and not item.error else tooltip(item)
@@ -216,10 +229,10 @@ class EvidenceTableModel(QAbstractTableModel):
             return COLUMNS[section]
         if role == Qt.ToolTipRole and orientation == Qt.Horizontal:
             return {
-                "Best match": "The generator the findings support at the naming level; empty when none is "
-                              "(the ranking is in the Ranked matches pane)",
-                "LR": "Likelihood ratio of the named generator: how much more probable the similarity is if it "
-                      "made the image than if another source did",
+                "First-ranked": "The most similar enrolled generator; marked (not named) when its likelihood "
+                                "ratio is below the naming level (the ranking is in the Ranked matches pane)",
+                "LR": "Likelihood ratio of the first-ranked generator: how much more probable the similarity is if "
+                      "it made the image than if another source did. Sort by it to see the strongest first",
                 "Decision": "The generator named by the decision policy (Edit > Settings shows it in words)",
                 "Folder": "The folder the file was added from (the whole path is in the tooltip)",
                 "Cluster": "Group of images of likely common source (0 is the largest)",
@@ -247,8 +260,9 @@ class EvidenceTableModel(QAbstractTableModel):
         if role == Qt.ForegroundRole:
             if item.error:
                 return QBrush(REJECTED_COLOUR)
-            if column == COLUMN["Decision"] and item.attribution and not is_named(item):
-                return QBrush(UNKNOWN_COLOUR)
+            if column in (COLUMN["Decision"], COLUMN["First-ranked"], COLUMN["LR"]) and item.attribution \
+                    and not is_named(item):
+                return QBrush(UNKNOWN_COLOUR)  # a ranking below the naming level reads as one, not as a finding
         if role == Qt.TextAlignmentRole and column in (COLUMN["LR"], COLUMN["Cluster"]):
             return int(Qt.AlignRight | Qt.AlignVCenter)
         return None

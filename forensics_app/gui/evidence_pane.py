@@ -33,7 +33,7 @@ EMPTY_TEXT = ("<h2>Drop images or folders here</h2><p>or use <b>File &gt; Add im
               "<b>Add folder</b> (Ctrl+Shift+I). Each image is hashed, fingerprinted, grouped with images "
               "of likely common source and ranked against the enrolled generators.</p>")
 #: The widest a column grows when fitted to its content; longer text is elided, whole in the tooltip.
-MAX_WIDTHS = {"File": 210, "Folder": 150, "Status": 120, "Best match": 180, "Decision": 210, "Declares": 220}
+MAX_WIDTHS = {"File": 210, "Folder": 150, "Status": 120, "First-ranked": 200, "Decision": 210, "Declares": 220}
 DEFAULT_MAX_WIDTH = 160
 FIT_DELAY_MS = 150  # a batch of rows or a re-ranking refits the columns once, not per row
 
