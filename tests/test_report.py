@@ -20,7 +20,7 @@ from forensics_app.core.attribution import UNKNOWN, UNKNOWN_TEXT, DecisionPolicy
 from forensics_app.core.case import Case, load_case
 from forensics_app.core.fingerprint.extractor import Extractor, ModelCard, read_card
 from forensics_app.core.library import Library
-from forensics_app.core.likelihood import format_lr
+from forensics_app.core.likelihood import format_lr, support_words
 from forensics_app.core.report import (
     CHANGED, FAILED, MISSING, NOT_RUN, NOT_TAKEN_IN, RAN, UNCHANGED, VERBAL_SCALE, ReportCancelled, ReportError,
     library_comparisons, verbal_support, write_report,
@@ -272,8 +272,13 @@ def test_each_exhibit_gets_the_enfsi_words_of_its_likelihood_ratio(scene):
         best = item.attribution["matches"][0]
         assert f"{lr_words(best['lr'])}, LR {format_lr(best['lr'])}" in rows[item.exhibit], item.exhibit
     conclusions = scene["flat"][scene["flat"].index("7. Conclusions"):]
-    sentence = "the findings provide <words> for the proposition that G made the exhibit, rather than that another source"
-    assert conclusions.count(sentence) == 1  # the ENFSI sentence every exhibit's conclusion takes, stated once
+    assert "<words>" not in conclusions and "&lt;" not in conclusions  # no template is printed
+    for item in items:  # every exhibit in an ENFSI sentence, with its generator, words and LR
+        best = item.attribution["matches"][0]
+        named = item.attribution["decision"] == best["generator"]
+        assert item.exhibit in conclusions and f"provide {support_words(best['lr'])} for the proposition" in conclusions
+        assert f"{best['generator']} is {'named' if named else 'not named'}" in conclusions
+        assert format_lr(best["lr"]) in conclusions
     for level in VERBAL_SCALE:  # the whole scale is printed once, in the method
         assert level.words in scene["flat"]
 

@@ -184,3 +184,21 @@ def test_names_in_any_script_and_form_print_as_written(tmp_path, extractor):
     assert any("ReportFallback" in f or "DroidSans" in f for f in fonts)
     assert "stored in Unicode NFD, not NFC (combining characters U+0301)" in flat(text)
     assert "\u202e" not in text and "\\u202e" in text
+
+
+def test_exhibits_that_conclude_alike_share_one_enfsi_sentence():
+    from forensics_app.core.report.conclusions_section import conclusion_sentence, concluding_alike
+    from forensics_app.core.report.decision import Decision, Ranked
+
+    def decided(exhibit, lr, named=False):
+        return Decision(exhibit, (Ranked("Model X", 0.9, lr),), "Model X" if named else "unknown", 100.0)
+
+    groups = concluding_alike([decided("E0001", 3.0), decided("E0002", 5.5), decided("E0003", 400.0, named=True),
+                               decided("E0004", 0.2)])
+    assert [[d.exhibit for d in g] for g in groups] == [["E0001", "E0002"], ["E0003"], ["E0004"]]
+    assert conclusion_sentence(groups[0]) == (
+        "The findings provide weak support for the proposition that Model X made each of these exhibits, rather than "
+        "that another source made it (LRs 3.0 to 5.5). Model X is not named: the LR is below the naming level of 100.")
+    assert conclusion_sentence(groups[1]).endswith("(LR 400). Model X is named: the LR reaches the naming level.")
+    assert "for the proposition that another source made it, rather than that Model X made the exhibit" \
+        in conclusion_sentence(groups[2])

@@ -1,12 +1,11 @@
 """Section 7 of the report: the conclusions, the limitations that bound them, the signature.
 
 The propositions are stated once, and with them the one sentence every exhibit's
-conclusion takes: the support its likelihood ratio gives to "<generator ranked first>
+conclusion takes: the support its likelihood ratio gives to "the generator ranked first
 made the image" against "another source made it", in the words of the LR's own band and
-never stronger.  Each exhibit's words and LR are in its line of the summary (section 1)
-and its row of section 4, so the sentence is not printed forty times.  Where the policy
-named no generator the summary says so plainly; the generator ranked first then only
-frames the propositions, it is not a finding.
+never stronger, written out for each exhibit.  Where the policy named no generator the
+sentence says so: the generator ranked first then only frames the propositions, it is
+not a finding.
 """
 
 from __future__ import annotations
@@ -14,9 +13,11 @@ from __future__ import annotations
 from reportlab.platypus import KeepTogether, Spacer
 
 from forensics_app.core.attribution import UNKNOWN_TEXT
+from forensics_app.core.likelihood import format_lr, support_sentence
+from forensics_app.core.report.decision import Decision
 from forensics_app.core.report.facts import Facts
 from forensics_app.core.report.layout import WIDTH, bold, markup, para, paragraph_styles, red, ruled_table, stated
-from forensics_app.core.report.wording import PROPOSITIONS, STANDING_LIMITATIONS, STATEMENT_FORM
+from forensics_app.core.report.wording import PROPOSITIONS, STANDING_LIMITATIONS, STATEMENT_FORM, lr_words
 
 #: Fewer references than this and a generator is named among the limitations.
 FEW_REFERENCES = 5
@@ -36,11 +37,44 @@ def conclusions_section(facts: Facts) -> list:
     story.append(para(markup(f"Of {len(attributed)} attributed image(s), {named} had a generator named under the "
                              f"decision policy; for {len(attributed) - named}, {UNKNOWN_TEXT}. ") + STATEMENT_FORM,
                       styles.body))
+    rows = [["Exhibits", "Conclusion"]] + [[markup(", ".join(d.exhibit for d in group)), conclusion_sentence(group)]
+                                           for group in concluding_alike(attributed)]
+    story.append(ruled_table(rows, [110, WIDTH - 110]))
     flagged = [d.exhibit for d in attributed if (check := facts.files.get(d.exhibit)) is not None and check.flagged]
     if flagged:
         story.append(para(red("The files of " + ", ".join(flagged) + " no longer hold the bytes analysed; their "
                               "conclusions concern the files as taken in."), styles.warning))
     return story + _limitations_story(facts) + _signature_story(facts)
+
+
+def concluding_alike(decisions: list[Decision]) -> list[list[Decision]]:
+    """Exhibits whose conclusion is one sentence: the same generator ranked first, the same
+    words of support, the same decision; in the order of their first exhibit."""
+    groups: dict[tuple, list[Decision]] = {}
+    for decision in decisions:
+        first = decision.first
+        key = ((first.generator, lr_words(first.lr), first.lr >= 1.0, decision.named, decision.naming_lr)
+               if first is not None and first.lr is not None else (decision.exhibit,))
+        groups.setdefault(key, []).append(decision)
+    return list(groups.values())
+
+
+def conclusion_sentence(group: list[Decision]) -> str:
+    """The conclusion of exhibits :func:`concluding_alike` grouped, in the ENFSI form (markup)."""
+    first = group[0].first
+    if first is None or first.lr is None:
+        return "<i>No likelihood ratio was recorded for this exhibit, so no conclusion is drawn.</i>"
+    subject = "the exhibit" if len(group) == 1 else "each of these exhibits"
+    sentence = support_sentence(first.lr, f"{first.generator} made {subject}", "another source made it")
+    lrs = sorted(d.first.lr for d in group)
+    strength = f"LR {format_lr(lrs[0])}" if len(lrs) == 1 or lrs[0] == lrs[-1] else \
+        f"LRs {format_lr(lrs[0])} to {format_lr(lrs[-1])}"
+    if group[0].named:
+        verdict = f"{first.generator} is named: the LR reaches the naming level"
+    else:
+        level = f" of {format_lr(group[0].naming_lr)}" if group[0].naming_lr else ""
+        verdict = f"{first.generator} is not named: the LR is below the naming level{level}"
+    return markup(f"{sentence[:-1]} ({strength}). {verdict}.")
 
 
 def _limitations_story(facts: Facts) -> list:

@@ -82,12 +82,11 @@ PROPOSITIONS = (
     "generator ranked first is only the first of a ranking."
 )
 
-#: The one sentence each exhibit's conclusion takes; its words and LR are in the summary.
+#: What precedes the exhibits' conclusions: how each sentence is to be read.
 STATEMENT_FORM = (
-    "For each attributed exhibit the conclusion reads: <i>the findings provide &lt;words&gt; for the proposition that "
-    "G made the exhibit, rather than that another source made it</i>, with G the generator ranked first and the "
-    "words those of its LR, both given in the exhibit's line of the summary (section 1); where the LR is below 1 "
-    "the words support the proposition that another source made it."
+    "Each attributed exhibit's conclusion follows, in the ENFSI form, with G the generator ranked first for it and "
+    "the words those of its LR; where the LR is below 1 the words support the proposition that another source made "
+    "it. A generator is named only where its LR reaches the naming level."
 )
 
 #: Said where the case records no decision policy, instead of guessing one.
