@@ -202,3 +202,19 @@ def test_exhibits_that_conclude_alike_share_one_enfsi_sentence():
     assert conclusion_sentence(groups[1]).endswith("(LR 400). Model X is named: the LR reaches the naming level.")
     assert "for the proposition that another source made it, rather than that Model X made the exhibit" \
         in conclusion_sentence(groups[2])
+
+
+def test_an_exhibit_is_given_a_group_only_where_the_group_holds_others(tmp_path, extractor):
+    images = [*generate("nearest", 1, size=96, seed=31), *generate("transposed", 1, size=96, seed=32)]
+    paths = [*save_pngs(images[:1], tmp_path / "a", "a"), *save_pngs(images[1:], tmp_path / "b", "b")]
+    case = analysed_case(extractor, paths, None)
+    case.items[0].cluster, case.items[1].cluster = 0, 1  # two groups of one
+    write_report(case, tmp_path / "alone.pdf", extractor_card=extractor.card)
+    text = flat("\n".join(pdf_text(tmp_path / "alone.pdf")[1]))
+    exhibits = text[text.index("4. The exhibits"):text.index("5. Groups, map")]
+    assert "group 0" not in exhibits and "group 1" not in exhibits
+    assert "(group 0)" not in text and "each a group of their own" in text
+    case.items[1].cluster = 0
+    write_report(case, tmp_path / "together.pdf", extractor_card=extractor.card)
+    text = flat("\n".join(pdf_text(tmp_path / "together.pdf")[1]))
+    assert "group 0 (with 1 other image)" in text[text.index("4. The exhibits"):text.index("5. Groups, map")]

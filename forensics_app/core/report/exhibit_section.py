@@ -90,12 +90,17 @@ def _row(facts: Facts, item: CaseItem, figure: SpectrumFigure | None) -> list[Ce
 
 
 def _group(facts: Facts, item: CaseItem) -> str:
-    """'; group 3' for an image in a stored group (section 5), else nothing."""
+    """'; group 3 (with 4 other images)' for an image in a stored group of two or more (section 5),
+    else nothing: a group of one joins the image to nothing."""
     labels = facts.analysis.labels
     if labels is None:
         return ""
-    label = next((int(label) for it, label in zip(facts.analysis.items, labels.tolist()) if it is item), -1)
-    return f"; <b>group {label}</b>" if label >= 0 else ""
+    stored = [int(label) for label in labels.tolist()]
+    label = next((label for it, label in zip(facts.analysis.items, stored) if it is item), -1)
+    others = stored.count(label) - 1
+    if label < 0 or others < 1:
+        return ""
+    return f"; <b>group {label}</b> (with {others} other image{'s' if others > 1 else ''})"
 
 
 def _file_text(facts: Facts, item: CaseItem, check: FileCheck) -> str:

@@ -74,7 +74,7 @@ def _groups_story(facts: Facts) -> list:
     if alone:
         story.append(para(markup(f"{len(alone)} image(s) are each a group of their own (no other image reached the "
                                  "naming level with them): ")
-                          + markup(", ".join(f"{members[k][0].exhibit} (group {k})" for k in alone)) + ".", styles.body))
+                          + markup(", ".join(members[k][0].exhibit for k in alone)) + ".", styles.body))
     if analysis.ungrouped:
         story.append(para("In no group (taken in after the images were grouped): "
                           + markup(", ".join(i.exhibit for i in analysis.ungrouped)) + ".", styles.body))
