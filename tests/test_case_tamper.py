@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from forensics_app.cli import EXIT_FAILED, EXIT_OK, main
+from forensics_app.cli import EXIT_FAILED, EXIT_OK, EXIT_REJECTED, main
 from forensics_app.core.case import CaseError, load_case, seal_of
 from forensics_app.core.case_check import check_case
 from tests.tiny_generators import generate, save_pngs
@@ -127,9 +127,11 @@ def test_the_report_states_recomputed_results_and_the_disagreement_in_red(saved_
     opened_sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
     code = main(["report", str(path), "--out", str(tmp_path / "report.pdf")])
     err = capsys.readouterr().err
-    assert code == EXIT_OK and "the case disagrees with itself" in err
-    text = " ".join(page.extract_text() for page in PdfReader(tmp_path / "report.pdf").pages)
+    assert code == EXIT_REJECTED and "the case disagrees with itself" in err  # the PDF is written all the same
+    pages = [page.extract_text() for page in PdfReader(tmp_path / "report.pdf").pages]
+    text = " ".join(pages)
     assert "does not agree with itself" in text and f"- {item['exhibit']}: the case states the decision" in text
+    assert "Integrity: the case file does not agree with itself" in " ".join(pages[0].split())  # on page 1
     from forensics_app.core.report.decision import decisions
 
     case = load_case(path)
@@ -137,6 +139,10 @@ def test_the_report_states_recomputed_results_and_the_disagreement_in_red(saved_
     assert opened_sha256 in text.replace("\n", "").replace(" ", "")
     reopened = load_case(path)
     assert any(e.action == "integrity" for e in reopened.audit) and reopened.load_problems == []
+    # sealed anew by the save after the report, the case still says it failed when it was opened
+    assert main(["report", str(path), "--out", str(tmp_path / "again.pdf")]) == EXIT_REJECTED
+    first_page = " ".join(PdfReader(tmp_path / "again.pdf").pages[0].extract_text().split())
+    assert "opening(s) at which the case failed its re-check" in first_page
 
 
 @pytest.mark.parametrize("kind", ["fifo", "zero"])

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from pypdf import PdfReader
 
-from forensics_app.cli import EXIT_FAILED, EXIT_OK, main
+from forensics_app.cli import EXIT_FAILED, EXIT_OK, EXIT_REJECTED, main
 from forensics_app.core.attribution import UNKNOWN, UNKNOWN_TEXT, DecisionPolicy
 from forensics_app.core.case import Case, load_case
 from forensics_app.core.fingerprint.extractor import Extractor, ModelCard, read_card
@@ -383,8 +383,8 @@ def test_cli_report_writes_json_and_saves_the_case(scene, capsys, tmp_path):
     code = main(["report", str(case_path), "--out", str(out), "--json", "--examiner", "A. Analyst",
                  "--question", "Which model made these images?"])
     captured = capsys.readouterr()
-    assert code == EXIT_OK
     data = json.loads(captured.out)
+    assert code == EXIT_REJECTED and data["integrity_failed"]  # two evidence files changed or went missing
     assert data["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest() and data["pages"] >= 1
     assert "CHANGED since intake" in captured.err and "MISSING" in captured.err
     saved = load_case(case_path)

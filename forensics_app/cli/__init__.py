@@ -2,7 +2,8 @@
 
 Every command accepts --device and --json (JSON on stdout, nothing else there),
 reports progress on stderr, lists every rejected file with its reason, and exits
-non-zero on failure: 0 success, 1 some input files were rejected, 2 the command failed.
+non-zero on failure: 0 success, 1 some input files were rejected (for ``report``: the case
+failed an integrity check; the PDF is written and says so), 2 the command failed.
 
 Modules: ``commands`` (the commands and the parser), ``inspect_command`` (``inspect``,
 which needs no extractor), ``steps`` (what several commands share: the extractor, the

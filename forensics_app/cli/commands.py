@@ -351,10 +351,14 @@ def cmd_report(args: argparse.Namespace) -> int:
                            f"be updated to record it: {exc}") from exc
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    failed = bool(check.problems or result.warnings or any(e.action == "integrity" for e in case.audit))
     emit(args, {"report": str(result.path), "sha256": result.sha256, "pages": result.pages, "case": str(case_path),
-                "warnings": result.warnings, "case_problems": check.problems, "checks": [check.__dict__ for check in result.checks]},
-         f"report written to {result.path} ({result.pages} pages)\nSHA-256 {result.sha256} (recorded in {case_path})")
-    return EXIT_OK
+                "warnings": result.warnings, "case_problems": check.problems, "integrity_failed": failed,
+                "checks": [check.__dict__ for check in result.checks]},
+         f"report written to {result.path} ({result.pages} pages)\nSHA-256 {result.sha256} (recorded in {case_path})"
+         + ("\nthe case failed an integrity check (now or when opened earlier): the report says so on page 1"
+            if failed else ""))
+    return EXIT_REJECTED if failed else EXIT_OK
 
 
 # --- parser ------------------------------------------------------------------------------

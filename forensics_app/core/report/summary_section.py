@@ -74,7 +74,24 @@ def _tally(facts: Facts) -> str:
     markup_text = markup(text)
     if flagged:
         markup_text += " " + red(f"{len(flagged)} file(s) changed or went missing since intake: {', '.join(flagged)}.")
-    return markup_text
+    return markup_text + integrity_alarm(facts)
+
+
+def integrity_alarm(facts: Facts) -> str:
+    """Red words on page 1 when the case failed a re-check, now or at any earlier opening.
+
+    An earlier failure stays on record in the audit log (an ``integrity`` entry), so a case
+    that was saved again after a tampered opening, and sealed anew, still says so here.
+    """
+    found = []
+    if facts.case_check.problems:
+        found.append(f"the case file does not agree with itself ({len(facts.case_check.problems)} finding(s), listed "
+                     "in section 4): it may have been edited outside the program")
+    earlier = [entry.time for entry in facts.case.audit if entry.action == "integrity"]
+    if earlier:
+        found.append(f"the audit log records {len(earlier)} opening(s) at which the case failed its re-check "
+                     f"({', '.join(earlier[:5])}{' ...' if len(earlier) > 5 else ''}; section 8)")
+    return (" " + red("Integrity: " + "; ".join(found) + ".")) if found else ""
 
 
 def _exhibit_table(facts: Facts) -> object:
