@@ -15,7 +15,13 @@ def run_gui(device: str = "auto", argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from forensics_app.gui.main_window import MainWindow
+    from forensics_app.gui.platform_check import platform_problem
     from forensics_app.gui.widgets.icons import app_icon
+
+    problem = platform_problem() if QApplication.instance() is None else None
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
 
     if QApplication.instance() is None:
         # fractional scale factors (150 %) as they are, not rounded to 1x or 2x
