@@ -587,3 +587,33 @@ def test_a_failed_refingerprint_changes_nothing_and_says_it_failed(qtbot, window
     assert all(np.array_equal(after[k], before[k]) for k in before)
     assert len(window.case.audit) == audit
     assert any("Re-fingerprinting failed" in text for text in dialogs)
+
+
+def test_the_unsaved_changes_prompt_can_save_the_case_first(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from forensics_app.core.case import load_case
+
+    drop(window, save_pngs(generate("nearest", 2, size=96, seed=25), tmp_path / "in", "n"))
+    wait_idle(qtbot, window)
+    assert window.dirty
+    asked: list[str] = []
+
+    def answer(parent, title, text, buttons, default):
+        asked.append(text)
+        assert buttons & QMessageBox.Save and buttons & QMessageBox.Discard and buttons & QMessageBox.Cancel
+        return QMessageBox.Save
+
+    target = tmp_path / "kept.fcase"
+    monkeypatch.setattr(QMessageBox, "question", answer)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.case_files.new_case()
+    assert asked and "Save them" in asked[0]
+    assert target.exists() and len(load_case(target).items) == 2
+    assert window.case.items == [] and not window.dirty
+
+    drop(window, save_pngs(generate("nearest", 1, size=96, seed=26), tmp_path / "in2", "m"))
+    wait_idle(qtbot, window)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: ("", ""))  # the analyst cancels the save
+    window.case_files.new_case()
+    assert len(window.case.items) == 1  # nothing was replaced

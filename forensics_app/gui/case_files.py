@@ -39,10 +39,13 @@ class CaseFiles(QObject):
         return new_case(self.window.extractor) if self.window.extractor is not None else Case()
 
     def confirm_discard(self) -> bool:
+        """True when the open case may be replaced: nothing unsaved, saved now, or discarded on purpose."""
         if not self.window.dirty:
             return True
-        answer = plain.question(self.window, APP_TITLE, "The case has unsaved changes. Discard them?",
-                                      QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Cancel)
+        answer = plain.question(self.window, APP_TITLE, "The case has unsaved changes. Save them before going on?",
+                                QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
+        if answer == QMessageBox.Save:
+            return self.save_case()  # a save cancelled or failed keeps the case open
         return answer == QMessageBox.Discard
 
     def new_case(self) -> None:
