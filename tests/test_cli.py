@@ -233,3 +233,25 @@ def test_empty_folder_and_info(capsys, tmp_path):
     assert code == EXIT_FAILED and "no image files" in err
     code, data, _ = run(capsys, "info", "--json")
     assert code == EXIT_OK and data["card"]["extractor_id"]
+
+
+def test_a_byte_identical_copy_is_marked_as_repeating_its_first_exhibit(capsys, images, tmp_path):
+    import shutil
+
+    from forensics_app.core.report import write_report
+    from tests.test_report import flat, pdf_text
+
+    enroll_two(capsys, images)
+    copy = tmp_path / "renamed_copy.png"
+    shutil.copy(images["nearest"][6], copy)
+    case_path = tmp_path / "dup.fcase"
+    code, _, _ = run(capsys, "attribute", str(images["nearest"][6]), str(images["nearest"][7]), str(copy),
+                     "--json", "--case", str(case_path))
+    case = load_case(case_path)
+    assert [i.same_as for i in case.items] == [None, None, "E0001"]
+    assert any(e.detail.endswith("(the same bytes as E0001)") for e in case.audit if e.action == "intake")
+    write_report(case, tmp_path / "dup.pdf", extractor_card=None)
+    assert "The same bytes (SHA-256) as E0001" in flat("\n".join(pdf_text(tmp_path / "dup.pdf")[1]))
+    from forensics_app.gui.evidence_model import status_text
+
+    assert status_text(case.items[2]) == "fingerprinted; same file as E0001"

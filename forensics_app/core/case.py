@@ -115,6 +115,8 @@ class CaseItem:
     padded: bool = False
     attribution: dict | None = None  # Attribution.to_dict()
     cluster: int | None = None
+    #: The earlier exhibit holding the very same bytes (same SHA-256), when there is one.
+    same_as: str | None = None
 
     @property
     def sha256(self) -> str | None:

@@ -41,7 +41,8 @@ UNKNOWN_COLOUR = QColor("#6b6b6b")
 def status_text(item: CaseItem) -> str:
     if item.error:
         return f"rejected: {item.error}"
-    return "fingerprinted" if item.embedding is not None else "pending"
+    state = "fingerprinted" if item.embedding is not None else "pending"
+    return f"{state}; same file as {item.same_as}" if item.same_as else state
 
 
 def _size_text(item: CaseItem) -> str:

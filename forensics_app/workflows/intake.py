@@ -66,12 +66,15 @@ def take_in(case: Case, result: FileFingerprint) -> CaseItem:
     item = CaseItem(exhibit=case.next_exhibit(), path=os.path.abspath(result.path), error=result.error,
                     embedding=result.embedding, padded=result.padded,
                     evidence=result.evidence.metadata_dict() if result.evidence else None)
+    if item.sha256:  # a byte-identical copy is its own exhibit, marked as repeating the first
+        item.same_as = next((i.exhibit for i in case.items if i.sha256 == item.sha256 and not i.error), None)
     if item.evidence is not None:  # what the file declares, kept apart from the fingerprint
         item.evidence["provenance"] = ([e.to_dict() for e in result.provenance] if result.provenance is not None
                                        else provenance_record(item.path, item.sha256))
     case.items.append(item)
     case.log("intake" if item.error is None else "rejected", item.sha256,
-             f"{item.exhibit} {item.path}" + (f": {item.error}" if item.error else ""))
+             f"{item.exhibit} {item.path}" + (f": {item.error}" if item.error else "")
+             + (f" (the same bytes as {item.same_as})" if item.same_as else ""))
     return item
 
 

@@ -106,6 +106,8 @@ def _group(facts: Facts, item: CaseItem) -> str:
 def _file_text(facts: Facts, item: CaseItem, check: FileCheck) -> str:
     path, evidence = Path(evidence_path(item)), item.evidence or {}
     lines = [f"<b>{clipped(unicodedata.normalize('NFC', path.name), 200)}</b> in {clipped(path.parent)}"]
+    if item.same_as:
+        lines.append(f"<i>The same bytes (SHA-256) as {markup(item.same_as)}.</i>")
     form = normal_form_note(path.name)
     if form:
         lines.append(f"<i>File name {markup(form)}: another file can show the same name.</i>")
