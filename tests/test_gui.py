@@ -617,3 +617,29 @@ def test_the_unsaved_changes_prompt_can_save_the_case_first(qtbot, window, tmp_p
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: ("", ""))  # the analyst cancels the save
     window.case_files.new_case()
     assert len(window.case.items) == 1  # nothing was replaced
+
+
+def test_removing_an_exhibit_is_logged_and_its_number_is_not_given_again(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    from forensics_app.core.case_check import check_case
+
+    with qtbot.waitSignal(window.analysis_finished, timeout=60_000):
+        drop(window, save_pngs(generate("nearest", 6, size=96, seed=27), tmp_path / "in", "n"))
+    wait_idle(qtbot, window)
+    window.select_item(window.case.items[1])
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("taken in by mistake: not from the seizure", True))
+    with qtbot.waitSignal(window.analysis_finished, timeout=60_000):
+        window.actions_by_name["remove"].trigger()
+    wait_idle(qtbot, window)
+    assert [i.exhibit for i in window.case.items] == ["E0001", "E0003", "E0004", "E0005", "E0006"]
+    assert window.model.rowCount() == 5
+    removed = [e for e in window.case.audit if e.action == "removed"]
+    assert len(removed) == 1 and removed[0].detail.startswith("E0002 ") and "by mistake" in removed[0].detail
+    assert window.case.map is not None and len(window.case.map) == 5  # mapped again without it
+    assert check_case(window.case).problems == []
+    with qtbot.waitSignal(window.analysis_finished, timeout=60_000):
+        drop(window, save_pngs(generate("nearest", 1, size=96, seed=28), tmp_path / "more", "m"))
+    wait_idle(qtbot, window)
+    assert window.case.items[-1].exhibit == "E0007"
+    assert check_case(window.case).problems == []

@@ -169,7 +169,26 @@ class Case:
         return previous
 
     def next_exhibit(self) -> str:
-        return f"E{len(self.items) + 1:04d}"
+        """The next exhibit number; one removed is never given again (its intake stays logged)."""
+        logged = sum(1 for entry in self.audit if entry.action in ("intake", "rejected"))
+        return f"E{max(len(self.items), logged) + 1:04d}"
+
+    def remove_exhibit(self, exhibit: str, reason: str) -> CaseItem:
+        """Take an exhibit out of the case, logged with its hash and the analyst's reason.
+
+        Its number is not reused, and the stored map is dropped (it is one point per
+        fingerprinted exhibit, in order): the analysis is to be run again.
+        """
+        item = next((i for i in self.items if i.exhibit == exhibit), None)
+        if item is None:
+            raise KeyError(f"no exhibit {exhibit} in the case")
+        reason = " ".join(str(reason).split())
+        if not reason:
+            raise ValueError("removing an exhibit needs a reason, for the audit log")
+        self.items.remove(item)
+        self.map = None
+        self.log("removed", item.sha256, f"{exhibit} {item.path}: {reason}")
+        return item
 
     def has_sha256(self, sha256: str) -> bool:
         return any(item.sha256 == sha256 for item in self.items)

@@ -5,7 +5,8 @@ A case file is JSON that anyone can edit.  Its seal and hash-chained audit log (
 by recomputing what the case states from what it holds:
 
 * every exhibit numbered in sequence, each with its intake or rejection in the audit log
-  (a deleted exhibit leaves a gap, or an entry without its exhibit);
+  (a deleted exhibit leaves a gap, or an entry without its exhibit, unless the analyst removed
+  it through the program, which logs a "removed" entry with the reason);
 * the decision policy rebuilt from its calibrations: its stated thresholds, and the
   naming level each attribution and the settings record, must be the ones it gives;
 * every attribution recomputed with :func:`~forensics_app.core.attribution.attribute`
@@ -107,15 +108,19 @@ def _check_exhibits(case: Case, result: CaseCheck) -> None:
             result.problems.append(f"exhibit id {item.exhibit!r} is not one the program gives")
             continue
         numbers.append(int(match.group(1)))
-    if numbers and numbers != list(range(1, len(numbers) + 1)):
-        missing = sorted(set(range(1, max(numbers) + 1)) - set(numbers))
-        gap = f"; missing: {', '.join(f'E{n:04d}' for n in missing[:10])}" if missing else ""
-        result.problems.append(f"the exhibits are not numbered E0001 to E{len(numbers):04d} in order{gap}: "
-                               "exhibits were removed or reordered")
+    removed = {entry.detail.split(" ", 1)[0] for entry in case.audit if entry.action == "removed"}
+    unexplained = sorted(set(range(1, max(numbers, default=0) + 1)) - set(numbers)
+                         - {int(m.group(1)) for m in map(_EXHIBIT_RE.fullmatch, removed) if m})
+    if numbers != sorted(numbers) or len(set(numbers)) != len(numbers) or unexplained:
+        gap = f"; missing: {', '.join(f'E{n:04d}' for n in unexplained[:10])}" if unexplained else ""
+        result.problems.append(f"the exhibits are not numbered E0001 to E{max(numbers, default=0):04d} in order"
+                               f"{gap}: exhibits were removed or reordered outside the program")
     logged = {}
     for entry in case.audit:
         if entry.action in ("intake", "rejected"):
             logged.setdefault(entry.detail.split(" ", 1)[0], entry)
+    for exhibit in removed:
+        logged.pop(exhibit, None)  # taken out by the analyst, with the reason logged
     for item in case.items:
         entry = logged.pop(item.exhibit, None)
         if entry is None:

@@ -1,4 +1,4 @@
-"""The case's life cycle as files: new, open, save, save as, recent cases, details.
+"""The case's life cycle as files: new, open, save, save as, recent cases, details, removal.
 
 A case that cannot be read is refused with the reason and the open case is kept; a
 case that cannot be written stays open with all its changes; and a case opened next to
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
 
 from forensics_app.gui import plain_messages as plain
 from forensics_app.core.case import CASE_SUFFIX, Case, CaseError, extractor_stamp
@@ -21,7 +21,7 @@ from forensics_app.gui.job_status import APP_TITLE
 from forensics_app.gui.preferences import forget_case, recent_cases, remember_case
 from forensics_app.gui.widgets.dialogs import CaseDetailsDialog
 from forensics_app.workflows.case_open import open_case as open_case_file
-from forensics_app.workflows.intake import new_case
+from forensics_app.workflows.intake import fingerprinted, new_case
 
 if TYPE_CHECKING:
     from forensics_app.gui.main_window import MainWindow
@@ -145,3 +145,31 @@ class CaseFiles(QObject):
                 setattr(w.case, key, value)
             w.audit("case-details", "; ".join(f"{k}: {v}" for k, v in details.items() if v))
             w.update_title()
+
+    def remove_selected(self) -> None:
+        """Take the selected exhibits out of the case, each logged with the analyst's reason.
+
+        Their numbers are not given again, and the case is analysed anew without them (the
+        groups and the map are computed over the exhibits that remain).
+        """
+        w = self.window
+        items = w.selected_items()
+        if not items:
+            w.statusBar().showMessage("Select the exhibits to remove first.", 5000)
+            return
+        listed = ", ".join(i.exhibit for i in items[:10]) + (f" and {len(items) - 10} more" if len(items) > 10 else "")
+        reason, ok = QInputDialog.getText(w, "Remove from the case", f"Why are {listed} removed? "
+                                          "The reason goes into the audit log and the report.")
+        if not ok:
+            return
+        if not reason.strip():
+            plain.warning(w, APP_TITLE, "Nothing was removed: the audit log needs a reason for removing an exhibit.")
+            return
+        for item in items:
+            w.case.remove_exhibit(item.exhibit, reason)
+        w.model.set_case(w.case)
+        w.inspector.show(None)
+        w.map_pane.show_case(fingerprinted(w.case))
+        w.mark_dirty()
+        w.statusBar().showMessage(f"Removed {listed} from the case (logged).", 10_000)
+        w.runner.schedule_analysis()

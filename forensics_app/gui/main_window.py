@@ -169,6 +169,7 @@ class MainWindow(QMainWindow):
                                    "Write the evidence report of this case"),
             "quit": self._action("&Quit", self.close, QKeySequence.Quit),
             "copy_hashes": self._action("Copy &SHA-256 of selected images", self.copy_hashes, "Ctrl+Shift+C"),
+            "remove": self._action("&Remove selected exhibits from the case...", files.remove_selected, QKeySequence.Delete),
             "filter": self._action("&Filter rows", self.filter.setFocus, QKeySequence.Find),
             "settings": self._action("Se&ttings...", self.settings_actions.edit, "Ctrl+,"),
             "cancel": self._action("&Cancel running job", self.cancel_work, "Esc", S.SP_BrowserStop),
@@ -186,7 +187,7 @@ class MainWindow(QMainWindow):
         a["cancel"].setEnabled(False)
         a["cancel"].setIconText("Cancel")
         self.job_status.running.connect(a["cancel"].setEnabled)
-        for name in ("copy_hashes", "enrol_selection"):
+        for name in ("copy_hashes", "enrol_selection", "remove"):
             self.table.addAction(a[name])
 
     def _build_menus(self) -> None:
@@ -200,7 +201,7 @@ class MainWindow(QMainWindow):
                      None, "quit"):
             file_menu.addSeparator() if name is None else file_menu.addAction(a[name])
         edit_menu = self.menuBar().addMenu("&Edit")
-        for name in ("copy_hashes", "filter", None, "settings"):
+        for name in ("copy_hashes", "filter", "remove", None, "settings"):
             edit_menu.addSeparator() if name is None else edit_menu.addAction(a[name])
         analysis_menu = self.menuBar().addMenu("&Analysis")
         for name in ("rerun", "refingerprint", "cancel", None, "enrol_selection", "enrol_folder"):
