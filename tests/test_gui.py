@@ -643,3 +643,24 @@ def test_removing_an_exhibit_is_logged_and_its_number_is_not_given_again(qtbot, 
     wait_idle(qtbot, window)
     assert window.case.items[-1].exhibit == "E0007"
     assert check_case(window.case).problems == []
+
+
+def test_a_note_on_an_exhibit_is_logged_shown_and_printed_in_the_report(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    from forensics_app.core.report import write_report
+    from tests.test_report import flat, pdf_text
+
+    drop(window, save_pngs(generate("nearest", 2, size=96, seed=29), tmp_path / "in", "n"))
+    wait_idle(qtbot, window)
+    window.select_item(window.case.items[0])
+    note = "<b>Seized</b> from the suspect's phone, folder DCIM"
+    monkeypatch.setattr(QInputDialog, "getMultiLineText", lambda *a, **k: (note, True))
+    window.actions_by_name["note"].trigger()
+    assert window.case.items[0].note == note and window.dirty
+    assert [e.detail for e in window.case.audit if e.action == "note"] == [f"E0001: {note}"]
+    assert "<b>Seized</b> from" in window.inspector.details.toPlainText()  # shown as text, not markup
+    window.actions_by_name["note"].trigger()  # the same text again: nothing to log
+    assert len([e for e in window.case.audit if e.action == "note"]) == 1
+    write_report(window.case, tmp_path / "noted.pdf", extractor_card=window.card)
+    assert f"Analyst's note: {note}" in flat("\n".join(pdf_text(tmp_path / "noted.pdf")[1]))

@@ -117,6 +117,8 @@ class CaseItem:
     cluster: int | None = None
     #: The earlier exhibit holding the very same bytes (same SHA-256), when there is one.
     same_as: str | None = None
+    #: The analyst's note on this exhibit (each change logged); printed in the report.
+    note: str = ""
 
     @property
     def sha256(self) -> str | None:
@@ -172,6 +174,16 @@ class Case:
         """The next exhibit number; one removed is never given again (its intake stays logged)."""
         logged = sum(1 for entry in self.audit if entry.action in ("intake", "rejected"))
         return f"E{max(len(self.items), logged) + 1:04d}"
+
+    def set_note(self, exhibit: str, note: str) -> bool:
+        """The analyst's note on an exhibit, logged when it changes; False when it did not."""
+        item = next(i for i in self.items if i.exhibit == exhibit)
+        note = str(note).strip()
+        if note == item.note:
+            return False
+        item.note = note
+        self.log("note", item.sha256, f"{exhibit}: {note}" if note else f"{exhibit}: note cleared")
+        return True
 
     def remove_exhibit(self, exhibit: str, reason: str) -> CaseItem:
         """Take an exhibit out of the case, logged with its hash and the analyst's reason.

@@ -173,3 +173,17 @@ class CaseFiles(QObject):
         w.mark_dirty()
         w.statusBar().showMessage(f"Removed {listed} from the case (logged).", 10_000)
         w.runner.schedule_analysis()
+
+    def edit_note(self) -> None:
+        """The analyst's note on the selected exhibit: logged, saved with the case, printed in the report."""
+        w = self.window
+        items = w.selected_items()
+        if len(items) != 1:
+            w.statusBar().showMessage("Select one exhibit to write its note.", 5000)
+            return
+        item = items[0]
+        text, ok = QInputDialog.getMultiLineText(w, "Note on the exhibit", f"Note on {item.exhibit} (it goes into the "
+                                                 "report; each change is logged):", item.note)
+        if ok and w.case.set_note(item.exhibit, text):
+            w.mark_dirty()
+            w.inspector.show(item)

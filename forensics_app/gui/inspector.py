@@ -45,6 +45,10 @@ def _code(value: object) -> _Markup:
 def evidence_html(item: CaseItem) -> str:
     """The evidence record of one item as a small HTML table (selectable, copyable)."""
     rows = [("Exhibit", item.exhibit), ("Path", item.path)]
+    if item.note:
+        rows.append(("Analyst's note", item.note))
+    if item.same_as:
+        rows.append(("Same bytes as", item.same_as))
     if item.error:
         rows.append(("Rejected", item.error))
     evidence = item.evidence or {}

@@ -170,6 +170,7 @@ class MainWindow(QMainWindow):
             "quit": self._action("&Quit", self.close, QKeySequence.Quit),
             "copy_hashes": self._action("Copy &SHA-256 of selected images", self.copy_hashes, "Ctrl+Shift+C"),
             "remove": self._action("&Remove selected exhibits from the case...", files.remove_selected, QKeySequence.Delete),
+            "note": self._action("&Note on the selected exhibit...", files.edit_note, "Ctrl+E"),
             "filter": self._action("&Filter rows", self.filter.setFocus, QKeySequence.Find),
             "settings": self._action("Se&ttings...", self.settings_actions.edit, "Ctrl+,"),
             "cancel": self._action("&Cancel running job", self.cancel_work, "Esc", S.SP_BrowserStop),
@@ -187,7 +188,7 @@ class MainWindow(QMainWindow):
         a["cancel"].setEnabled(False)
         a["cancel"].setIconText("Cancel")
         self.job_status.running.connect(a["cancel"].setEnabled)
-        for name in ("copy_hashes", "enrol_selection", "remove"):
+        for name in ("copy_hashes", "note", "enrol_selection", "remove"):
             self.table.addAction(a[name])
 
     def _build_menus(self) -> None:
@@ -201,7 +202,7 @@ class MainWindow(QMainWindow):
                      None, "quit"):
             file_menu.addSeparator() if name is None else file_menu.addAction(a[name])
         edit_menu = self.menuBar().addMenu("&Edit")
-        for name in ("copy_hashes", "filter", "remove", None, "settings"):
+        for name in ("copy_hashes", "filter", "note", "remove", None, "settings"):
             edit_menu.addSeparator() if name is None else edit_menu.addAction(a[name])
         analysis_menu = self.menuBar().addMenu("&Analysis")
         for name in ("rerun", "refingerprint", "cancel", None, "enrol_selection", "enrol_folder"):

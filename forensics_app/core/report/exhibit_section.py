@@ -108,6 +108,8 @@ def _file_text(facts: Facts, item: CaseItem, check: FileCheck) -> str:
     lines = [f"<b>{clipped(unicodedata.normalize('NFC', path.name), 200)}</b> in {clipped(path.parent)}"]
     if item.same_as:
         lines.append(f"<i>The same bytes (SHA-256) as {markup(item.same_as)}.</i>")
+    if item.note:
+        lines.append(f"<b>Analyst's note:</b> {clipped(item.note, 1_500)}")
     form = normal_form_note(path.name)
     if form:
         lines.append(f"<i>File name {markup(form)}: another file can show the same name.</i>")
