@@ -261,3 +261,29 @@ def test_every_attributed_row_shows_its_first_ranked_generator_and_sorts_by_lr(q
     pane.table.sortByColumn(COLUMN["LR"], Qt.DescendingOrder)
     shown = [pane.proxy.index(r, COLUMN["LR"]).data(Qt.UserRole) for r in range(pane.proxy.rowCount())]
     assert shown == sorted(shown, reverse=True) and all(isinstance(v, float) for v in shown)
+
+
+def test_the_map_colours_by_first_ranked_generator_folder_and_format(qtbot, window, tmp_path):
+    from PIL import Image
+
+    from forensics_app.gui.widgets.map_view import BY_FIRST, BY_FOLDER, BY_FORMAT
+
+    enrol_pixels(window, "nearest-model", generate("nearest", 6, seed=9))
+    pngs = save_pngs(generate("nearest", 3, seed=13), tmp_path / "case-a", "a")
+    jpegs = []
+    for index, pixels in enumerate(generate("transposed", 3, seed=14)):
+        jpegs.append(tmp_path / "case-b" / f"b{index}.jpg")
+        jpegs[-1].parent.mkdir(exist_ok=True)
+        Image.fromarray(pixels).save(jpegs[-1], quality=92)
+    with qtbot.waitSignal(window.analysis_finished, timeout=60_000):
+        drop(window, [*pngs, *jpegs])
+    wait_idle(qtbot, window)
+    view = window.map_view
+    assert len(view.coords) == 6
+    assert [view.combo.itemData(i) for i in range(view.combo.count())][2:] == [BY_FIRST, BY_FOLDER, BY_FORMAT]
+    view.set_colour_mode(BY_FORMAT)
+    assert sorted(set(view.current_labels())) == ["JPEG", "PNG"]
+    view.set_colour_mode(BY_FOLDER)
+    assert {label.rsplit("/", 1)[-1] for label in view.current_labels()} == {"case-a", "case-b"}
+    view.set_colour_mode(BY_FIRST)
+    assert set(view.current_labels()) == {"nearest-model"}  # ranked first whether named or not

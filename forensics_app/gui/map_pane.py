@@ -16,7 +16,8 @@ from PySide6.QtCore import QObject
 
 from forensics_app.core.case import Case, CaseItem
 from forensics_app.gui.attribution_text import decision_text, lr_text, named_match, top_match, words_of
-from forensics_app.gui.widgets.map_view import MapView
+from forensics_app.gui.evidence_model import folder_text
+from forensics_app.gui.widgets.map_view import BY_CLUSTER, BY_FIRST, BY_FOLDER, BY_FORMAT, BY_MATCH, MapView
 
 NOT_YET = "The map appears once five or more images are fingerprinted."
 WHILE_FINGERPRINTING = "The map is drawn when fingerprinting finishes (five or more images)."
@@ -73,13 +74,12 @@ class MapPane(QObject):
         coords = self.case().map
         if not self.items or coords is None:
             return
-        clusters = ["not clustered" if i.cluster is None else f"cluster {i.cluster}" for i in self.items]
-        matches = [decision_text(i) or "not attributed" for i in self.items]
+        labels = colourings(self.items)
         hover = [hover_text(i) for i in self.items]
         if len(self.view.coords) == len(self.items) and np.allclose(self.view.coords, coords):
-            self.view.set_labels(clusters, matches, hover)
+            self.view.set_labels(labels, hover)
         else:
-            self.view.set_points(np.asarray(coords, np.float32), clusters, matches, hover)
+            self.view.set_points(np.asarray(coords, np.float32), labels, hover)
         self.highlight()
 
     def highlight(self) -> None:
@@ -90,3 +90,18 @@ class MapPane(QObject):
     def _clicked(self, index: int) -> None:
         if 0 <= index < len(self.items):
             self.select(self.items[index])
+
+
+def colourings(items: list[CaseItem]) -> dict[str, list[str]]:
+    """Each point's label under every colouring the map offers."""
+    def first(item: CaseItem) -> str:
+        match = top_match(item)
+        return match["generator"] if match else "not attributed"
+
+    return {
+        BY_CLUSTER: ["not clustered" if i.cluster is None else f"cluster {i.cluster}" for i in items],
+        BY_MATCH: [decision_text(i) or "not attributed" for i in items],
+        BY_FIRST: [first(i) for i in items],
+        BY_FOLDER: [folder_text(i) or "(no folder)" for i in items],
+        BY_FORMAT: [(i.evidence or {}).get("format") or "unknown" for i in items],
+    }

@@ -1,4 +1,4 @@
-"""The t-SNE map of every fingerprinted image, coloured by cluster or by attribution.
+"""The t-SNE map of every fingerprinted image, coloured by cluster, attribution, folder or format.
 
 Hovering names the image; clicking a point asks the window to select its row, and the
 window marks the selected rows' points with rings.  Distances on a t-SNE map are only
@@ -19,7 +19,10 @@ from forensics_app.core.attribution import UNKNOWN_TEXT
 from forensics_app.gui.widgets.hint import hint_label
 from forensics_app.gui.widgets.plot_canvas import FONT_SIZE, PlotCanvas, lay_out_plot_pane
 
-BY_CLUSTER, BY_MATCH = "cluster", "match"
+BY_CLUSTER, BY_MATCH, BY_FIRST, BY_FOLDER, BY_FORMAT = "cluster", "match", "first", "folder", "format"
+#: The colourings offered, in the order of the menu: (key, what the menu says).
+COLOURINGS = ((BY_CLUSTER, "cluster"), (BY_MATCH, "attribution (named generator)"),
+              (BY_FIRST, "first-ranked generator (named or not)"), (BY_FOLDER, "folder"), (BY_FORMAT, "file format"))
 HIT_RADIUS_PX = 9
 GREY = "#9e9e9e"
 GREY_LABELS = (UNKNOWN_TEXT, "not attributed")
@@ -50,8 +53,8 @@ class MapView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.combo = QComboBox()
-        self.combo.addItem("cluster", BY_CLUSTER)
-        self.combo.addItem("attribution (named generator)", BY_MATCH)
+        for key, text in COLOURINGS:
+            self.combo.addItem(text, key)
         self.combo.currentIndexChanged.connect(lambda _: self._draw())
         self.canvas = PlotCanvas(self)
         self.canvas.mpl_connect("motion_notify_event", self._on_motion)
@@ -60,8 +63,7 @@ class MapView(QWidget):
                                   "Hover over a point to name it, click it to select its row.")
         lay_out_plot_pane(self, "Colour by:", self.combo, self.canvas, self.caption)
         self.coords = np.zeros((0, 2), np.float32)
-        self.clusters: list[str] = []
-        self.matches: list[str] = []
+        self.labels: dict[str, list[str]] = {}  # colouring -> one label per point
         self.hover_texts: list[str] = []
         self.highlighted: list[int] = []
         self._ax = self._scatter = self._rings = self._annotation = None
@@ -80,18 +82,22 @@ class MapView(QWidget):
         self._ax = self._scatter = self._rings = self._annotation = None
         self.canvas.message(text)
 
-    def set_points(self, coords: np.ndarray, clusters: Sequence[str], matches: Sequence[str],
-                   hover_texts: Sequence[str]) -> None:
+    def set_points(self, coords: np.ndarray, labels: dict[str, Sequence[str]], hover_texts: Sequence[str]) -> None:
+        """Points with a label per colouring of :data:`COLOURINGS` each (missing ones read "unknown")."""
         self.coords = np.asarray(coords, np.float32)
-        self.clusters, self.matches, self.hover_texts = list(clusters), list(matches), list(hover_texts)
+        self.labels, self.hover_texts = {k: list(v) for k, v in labels.items()}, list(hover_texts)
         self.highlighted = [i for i in self.highlighted if i < len(self.coords)]
         self._draw()
 
-    def set_labels(self, clusters: Sequence[str], matches: Sequence[str], hover_texts: Sequence[str]) -> None:
+    def set_labels(self, labels: dict[str, Sequence[str]], hover_texts: Sequence[str]) -> None:
         """New colours for the same points (re-ranking, re-clustering)."""
-        if len(clusters) == len(self.coords):
-            self.clusters, self.matches, self.hover_texts = list(clusters), list(matches), list(hover_texts)
+        if len(hover_texts) == len(self.coords):
+            self.labels, self.hover_texts = {k: list(v) for k, v in labels.items()}, list(hover_texts)
             self._draw()
+
+    def current_labels(self) -> list[str]:
+        """The label of every point under the colouring chosen."""
+        return self.labels.get(self.colour_mode()) or ["unknown"] * len(self.coords)
 
     def set_highlight(self, indices: Sequence[int]) -> None:
         self.highlighted = [i for i in indices if 0 <= i < len(self.coords)]
@@ -104,7 +110,7 @@ class MapView(QWidget):
     def _draw(self) -> None:
         if not len(self.coords):
             return
-        labels = self.clusters if self.colour_mode() == BY_CLUSTER else self.matches
+        labels = self.current_labels()
         colours = category_colours(labels)
         figure = self.canvas.figure
         figure.clear()
