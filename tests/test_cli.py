@@ -163,7 +163,7 @@ def test_cluster_groups_generators_and_saves_a_case(capsys, images, tmp_path):
     assert all(isinstance(r["cluster"], int) for r in records)
     case = load_case(case_path)
     assert [item.cluster for item in case.items] == [r["cluster"] for r in records]
-    assert case.audit[-1].action == "cluster"
+    assert [e.action for e in case.audit[-2:]] == ["cluster", "map"] and len(case.map) == len(files)
     assert case.settings["policy"]["naming_lr"] == data["policy"]["naming_lr"]
 
 
@@ -255,3 +255,13 @@ def test_a_byte_identical_copy_is_marked_as_repeating_its_first_exhibit(capsys, 
     from forensics_app.gui.evidence_model import status_text
 
     assert status_text(case.items[2]) == "fingerprinted; same file as E0001"
+
+
+def test_a_case_saved_from_the_command_line_has_its_map(capsys, images, tmp_path):
+    enroll_two(capsys, images)
+    case_path = tmp_path / "mapped.fcase"
+    probes = images["nearest"][5:] + images["transposed"][5:]
+    code, _, _ = run(capsys, "attribute", *map(str, probes), "--json", "--case", str(case_path))
+    case = load_case(case_path)
+    assert code == EXIT_OK and case.map is not None and len(case.map) == len(probes)
+    assert any(e.action == "map" for e in case.audit)

@@ -52,7 +52,13 @@ def skipped_records(results) -> list[dict]:
 
 
 def analyse(args: argparse.Namespace, extractor, library, results, stages: tuple[str, ...]):
-    """Fingerprints into a case, then the analysis stages, recorded as the window records them."""
+    """Fingerprints into a case, then the analysis stages, recorded as the window records them.
+
+    A case to be saved (``--case``) is mapped too, so it opens in the window, and reports,
+    with its map like a case made there.
+    """
+    if getattr(args, "case", None) and "map" not in stages:
+        stages = (*stages, "map")
     from forensics_app.workflows.analyse import AnalysisRequest, record, run_analysis
     from forensics_app.workflows.intake import fingerprinted, new_case, note_skipped, take_in
 
