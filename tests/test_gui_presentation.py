@@ -287,3 +287,13 @@ def test_the_map_colours_by_first_ranked_generator_folder_and_format(qtbot, wind
     assert {label.rsplit("/", 1)[-1] for label in view.current_labels()} == {"case-a", "case-b"}
     view.set_colour_mode(BY_FIRST)
     assert set(view.current_labels()) == {"nearest-model"}  # ranked first whether named or not
+
+
+def test_a_batch_reads_down_the_table_at_1440_by_900(qtbot, window, tmp_path):
+    drop(window, save_pngs(generate("nearest", 30, size=64, seed=15), tmp_path / "batch", "b"))
+    wait_idle(qtbot, window)
+    window.resize(1440, 900)
+    qtbot.wait(50)
+    table = window.table
+    visible = table.viewport().height() // table.rowHeight(0)
+    assert visible >= 14, f"only {visible} rows in view"

@@ -33,6 +33,8 @@ EMPTY_TEXT = ("<h2>Drop images or folders here</h2><p>or use <b>File &gt; Add im
               "<b>Add folder</b> (Ctrl+Shift+I). Each image is hashed, fingerprinted, grouped with images "
               "of likely common source and ranked against the enrolled generators.</p>")
 #: The widest a column grows when fitted to its content; longer text is elided, whole in the tooltip.
+#: Side of a row's thumbnail, in pixels.
+ROW_THUMBNAIL = 20
 MAX_WIDTHS = {"File": 210, "Folder": 150, "Status": 120, "First-ranked": 200, "Decision": 210, "Declares": 220}
 DEFAULT_MAX_WIDTH = 160
 FIT_DELAY_MS = 150  # a batch of rows or a re-ranking refits the columns once, not per row
@@ -94,8 +96,9 @@ class EvidencePane(QStackedWidget):
         table.setSelectionMode(QAbstractItemView.ExtendedSelection)
         table.setAlternatingRowColors(True)
         table.setWordWrap(False)
-        table.setIconSize(QSize(44, 44))
-        table.verticalHeader().setDefaultSectionSize(50)
+        # compact rows: a batch is read down the table (16+ rows at 1440 x 900); the Image tab shows each large
+        table.setIconSize(QSize(ROW_THUMBNAIL, ROW_THUMBNAIL))
+        table.verticalHeader().setDefaultSectionSize(ROW_THUMBNAIL + 6)
         table.verticalHeader().hide()
         table.setTextElideMode(Qt.ElideRight)
         table.setItemDelegateForColumn(COLUMN["Folder"], ElideLeftDelegate(table))

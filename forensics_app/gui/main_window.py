@@ -122,7 +122,7 @@ class MainWindow(QMainWindow):
         right.addWidget(pane("Library of enrolled generators", self.library_panel))
         main.addWidget(left)
         main.addWidget(right)
-        left.setSizes([520, 380])
+        left.setSizes([580, 320])
         right.setSizes([470, 170, 260])
         main.setSizes([940, 660])
         for splitter in self.splitters.values():
