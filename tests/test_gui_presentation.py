@@ -7,6 +7,7 @@ generator's references are and names the odd one, and enrolment says when copies
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -297,3 +298,22 @@ def test_a_batch_reads_down_the_table_at_1440_by_900(qtbot, window, tmp_path):
     table = window.table
     visible = table.viewport().height() // table.rowHeight(0)
     assert visible >= 14, f"only {visible} rows in view"
+
+
+def test_the_spectrum_is_compared_with_the_first_ranked_generator_by_default(qtbot, window, tmp_path):
+    from forensics_app.gui.widgets.spectrum_view import FIRST_RANKED
+
+    references = save_pngs(generate("nearest", 6, seed=9), tmp_path / "refs", "r")  # readable, for the mean spectrum
+    embeddings = window.extractor.embed_pixels(generate("nearest", 6, seed=9))
+    window.library.library.enroll("nearest-model", [(hashlib.sha256(path.read_bytes()).hexdigest(), str(path), e)
+                                                    for path, e in zip(references, embeddings)])
+    window.library.refresh()
+    probe = save_pngs(generate("nearest", 1, seed=16), tmp_path / "p", "p")[0]
+    with qtbot.waitSignal(window.analysis_finished, timeout=60_000):
+        drop(window, [probe])
+    wait_idle(qtbot, window)
+    window.select_item(window.case.items[0])
+    spectrum = window.inspector.spectrum
+    assert spectrum.comparison() == FIRST_RANKED
+    qtbot.waitUntil(lambda: (spectrum.shown_reference or "").startswith("generator:nearest-model"), timeout=30_000)
+    assert spectrum.note.text().startswith("Ranked first for E0001: 'nearest-model': mean of")

@@ -17,11 +17,12 @@ from PySide6.QtWidgets import QTabWidget, QTextBrowser
 
 from forensics_app.core.case import Case, CaseItem
 from forensics_app.core.evidence import MAX_COUNTED_FRAMES
+from forensics_app.gui.attribution_text import top_match
 from forensics_app.gui.previews import AverageSpectrum, PreviewStore
 from forensics_app.gui.provenance_text import provenance_rows
 from forensics_app.gui.widgets.image_view import ImageView
 from forensics_app.gui.widgets.matches_view import MatchesView
-from forensics_app.gui.widgets.spectrum_view import CLUSTER, GENERATOR_PREFIX, SpectrumView
+from forensics_app.gui.widgets.spectrum_view import CLUSTER, FIRST_RANKED, GENERATOR_PREFIX, SpectrumView
 
 
 class _Markup(str):
@@ -154,6 +155,13 @@ class Inspector(QObject):
 
     def _reference(self, item: CaseItem) -> tuple[AverageSpectrum | None, str]:
         choice = self.spectrum.comparison()
+        if choice == FIRST_RANKED:
+            first = top_match(item)
+            if first is None:
+                reference, note = self._cluster_reference(item)
+                return reference, f"No enrolled generator is ranked for this image; compared with its cluster: {note}"
+            reference, note = self._generator_reference(first["generator"])
+            return reference, f"Ranked first for {item.exhibit}: {note}"
         if choice == CLUSTER:
             return self._cluster_reference(item)
         return self._generator_reference(choice[len(GENERATOR_PREFIX):])

@@ -60,6 +60,9 @@ def lay_out_plot_pane(pane: QWidget, label: str, combo: QComboBox, canvas: PlotC
     """The layout every plot pane shares: a labelled chooser, the plot, a caption."""
     top = QHBoxLayout()
     top.addWidget(QLabel(label))
+    # the chooser takes the room it is given, never widens the window to fit its longest entry
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(16)
     top.addWidget(combo, 1)
     layout = QVBoxLayout(pane)
     layout.setContentsMargins(4, 4, 4, 4)

@@ -19,6 +19,10 @@ from forensics_app.gui.widgets.plot_canvas import FONT_SIZE, PlotCanvas, lay_out
 
 CLUSTER = "cluster"
 GENERATOR_PREFIX = "generator:"
+#: The default: the enrolled generator ranked first for the image (what the analyst weighs).
+FIRST_RANKED = "first-ranked"
+_FIRST_TEXT = "its first-ranked generator (mean of its references)"
+_CLUSTER_TEXT = "its cluster (mean of the group)"
 SUBJECT_COLOUR = "#d95f02"
 REFERENCE_COLOUR = "#1b9e77"
 
@@ -29,15 +33,16 @@ def frequencies(profile: np.ndarray, size: int) -> np.ndarray:
 
 
 class SpectrumView(QWidget):
-    """`comparison_changed(key)`: the analyst chose what to compare with (CLUSTER or
-    GENERATOR_PREFIX + name)."""
+    """`comparison_changed(key)`: the analyst chose what to compare with (FIRST_RANKED,
+    CLUSTER or GENERATOR_PREFIX + name)."""
 
     comparison_changed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.combo = QComboBox()
-        self.combo.addItem("its cluster (mean of the group)", CLUSTER)
+        self.combo.addItem(_FIRST_TEXT, FIRST_RANKED)
+        self.combo.addItem(_CLUSTER_TEXT, CLUSTER)
         self.combo.currentIndexChanged.connect(lambda _: self.comparison_changed.emit(self.comparison()))
         self.note = hint_label()
         self.canvas = PlotCanvas(self)
@@ -49,14 +54,15 @@ class SpectrumView(QWidget):
     # --- choices ----------------------------------------------------------------------------
 
     def comparison(self) -> str:
-        return self.combo.currentData() or CLUSTER
+        return self.combo.currentData() or FIRST_RANKED
 
     def set_generators(self, names: list[str]) -> None:
         """Offer the enrolled generators; keeps the choice when that generator still exists."""
         chosen = self.comparison()
         self.combo.blockSignals(True)
         self.combo.clear()
-        self.combo.addItem("its cluster (mean of the group)", CLUSTER)
+        self.combo.addItem(_FIRST_TEXT, FIRST_RANKED)
+        self.combo.addItem(_CLUSTER_TEXT, CLUSTER)
         for name in names:
             self.combo.addItem(f"enrolled generator '{name}' (mean of its references)", GENERATOR_PREFIX + name)
         index = self.combo.findData(chosen)
