@@ -269,3 +269,13 @@ def test_cancel_stops_the_stream(extractor_dir):
         )
     )
     assert len(outcomes) == 4 and all(o.embedding is not None for o in outcomes)
+
+
+def test_the_readable_spectrum_puts_every_image_on_one_level():
+    pixels = random_pixels(256, 256)
+    brighter = np.clip(pixels.astype(np.int16) * 2 - 60, 0, 255).astype(np.uint8)
+    raw, raw_brighter = pp.display_spectrum(pixels), pp.display_spectrum(brighter)
+    readable, readable_brighter = pp.readable_spectrum(pixels), pp.readable_spectrum(brighter)
+    assert abs(float(raw_brighter.mean() - raw.mean())) > 0.3  # the raw level moves with the picture
+    assert abs(float(readable.mean())) < 0.2 and abs(float(readable_brighter.mean())) < 0.2
+    assert readable.shape == raw.shape

@@ -3,7 +3,7 @@
 Every picture the window shows of an evidence file is read again from disk and checked
 against the SHA-256 taken at intake: a file that changed or went missing since then is
 reported, never shown, since a view of other bytes than the ones analysed would mislead.
-Spectra come from core's `display_spectrum`, the same preprocessing the extractor uses.
+Spectra come from core's `readable_spectrum`: the extractor's residual, windowed and standardised.
 Thumbnails and spectra of every image are kept (a spectrum is 32 KiB in float16, so a
 case of a few thousand images costs tens of MiB); display images only for the last few.
 """
@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 from PySide6.QtGui import QImage
 
 from forensics_app.core.evidence import DEFAULT_MAX_PIXELS, EvidenceError, EvidenceImage, open_evidence
-from forensics_app.core.fingerprint.preprocess import PreprocessConfig, azimuthal_profile, display_spectrum
+from forensics_app.core.fingerprint.preprocess import PreprocessConfig, azimuthal_profile, readable_spectrum
 from forensics_app.gui.workers import CancelFn, ProgressFn, Worker, error_text
 
 THUMBNAIL_PX = 96  # stored size; shown at 48 logical pixels, so sharp on 2x screens
@@ -139,7 +139,7 @@ class PreviewStore(QObject):
                 try:
                     pixels = load_verified(path, sha).pixels
                     thumbnail = to_qimage(downscaled(pixels, THUMBNAIL_PX))
-                    spectrum = display_spectrum(pixels, config).astype(np.float16)
+                    spectrum = readable_spectrum(pixels, config).astype(np.float16)
                     del pixels
                     yield ScanResult(sha, thumbnail, spectrum)
                 except Exception as exc:  # reported per file, the scan goes on
@@ -193,7 +193,7 @@ class PreviewStore(QObject):
                 pixels = load_verified(path, sha256).pixels
             except Exception as exc:
                 return Preview(sha256, None, None, None, exc.reason if isinstance(exc, EvidenceError) else error_text(exc))
-            spectrum = np.asarray(cached, np.float32) if cached is not None else display_spectrum(pixels, config)
+            spectrum = np.asarray(cached, np.float32) if cached is not None else readable_spectrum(pixels, config)
             return Preview(sha256, to_qimage(downscaled(pixels, DISPLAY_PX)), spectrum, azimuthal_profile(spectrum))
 
         self._start(self.click_pool, job, result=self._on_preview)
@@ -241,7 +241,7 @@ class PreviewStore(QObject):
                 if cancel():
                     break
                 try:
-                    spectra.append(display_spectrum(load_verified(path, sha).pixels, config))
+                    spectra.append(readable_spectrum(load_verified(path, sha).pixels, config))
                 except Exception as exc:
                     problems.append(f"{path}: {exc.reason if isinstance(exc, EvidenceError) else error_text(exc)}")
                 progress(done, len(references))

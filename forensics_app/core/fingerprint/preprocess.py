@@ -220,6 +220,23 @@ def azimuthal_profile(spectrum: np.ndarray, bins: int | None = None) -> np.ndarr
     return profile
 
 
+def readable_spectrum(pixels: np.ndarray, config: PreprocessConfig = PreprocessConfig()) -> np.ndarray:
+    """The residual spectrum as an analyst reads it: on one level for every image.
+
+    Each crop's log spectrum is standardised (zero mean, unit variance) as the network's
+    input is, so two images of one generator share a colour scale although their raw
+    levels differ by about +-1.5.  Averaged over channels and crops like
+    :func:`display_spectrum`, which stays as it is for the spectrum baseline of ``evaluate``.
+    (A Hann window on the crops was tried against the bright cross along the axes and did
+    not lessen it on photographs: the cross is in the residual itself, not only at the
+    crop's edges.)
+    """
+    crops, _ = crop_grid(pixels, config)
+    with torch.inference_mode():
+        spectra = standardise(log_spectrum(noise_residual(torch.from_numpy(crops))))
+    return spectra.mean(dim=(0, 1)).numpy()
+
+
 def spectrum_vector(pixels: np.ndarray, config: PreprocessConfig = PreprocessConfig(), pooled: int = 32) -> np.ndarray:
     """The plain residual spectrum as a fingerprint, without any learnt network.
 

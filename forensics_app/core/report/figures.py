@@ -4,7 +4,7 @@ Figures are drawn with matplotlib's object API (never pyplot), so the report can
 written from a worker thread.  The evidence is decoded again, once per exhibit, and only
 while the file still holds the bytes that were analysed; its thumbnail and spectrum both
 come from those pixels.  The spectrum is drawn as the window draws it: frequency axes in
-cycles / pixel, a colour bar of log |DFT|, and a colour map whose lightness rises with
+cycles / pixel, a colour bar of standardised log |DFT|, and a colour map whose lightness rises with
 the value (magma), so it reads the same printed in grey.  The spectrum itself is a small
 bitmap, one pixel per frequency bin, and its axes are drawn by the layout as vector lines:
 forty exhibits cost a few kilobytes and milliseconds each, not a plotting library's
@@ -23,7 +23,7 @@ import numpy as np
 
 from forensics_app.core.case import CaseItem
 from forensics_app.core.evidence import EvidenceError, open_evidence
-from forensics_app.core.fingerprint.preprocess import PreprocessConfig, display_spectrum
+from forensics_app.core.fingerprint.preprocess import PreprocessConfig, readable_spectrum
 from forensics_app.core.report.checks import FAILED, NOT_RUN, RAN, UNCHANGED, Check, FileCheck, evidence_path
 from forensics_app.core.report.grouping import UNGROUPED, Analysis
 from forensics_app.core.report.map_labels import compact_ids, spots
@@ -109,7 +109,7 @@ def spectrum_image(pixels: np.ndarray, config: PreprocessConfig) -> SpectrumImag
     cannot be seen."""
     from PIL import Image
 
-    spectrum = display_spectrum(pixels, config)
+    spectrum = readable_spectrum(pixels, config)
     low, high = (float(v) for v in np.percentile(spectrum, (1.0, 99.7)))
     scaled = np.clip((spectrum - low) / max(high - low, 1e-12), 0.0, 1.0)
     indices = (scaled * 255).round().astype(np.uint8)[::-1]  # origin at the bottom, as drawn

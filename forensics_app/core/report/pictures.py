@@ -3,7 +3,7 @@ saying why there is none) and the spectrum with its axes and colour bar.
 
 The spectrum's axes, ticks and colour bar are drawn as vector lines and text, so they stay
 sharp at any zoom and cost nothing to make; only the spectrum itself is a bitmap.  Units
-are the window's: spatial frequency in cycles / pixel, values in log |DFT|.
+are the window's: spatial frequency in cycles / pixel, values in standardised log |DFT|.
 """
 
 from __future__ import annotations
@@ -99,5 +99,5 @@ class SpectrumFlowable(Flowable):
         canvas.saveState()
         canvas.translate(x + 24, y + height / 2)
         canvas.rotate(90)
-        canvas.drawCentredString(0, 0, "log |DFT|")
+        canvas.drawCentredString(0, 0, "std. log |DFT|")
         canvas.restoreState()

@@ -114,7 +114,7 @@ class SpectrumView(QWidget):
             ax.set_xlabel("cycles / pixel")
         bar = figure.colorbar(image, ax=[subject_ax, reference_ax], shrink=0.85, pad=0.02)
         bar.ax.tick_params(labelsize=FONT_SIZE - 1, colors=self.canvas.foreground)
-        bar.set_label("log |DFT|", fontsize=FONT_SIZE, color=self.canvas.foreground)
+        bar.set_label("standardised log |DFT|", fontsize=FONT_SIZE, color=self.canvas.foreground)
         self._draw_profiles(profile_ax, spectrum, reference if has_reference else None)
         self.note.setText(reference_note if has_reference else "")
         self.canvas.draw_idle()
@@ -128,7 +128,7 @@ class SpectrumView(QWidget):
             ax.plot(frequencies(reference.profile, reference.spectrum.shape[0]), reference.profile,
                     color=REFERENCE_COLOUR, lw=1.4, ls="--", label=reference.label)
         ax.set_xlabel("spatial frequency (cycles / pixel)")
-        ax.set_ylabel("mean log |DFT|")
+        ax.set_ylabel("mean standardised log |DFT|")
         ax.set_title("Azimuthal profile")
         ax.set_xlim(0, 0.5)
         ax.grid(alpha=0.25)
