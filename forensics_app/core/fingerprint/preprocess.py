@@ -228,8 +228,8 @@ def readable_spectrum(pixels: np.ndarray, config: PreprocessConfig = PreprocessC
     levels differ by about +-1.5.  Averaged over channels and crops like
     :func:`display_spectrum`, which stays as it is for the spectrum baseline of ``evaluate``.
     (A Hann window on the crops was tried against the bright cross along the axes and did
-    not lessen it on photographs: the cross is in the residual itself, not only at the
-    crop's edges.)
+    not lessen it consistently on photographs: the cross is in the residual itself, not
+    only at the crop's edges.)
     """
     crops, _ = crop_grid(pixels, config)
     with torch.inference_mode():
