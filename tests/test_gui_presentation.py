@@ -317,3 +317,5 @@ def test_the_spectrum_is_compared_with_the_first_ranked_generator_by_default(qtb
     assert spectrum.comparison() == FIRST_RANKED
     qtbot.waitUntil(lambda: (spectrum.shown_reference or "").startswith("generator:nearest-model"), timeout=30_000)
     assert spectrum.note.text().startswith("Ranked first for E0001: 'nearest-model': mean of")
+    titles = [ax.get_title() for ax in spectrum.canvas.figure.axes]
+    assert any(t.startswith("image - reference") for t in titles) and spectrum.shown_difference is not None

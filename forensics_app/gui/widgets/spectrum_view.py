@@ -49,6 +49,7 @@ class SpectrumView(QWidget):
         lay_out_plot_pane(self, "Compare with:", self.combo, self.canvas, self.note)
         self.current: str | None = None  # sha256 of the image shown
         self.shown_reference: str | None = None  # key of the reference shown
+        self.shown_difference: np.ndarray | None = None  # the image's spectrum minus the reference's
         self.show_message("Select an image in the table to see the spectrum of its noise residual.")
 
     # --- choices ----------------------------------------------------------------------------
@@ -80,7 +81,7 @@ class SpectrumView(QWidget):
 
     def show_message(self, text: str) -> None:
         self.current = None
-        self.shown_reference = None
+        self.shown_reference = self.shown_difference = None
         self.note.setText("")
         self.canvas.message(text)
 
@@ -93,9 +94,11 @@ class SpectrumView(QWidget):
         has_reference = reference is not None and reference.spectrum is not None
         figure = self.canvas.figure
         figure.clear()
+        comparable = has_reference and np.shape(reference.spectrum) == spectrum.shape
         grid = figure.add_gridspec(2, 2, height_ratios=(2, 1))
         subject_ax, reference_ax = figure.add_subplot(grid[0, 0]), figure.add_subplot(grid[0, 1])
-        profile_ax = figure.add_subplot(grid[1, :])
+        # beside the profiles, where both spectra can be told apart: the difference of the two
+        profile_ax = figure.add_subplot(grid[1, 0] if comparable else grid[1, :])
         values = [spectrum] + ([np.asarray(reference.spectrum, np.float32)] if has_reference else [])
         low, high = np.percentile(np.concatenate([v.ravel() for v in values]), (1.0, 99.7))
         extent = (-0.5, 0.5, -0.5, 0.5)  # frequency axes, v up
@@ -115,9 +118,22 @@ class SpectrumView(QWidget):
         bar = figure.colorbar(image, ax=[subject_ax, reference_ax], shrink=0.85, pad=0.02)
         bar.ax.tick_params(labelsize=FONT_SIZE - 1, colors=self.canvas.foreground)
         bar.set_label("standardised log |DFT|", fontsize=FONT_SIZE, color=self.canvas.foreground)
+        self.shown_difference = None
+        if comparable:
+            self.shown_difference = difference = spectrum - np.asarray(reference.spectrum, np.float32)
+            self._draw_difference(figure.add_subplot(grid[1, 1]), difference, extent)
         self._draw_profiles(profile_ax, spectrum, reference if has_reference else None)
         self.note.setText(reference_note if has_reference else "")
         self.canvas.draw_idle()
+
+    def _draw_difference(self, ax, difference: np.ndarray, extent: tuple) -> None:
+        """This image minus the reference: where the image is stronger (red) or weaker (blue) than it."""
+        limit = float(np.percentile(np.abs(difference), 99.5)) or 1.0
+        ax.imshow(difference, cmap="coolwarm", vmin=-limit, vmax=limit, extent=extent, origin="lower")
+        ax.set_title(f"image - reference (red stronger, blue weaker; +-{limit:.1f})", fontsize=FONT_SIZE)
+        self.canvas.style_axes(ax)
+        ax.set_xticks([])
+        ax.set_yticks([])
 
     def _draw_profiles(self, ax, spectrum: np.ndarray, reference: AverageSpectrum | None) -> None:
         from forensics_app.core.fingerprint.preprocess import azimuthal_profile
