@@ -15,6 +15,7 @@ JPEG's scans before its pixels are decoded (:func:`jpeg_scan_count`).
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -22,6 +23,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _MAX_INFLATED = 4_000_000
 #: Inflated text read from one file in all; chunks past it are counted, not inflated.
 MAX_INFLATED_PER_FILE = 16_000_000
+_TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
 #: Text chunks kept from one PNG; real files hold a handful, front-ends at most a dozen.
 MAX_TEXT_CHUNKS = 64
 
@@ -63,20 +65,32 @@ class JpegLayout:
         return [payload[len(prefix):] for code, payload in self.segments if code == marker and payload.startswith(prefix)]
 
 
+def _png_chunks(data: bytes) -> Iterator[tuple[int, bytes, int]]:
+    """(offset, type, declared length) of each chunk whose header is in the file, up to IEND.
+
+    The one walk over a PNG's chunks; a chunk may declare more bytes than the file holds,
+    which each caller handles in its own way.
+    """
+    position = len(PNG_SIGNATURE)
+    while position + 8 <= len(data):
+        kind = data[position + 4:position + 8]
+        length = int.from_bytes(data[position:position + 4], "big")
+        yield position, kind, length
+        if kind == b"IEND":
+            return
+        position += 12 + length
+
+
 def walk_png(data: bytes) -> PngLayout:
     """Every chunk of a PNG in order, up to IEND; text chunks decoded, eXIf kept raw."""
     layout = PngLayout()
     budget = [MAX_INFLATED_PER_FILE]
-    position = len(PNG_SIGNATURE)
-    while position + 8 <= len(data):
-        length = int.from_bytes(data[position:position + 4], "big")
-        kind = data[position + 4:position + 8]
-        body = data[position + 8:position + 8 + length]
+    for start, kind, length in _png_chunks(data):
+        body = data[start + 8:start + 8 + length]
         if len(body) < length:
             layout.problems.append(f"the {kind.decode('latin-1')!r} chunk is cut short: the file is truncated")
             return layout
-        position += 12 + length
-        if kind in (b"tEXt", b"zTXt", b"iTXt"):
+        if kind in _TEXT_CHUNKS:
             if len(layout.texts) >= MAX_TEXT_CHUNKS:
                 layout.skipped_texts += 1
                 continue
@@ -88,7 +102,7 @@ def walk_png(data: bytes) -> PngLayout:
         elif kind == b"eXIf":
             layout.exif = body
         elif kind == b"IEND":
-            layout.end = min(position, len(data))
+            layout.end = min(start + 12 + length, len(data))
             return layout
     layout.problems.append("the PNG has no IEND chunk: the file is truncated")
     return layout
@@ -128,9 +142,6 @@ def _inflate(payload: bytes, budget: list[int]) -> bytes:
     return out
 
 
-_TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
-
-
 def png_without_text(data: bytes) -> bytes:
     """The same PNG with its text chunks left out (``data`` itself when it has none).
 
@@ -140,19 +151,13 @@ def png_without_text(data: bytes) -> bytes:
     text through :func:`walk_png`, under this module's limits.
     """
     kept, position, dropped = [data[:len(PNG_SIGNATURE)]], len(PNG_SIGNATURE), False
-    while position + 8 <= len(data):
-        length = int.from_bytes(data[position:position + 4], "big")
-        end = position + 12 + length
-        if data[position + 4:position + 8] in _TEXT_CHUNKS:
+    for start, kind, length in _png_chunks(data):
+        position = start + 12 + length
+        if kind in _TEXT_CHUNKS:
             dropped = True
         else:
-            kept.append(data[position:end])
-        if data[position + 4:position + 8] == b"IEND":
-            kept.append(data[end:])
-            break
-        position = end
-    else:
-        kept.append(data[position:])
+            kept.append(data[start:position])
+    kept.append(data[position:])  # what follows IEND, or the incomplete end of a truncated file
     return b"".join(kept) if dropped else data
 
 
