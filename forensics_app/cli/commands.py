@@ -311,6 +311,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the evidence report of a saved case, then save the case with the report's hash."""
     from forensics_app.core.case import CaseError
+    from forensics_app.core.case_check import failed_openings
     from forensics_app.core.display_text import one_line
     from forensics_app.core.fingerprint.extractor import ExtractorError, read_card
     from forensics_app.core.report import ReportError
@@ -351,7 +352,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                            f"be updated to record it: {exc}") from exc
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    failed = bool(check.problems or result.warnings or any(e.action == "integrity" for e in case.audit))
+    failed = bool(check.problems or result.warnings or failed_openings(case))
     emit(args, {"report": str(result.path), "sha256": result.sha256, "pages": result.pages, "case": str(case_path),
                 "warnings": result.warnings, "case_problems": check.problems, "integrity_failed": failed,
                 "checks": [check.__dict__ for check in result.checks]},

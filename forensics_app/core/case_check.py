@@ -31,9 +31,12 @@ import numpy as np
 
 from forensics_app.core.analysis import groups_at
 from forensics_app.core.attribution import DecisionPolicy, attribute
-from forensics_app.core.case import Case, CaseItem
+from forensics_app.core.case import AuditEntry, Case, CaseItem
 
-__all__ = ["CaseCheck", "check_case", "gallery_from_record", "gallery_record"]
+__all__ = ["INTEGRITY_ACTION", "CaseCheck", "check_case", "failed_openings", "gallery_from_record", "gallery_record"]
+
+#: The audit action that records a re-check which failed when the case was opened.
+INTEGRITY_ACTION = "integrity"
 
 _SIMILARITY_TOL = 1e-4
 _LOG_LR_TOL = 1e-3
@@ -81,6 +84,15 @@ class CaseCheck:
             return f"{len(self.problems)} disagreement(s) between what the case states and what it holds"
         done = f"{self.checked} attribution(s) recomputed from the stored fingerprints and agree"
         return done + (f"; not rechecked: {'; '.join(self.unchecked)}" if self.unchecked else "")
+
+
+def failed_openings(case: Case) -> list[AuditEntry]:
+    """The openings at which the case failed its re-check, as its audit log keeps them.
+
+    A case saved after such an opening is sealed anew; these entries keep the failure on
+    record, so every later report and the report command's exit status still show it.
+    """
+    return [entry for entry in case.audit if entry.action == INTEGRITY_ACTION]
 
 
 def check_case(case: Case) -> CaseCheck:

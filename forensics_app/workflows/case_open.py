@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from forensics_app.core.case import Case, load_case
-from forensics_app.core.case_check import CaseCheck, check_case
+from forensics_app.core.case_check import INTEGRITY_ACTION, CaseCheck, check_case
 
 
 def open_case(path: Path) -> tuple[Case, CaseCheck]:
@@ -21,5 +21,5 @@ def open_case(path: Path) -> tuple[Case, CaseCheck]:
     if result.problems:
         listed = "; ".join(result.problems[:20]) + (f"; and {len(result.problems) - 20} more"
                                                     if len(result.problems) > 20 else "")
-        case.log("integrity", case.source_sha256, f"opened {path}: {result.summary()}: {listed}")
+        case.log(INTEGRITY_ACTION, case.source_sha256, f"opened {path}: {result.summary()}: {listed}")
     return case, result

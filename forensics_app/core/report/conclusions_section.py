@@ -53,7 +53,7 @@ def concluding_alike(decisions: list[Decision]) -> list[list[Decision]]:
     groups: dict[tuple, list[Decision]] = {}
     for decision in decisions:
         first = decision.first
-        key = ((first.generator, lr_words(first.lr), first.lr >= 1.0, decision.named, decision.naming_lr)
+        key = ((first.generator, lr_words(first.lr), decision.named, decision.naming_lr)
                if first is not None and first.lr is not None else (decision.exhibit,))
         groups.setdefault(key, []).append(decision)
     return list(groups.values())

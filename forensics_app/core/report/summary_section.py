@@ -17,6 +17,7 @@ from reportlab.platypus import Spacer
 
 from forensics_app.core.attribution import UNKNOWN_TEXT
 from forensics_app.core.case import CaseItem
+from forensics_app.core.case_check import failed_openings
 from forensics_app.core.display_text import normal_form_note
 from forensics_app.core.provenance import declaration, entries_from_dicts
 from forensics_app.core.report.checks import evidence_path
@@ -87,7 +88,7 @@ def integrity_alarm(facts: Facts) -> str:
     if facts.case_check.problems:
         found.append(f"the case file does not agree with itself ({len(facts.case_check.problems)} finding(s), listed "
                      "in section 4): it may have been edited outside the program")
-    earlier = [entry.time for entry in facts.case.audit if entry.action == "integrity"]
+    earlier = [entry.time for entry in failed_openings(facts.case)]
     if earlier:
         found.append(f"the audit log records {len(earlier)} opening(s) at which the case failed its re-check "
                      f"({', '.join(earlier[:5])}{' ...' if len(earlier) > 5 else ''}; section 8)")
