@@ -30,10 +30,15 @@ _DIGITAL_SOURCE = re.compile(r"digitalsourcetype/(\w+)", re.IGNORECASE)
 MAX_XMP_BYTES = 512_000
 #: Bounded repeats only: an unbounded ``\w+`` or ``[^>]+`` backtracks quadratically over a
 #: packet of letters (30 KB took 13 s), so every run here has a ceiling and each search is linear.
-_XMP_PATTERNS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {}
 _TAG = re.compile(r"<[^<>]{0,2000}>")
 _XMP_FIELDS = ("CreatorTool", "Software", "DigitalSourceType", "Credit", "Description", "creator", "Make", "Model",
                "CreateDate", "ModifyDate", "History")
+#: Each field's attribute form and the opening tag of its element form.
+_XMP_PATTERNS = {
+    name: (re.compile(rf"(?<![\w:])\w{{1,40}}:{name}=\"([^\"]{{0,4000}})\""),
+           re.compile(rf"<(\w{{1,40}}):{name}(?:\s[^<>]{{0,2000}})?>"))
+    for name in _XMP_FIELDS
+}
 
 
 def png_text_entry(texts: list[tuple[str, str, str]], skipped: int = 0) -> ProvenanceEntry | None:
@@ -135,19 +140,9 @@ def find_xmp(data: bytes) -> str | None:
     return window[:end if end > 0 else 100_000].decode("utf-8", errors="replace")
 
 
-def _xmp_patterns(name: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """The attribute form and the element form of one XMP field, compiled once."""
-    if name not in _XMP_PATTERNS:
-        _XMP_PATTERNS[name] = (
-            re.compile(rf"(?<![\w:])\w{{1,40}}:{name}=\"([^\"]{{0,4000}})\""),
-            re.compile(rf"<(\w{{1,40}}):{name}(?:\s[^<>]{{0,2000}})?>"),
-        )
-    return _XMP_PATTERNS[name]
-
-
 def _xmp_value(packet: str, name: str) -> str | None:
     """The first value of a field, as an attribute or as an element (closing tag found by ``find``)."""
-    attribute, opening = _xmp_patterns(name)
+    attribute, opening = _XMP_PATTERNS[name]
     match = attribute.search(packet)
     if match:
         return match.group(1)
