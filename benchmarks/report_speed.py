@@ -69,7 +69,7 @@ def build_case(work: Path, extractor: Extractor, images: int, size: int):
     probes = probes[:images]
     case = new_case(extractor, "BENCH-1")
     case.question = "Which enrolled generator, if any, made each of these images?"
-    for result in fingerprint_paths(extractor, probes):
+    for result in fingerprint_paths(extractor, probes, provenance=True):
         take_in(case, result)
     items = fingerprinted(case)
     request = AnalysisRequest(np.stack([item.embedding for item in items]), extractor, library)

@@ -116,7 +116,7 @@ def analysed_case(extractor: Extractor, paths: list[Path], library: Library | No
     """A case made as the window and the commands make one: intake, then the analysis stages."""
     case = new_case(extractor, reference)
     case.settings.update(crops=extractor.card.preprocess.crops_per_image, device=str(extractor.device))
-    for result in fingerprint_paths(extractor, paths):
+    for result in fingerprint_paths(extractor, paths, provenance=True):
         take_in(case, result)
     items = fingerprinted(case)
     # the tiny extractor's few references cannot support LR 100; level 10 gives the case names

@@ -15,7 +15,6 @@ from forensics_app.core.evidence import DEFAULT_MAX_PIXELS, scan_paths
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.pipeline import FileFingerprint, fingerprint_files
 from forensics_app.core.progress import CancelCheck, ProgressCallback
-from forensics_app.workflows.inspect import provenance_record
 
 
 def expand_paths(paths: Sequence[str | Path]) -> tuple[list[Path], list[FileFingerprint]]:
@@ -61,7 +60,11 @@ def take_in(case: Case, result: FileFingerprint) -> CaseItem:
     """Add one file to the case as the next exhibit and log its intake or rejection.
 
     Entries a folder scan left out (``result.skipped``) go to :func:`note_skipped` instead.
+    What the file declares comes with `result` (fingerprinted with ``provenance=True``),
+    read from the bytes that were hashed: the file is never opened a second time here.
     """
+    if result.evidence is not None and result.provenance is None:
+        raise ValueError("take_in needs what the file declares, read at intake: fingerprint with provenance=True")
     # absolute, so a guard or a report finds the file from any working folder
     item = CaseItem(exhibit=case.next_exhibit(), path=os.path.abspath(result.path), error=result.error,
                     embedding=result.embedding, padded=result.padded,
@@ -69,8 +72,7 @@ def take_in(case: Case, result: FileFingerprint) -> CaseItem:
     if item.sha256:  # a byte-identical copy is its own exhibit, marked as repeating the first
         item.same_as = next((i.exhibit for i in case.items if i.sha256 == item.sha256 and not i.error), None)
     if item.evidence is not None:  # what the file declares, kept apart from the fingerprint
-        item.evidence["provenance"] = ([e.to_dict() for e in result.provenance] if result.provenance is not None
-                                       else provenance_record(item.path, item.sha256))
+        item.evidence["provenance"] = [e.to_dict() for e in result.provenance]
     case.items.append(item)
     case.log("intake" if item.error is None else "rejected", item.sha256,
              f"{item.exhibit} {item.path}" + (f": {item.error}" if item.error else "")
