@@ -77,6 +77,31 @@ def signed_jpeg(path: Path, agent: str = "Test Diffusion 2.1") -> str:
     return root
 
 
+def opened_copy(source: Path, out: Path, tool: str = "ChatGPT") -> Path:
+    """`source` opened and converted by `tool`, signed anew with `source` as its parent ingredient.
+
+    This is how a chat front-end or an editor exports a generated image: the active
+    manifest is the tool's, the generator's own claim is one step back in the chain.
+    """
+    import c2pa
+
+    chain, private, _ = make_chain()
+    manifest = {"claim_generator_info": [{"name": tool, "version": "1.0"}], "title": out.name,
+                "assertions": [{"label": "c2pa.actions", "data": {"actions": [
+                    {"action": "c2pa.opened", "softwareAgent": {"name": tool}, "parameters": {"ingredientIds": ["parent"]}},
+                    {"action": "c2pa.converted", "softwareAgent": {"name": tool}}]}}]}
+    signer = c2pa.Signer.from_info(c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, chain.encode(), private.encode(), None))
+    written = io.BytesIO()
+    with c2pa.Builder(manifest) as builder:
+        with source.open("rb") as parent:
+            builder.add_ingredient({"title": source.name, "relationship": "parentOf", "label": "parent"},
+                                   "image/jpeg", parent)
+        with source.open("rb") as parent:
+            builder.sign(signer, "image/jpeg", parent, written)
+    out.write_bytes(written.getvalue())
+    return out
+
+
 def tampered_copy(signed: Path, out: Path) -> Path:
     """The signed JPEG with one byte of its compressed pixels changed (manifest untouched)."""
     data = bytearray(signed.read_bytes())

@@ -18,7 +18,7 @@ from PIL import Image, PngImagePlugin
 from forensics_app.core.provenance import (
     ProvenanceEntry, declaration, entries_from_dicts, load_anchors, read_provenance, read_provenance_bytes,
 )
-from tests.c2pa_signing import damaged_manifest_copy, signed_jpeg, tampered_copy
+from tests.c2pa_signing import damaged_manifest_copy, opened_copy, signed_jpeg, tampered_copy
 
 
 @pytest.fixture(autouse=True)
@@ -163,7 +163,8 @@ def test_c2pa_signed_image_is_bound_and_worded(tmp_path):
     assert "created by a trained AI model" in entry.says and "claim generator \u201cTest Studio 3.0\u201d" in entry.says
     assert "signature is valid" in entry.says and "no trust list is configured" in entry.says
     assert entry.details["validation codes"] == "signingCredential.untrusted"
-    assert declaration([entry]) == "declares: made with Test Diffusion 2.1 [C2PA, signature valid]"
+    assert declaration([entry]) == "declares: AI-generated, made with Test Diffusion 2.1 [C2PA, signature valid]"
+    assert entry.source_type == "trainedAlgorithmicMedia"
 
 
 def test_c2pa_trusted_when_its_root_is_on_the_trust_list(tmp_path, monkeypatch):
@@ -182,6 +183,44 @@ def test_tampered_c2pa_image_is_a_finding(tmp_path):
     assert entry.valid is False and not entry.bound and entry.flag == "C2PA hash or signature broken"
     assert "Validation FAILED" in entry.says and "changed after it was signed" in entry.says
     assert "signature NOT valid" in declaration([entry])
+
+
+def test_c2pa_chain_names_the_generator_behind_the_tool_that_signed_last(tmp_path):
+    """A chat front-end signs "opened with ChatGPT"; its parent says DALL·E made it, trained algorithmic media."""
+    made = tmp_path / "made.jpg"
+    signed_jpeg(made, agent="DALL\u00b7E")
+    entry = by_kind(read_provenance(opened_copy(made, tmp_path / "exported.jpg", tool="ChatGPT")), "c2pa")
+    assert entry.valid and entry.bound and entry.flag == ""
+    assert entry.generator == "DALL\u00b7E" and entry.source_type == "trainedAlgorithmicMedia"
+    assert "opened with \u201cChatGPT\u201d" in entry.says and "History: ingredient \u201cmade.jpg\u201d" in entry.says
+    assert "the parent it was made from" in entry.says and "its signature is valid" in entry.says
+    assert "the chain declares the image made by a generative model (created by a trained AI model)" in entry.says
+    assert entry.details["manifests in the chain"] == "2"
+    assert declaration([entry]) == "declares: AI-generated, made with DALL\u00b7E [C2PA, signature valid]"
+
+
+def test_c2pa_ingredient_without_credentials_is_said(tmp_path):
+    plain = tmp_path / "plain.jpg"
+    Image.new("RGB", (64, 48), (90, 20, 20)).save(plain, "JPEG", quality=90)
+    entry = by_kind(read_provenance(opened_copy(plain, tmp_path / "exported.jpg", tool="Editor")), "c2pa")
+    assert entry.valid and entry.generator == "Editor" and entry.source_type is None
+    assert "ingredient \u201cplain.jpg\u201d (the parent it was made from) carries no Content Credentials" in entry.says
+
+
+def test_c2pa_chain_walk_is_bounded_and_survives_a_cycle():
+    from forensics_app.core.provenance.c2pa_chain import MAX_MANIFESTS, manifest_chain
+
+    def manifest(i, children):
+        return {"title": f"m{i}", "assertions": [], "ingredients": [
+            {"title": f"m{c}", "relationship": "parentOf", "active_manifest": f"m{c}"} for c in children]}
+    cyclic = {"active_manifest": "m0", "manifests": {"m0": manifest(0, [1]), "m1": manifest(1, [0, 1])}}
+    links, missing = manifest_chain(cyclic, {})
+    assert [link.label for link in links] == ["m0", "m1"] and not missing
+    wide = {"active_manifest": "m0", "manifests": {"m0": manifest(0, range(1, 100)),
+                                                   **{f"m{i}": manifest(i, []) for i in range(1, 100)}}}
+    links, missing = manifest_chain(wide, {})
+    assert len(links) == MAX_MANIFESTS and len(missing) == 99 - (MAX_MANIFESTS - 1)
+    assert all("not read" in m.why for m in missing)
 
 
 def test_damaged_manifest_is_said_never_raised(tmp_path):

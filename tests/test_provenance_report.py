@@ -35,3 +35,53 @@ def test_forty_exhibits_are_read_once_and_declare_in_a_few_lines_each(tmp_path):
     assert len(pages) <= 6 and text.count("never enter its likelihood ratio") == 1
     assert "20 of 41 file(s) name a generator" in " ".join(text.split())
     assert "PNG saved as .jpg" in text and "rejected at intake" in text
+
+
+def _attributed(path, ranking, named=None):
+    from forensics_app.core.attribution import UNKNOWN
+
+    evidence = {"path": str(path), "sha256": None, "provenance": provenance_record(path, None)}
+    matches = [{"generator": g, "similarity": 0.9 - i / 10, "lr": 3.0 / (i + 1)} for i, g in enumerate(ranking)]
+    return CaseItem(exhibit="E0001", path=str(path), evidence=evidence,
+                    attribution={"matches": matches, "decision": named or UNKNOWN, "naming_lr": 100.0})
+
+
+def test_a_declaration_the_ranking_contradicts_is_flagged_in_table_evidence_tab_and_report(tmp_path):
+    from forensics_app.core.report.decision import read_decision
+    from forensics_app.core.report.provenance_section import against_fingerprint
+    from forensics_app.gui.provenance_text import declares_text, provenance_rows
+    from tests.c2pa_signing import opened_copy, signed_jpeg
+
+    made = tmp_path / "made.jpg"
+    signed_jpeg(made, agent="DALL\u00b7E")
+    exported = opened_copy(made, tmp_path / "exported.jpg", tool="ChatGPT")
+    item = _attributed(exported, ["Midjourney v6", "DALL-E 3", "Stable Diffusion XL"])
+    assert declares_text(item).startswith("CONTRADICTS the fingerprint: declares: AI-generated, made with DALL\u00b7E")
+    rows = dict(provenance_rows(item))
+    assert "enrolled as \u201cDALL-E 3\u201d, but the fingerprint ranks \u201cMidjourney v6\u201d first (not named)" \
+        in rows["Declaration and fingerprint (!)"]
+    text = provenance_text(item, read_decision(item))
+    assert "Against the fingerprint:" in text and "#b00020" in text  # in red in the exhibit's row
+    agreeing = _attributed(exported, ["DALL-E 3", "Midjourney v6"])
+    check = against_fingerprint(agreeing, read_decision(agreeing))
+    assert not check.contradicts and "agrees by name" in check.text
+    assert not declares_text(agreeing).startswith("CONTRADICTS")
+    not_enrolled = against_fingerprint(item := _attributed(exported, ["Midjourney v6"]), read_decision(item))
+    assert not not_enrolled.contradicts and "neither confirm nor contradict" in not_enrolled.text
+
+
+def test_a_declared_camera_capture_contradicts_a_named_generator():
+    from forensics_app.core.provenance import ProvenanceEntry, check_declaration
+
+    camera = [ProvenanceEntry("xmp", "XMP declares ...", source_type="digitalCapture")]
+    assert check_declaration(camera, ["Midjourney v6"], "Midjourney v6").contradicts
+    assert not check_declaration(camera, ["Midjourney v6"], None).contradicts  # nothing named: nothing contradicted
+    assert check_declaration(camera, [], None).text == ""  # not attributed: nothing to set against
+
+
+def test_makers_match_by_a_distinctive_part_of_their_names():
+    from forensics_app.core.provenance.agreement import same_maker
+
+    assert same_maker("DALL\u00b7E", "aibingo-dalle") and same_maker("DALL-E 3", "dalle")
+    assert same_maker("Midjourney v6.1", "aibingo-midjourney") and same_maker("Stable Diffusion XL", "SD stable-diffusion")
+    assert not same_maker("ChatGPT", "aibingo-dalle") and not same_maker("AI v2", "AI v3 faces")

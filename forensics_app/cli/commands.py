@@ -52,7 +52,9 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 def cmd_attribute(args: argparse.Namespace) -> int:
     from forensics_app.core.attribution import UNKNOWN, UNKNOWN_TEXT
+    from forensics_app.core.display_text import one_line
     from forensics_app.core.likelihood import format_lr
+    from forensics_app.core.report import against_fingerprint, read_decision
 
     extractor = load_extractor(args)
     library = open_library(args, extractor)
@@ -60,12 +62,17 @@ def cmd_attribute(args: argparse.Namespace) -> int:
         raise CommandError("the library is empty: enrol generators first with 'forensics-app enroll NAME DIR'")
     results = fingerprint(args, extractor, args.paths)
     case, _, policy = analyse(args, extractor, library, results, ("attribute", "cluster"))
-    records, rows = [], []
+    records, rows, contradictions = [], [], []
     for item in case.items:
         record = {"exhibit": item.exhibit, "path": item.path, "sha256": item.sha256,
                   "provenance": (item.evidence or {}).get("provenance", [])}
         if item.attribution is not None:
             record.update(item.attribution)
+            check = against_fingerprint(item, read_decision(item))
+            if check.text:
+                record["against_fingerprint"] = {"text": check.text, "contradicts": check.contradicts}
+            if check.contradicts:
+                contradictions.append(one_line(f"{item.exhibit}: CONTRADICTS the fingerprint: {check.text}"))
             best = item.attribution["matches"][0]
             named = item.attribution["decision"] != UNKNOWN
             rows.append([item.exhibit, Path(item.path).name, (item.sha256 or "")[:12],
@@ -81,7 +88,8 @@ def cmd_attribute(args: argparse.Namespace) -> int:
     print_policy(args, policy)
     emit(args, {"policy": policy.to_dict(), "policy_text": policy.describe(), "results": records,
                 "skipped": skipped_records(results)},
-         format_table(["exhibit", "file", "sha256", "decision", "closest generator", "similarity", "LR", "support"], rows))
+         "\n".join([format_table(["exhibit", "file", "sha256", "decision", "closest generator", "similarity", "LR",
+                                   "support"], rows)] + contradictions))
     return report_rejections(results)
 
 

@@ -27,7 +27,7 @@ from forensics_app.gui.attribution_text import (
     words_of,
 )
 from forensics_app.gui.plain_messages import as_shown
-from forensics_app.gui.provenance_text import HEADER_TIP, declares_text
+from forensics_app.gui.provenance_text import HEADER_TIP, declaration_check, declares_text
 
 #: What the analyst reads first comes first: which file, from where, what was concluded;
 #: the hash and the file's facts follow (all are in each row's tooltip and the CSV).
@@ -145,6 +145,8 @@ def cell_tooltip(item: CaseItem, column: int) -> str:
         below = f"below the naming level of {format_lr(level)}" if level else "below the naming level"
         return (f"{UNKNOWN_TEXT}. Most similar enrolled generator: {first['generator']} ({strength}), {below}, "
                 "so it is not named; the whole ranking is in Ranked matches")
+    if name == "Declares" and (check := declaration_check(item)).text:
+        return f"{cell_text(item, column)}\n\nAgainst the fingerprint: {check.text}.\n\n{tooltip(item)}"
     if name in ("Status", "Declares"):
         text = cell_text(item, column)
         return f"{text}\n\n{tooltip(item)}" if text and not item.error else tooltip(item)
@@ -260,6 +262,8 @@ class EvidenceTableModel(QAbstractTableModel):
             return self._mono
         if role == Qt.ForegroundRole:
             if item.error:
+                return QBrush(REJECTED_COLOUR)
+            if column == COLUMN["Declares"] and declaration_check(item).contradicts:
                 return QBrush(REJECTED_COLOUR)
             if column in (COLUMN["Decision"], COLUMN["First-ranked"], COLUMN["LR"]) and item.attribution \
                     and not is_named(item):

@@ -8,16 +8,29 @@ fingerprint columns: a declaration never changes the match, the LR or the decisi
 from __future__ import annotations
 
 from forensics_app.core.case import CaseItem
-from forensics_app.core.provenance import declaration, entries_from_dicts
+from forensics_app.core.provenance import DeclarationCheck, declaration, entries_from_dicts
+from forensics_app.core.report import against_fingerprint, read_decision
 
 HEADER_TIP = ("What the file itself declares about its maker (C2PA, PNG text, EXIF, XMP) and structural findings. "
               "A claim, not proof; it never enters the fingerprint's likelihood ratio")
 
 
 def declares_text(item: CaseItem) -> str:
-    """The one-line declaration for the table; empty for a rejected file or an older case."""
+    """The one-line declaration for the table; empty for a rejected file or an older case.
+
+    A declaration the fingerprint's ranking contradicts says so at the front of the cell,
+    where a glance down the column finds it.
+    """
     entries = entries_from_dicts((item.evidence or {}).get("provenance"))
-    return declaration(entries) if entries else ""
+    if not entries:
+        return ""
+    text = declaration(entries)
+    return f"CONTRADICTS the fingerprint: {text}" if declaration_check(item).contradicts else text
+
+
+def declaration_check(item: CaseItem) -> DeclarationCheck:
+    """The item's declaration set against its stored ranking (empty where either is missing)."""
+    return against_fingerprint(item, read_decision(item))
 
 
 def provenance_rows(item: CaseItem) -> list[tuple[str, str]]:
@@ -28,5 +41,8 @@ def provenance_rows(item: CaseItem) -> list[tuple[str, str]]:
     if not entries:
         return [("Provenance", "not read (the case was made before provenance was read at intake)")]
     rows = [("Declares", declaration(entries))]
+    check = declaration_check(item)
+    if check.text:
+        rows.append(("Declaration and fingerprint" + (" (!)" if check.contradicts else ""), check.text))
     rows += [(f"Provenance {e.kind}" + (" (!)" if e.flag else ""), e.says) for e in entries]
     return rows

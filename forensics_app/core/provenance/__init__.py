@@ -26,6 +26,7 @@ from collections.abc import Collection, Mapping
 from PIL import Image
 
 from forensics_app.core.evidence import DEFAULT_MAX_FILE_BYTES, PILLOW_STATE_LOCK
+from forensics_app.core.provenance.agreement import DeclarationCheck, check_declaration
 from forensics_app.core.provenance.c2pa_reader import c2pa_entry
 from forensics_app.core.file_layout import PNG_SIGNATURE, png_without_text, walk_jpeg, walk_png
 from forensics_app.core.provenance.entry import KINDS, ProvenanceEntry, declaration
@@ -35,7 +36,8 @@ from forensics_app.core.provenance.structure import format_entry, size_entry, sn
 from forensics_app.core.provenance.trust import TRUST_VARIABLE, TrustAnchors, load_anchors
 from forensics_app.core.regular_file import FileRefused, read_regular_file
 
-__all__ = ["KINDS", "TRUST_VARIABLE", "ProvenanceEntry", "ReferenceSizes", "TrustAnchors", "c2pa_status",
+__all__ = ["KINDS", "TRUST_VARIABLE", "DeclarationCheck", "ProvenanceEntry", "ReferenceSizes", "TrustAnchors",
+           "c2pa_status", "check_declaration",
            "declaration", "entries_from_dicts", "load_anchors", "read_provenance", "read_provenance_bytes"]
 
 _MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "WebP": "image/webp", "TIFF": "image/tiff", "HEIF": "image/heif",

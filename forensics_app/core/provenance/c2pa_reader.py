@@ -17,6 +17,7 @@ import json
 import threading
 from typing import Any
 
+from forensics_app.core.provenance.c2pa_chain import ManifestLink, actions_text, generating_link, manifest_chain
 from forensics_app.core.provenance.c2pa_words import failure_words, is_tampering, source_words
 from forensics_app.core.provenance.entry import ProvenanceEntry, quoted
 from forensics_app.core.provenance.trust import TrustAnchors
@@ -81,28 +82,22 @@ def _remote(exc: Exception) -> ProvenanceEntry:
 
 
 def _describe(store: dict, state: str, results: dict, anchors: TrustAnchors) -> ProvenanceEntry:
-    manifest = (store.get("manifests") or {}).get(store.get("active_manifest") or "", {})
-    info = manifest.get("signature_info") or {}
-    claim_generator = _claim_generator(manifest)
-    actions = _actions(manifest)
-    created = next((a for a in actions if a.get("action") in ("c2pa.created", "c2pa.opened")), {})
-    agent = _agent_name(created.get("softwareAgent"))
-    source = next((a.get("digitalSourceType") for a in actions if a.get("digitalSourceType")), None)
-    failures = (results.get("activeManifest") or {}).get("failure") or [
-        s for s in store.get("validation_status") or [] if not str(s.get("code", "")).endswith((".validated", ".match"))]
-    codes = [str(f.get("code", "")) for f in failures]
-    broken = [f for f in failures if f.get("code") != "signingCredential.untrusted"]
-    valid = not broken and state in ("Valid", "Trusted")
-    signer = " / ".join(x for x in (info.get("common_name"), info.get("issuer")) if x) or None
+    links, missing = manifest_chain(store, results)
+    if not links:
+        return ProvenanceEntry("c2pa", "The file carries a C2PA manifest store without an active manifest: nothing "
+                                       "in it can be relied on.", valid=False, flag="C2PA not valid")
+    active = links[0]
+    manifest = (store.get("manifests") or {})[active.label]
+    valid = active.valid and state in ("Valid", "Trusted")
+    codes = list(active.codes)
+    maker = generating_link(links) if valid else None
+    source = maker.source_type if maker is not None else active.source_type
 
-    parts = [f"Content Credentials (C2PA) signed by {quoted(signer) if signer else 'an unnamed signer'}"]
-    if claim_generator:
-        parts.append(f"claim generator {quoted(claim_generator)}")
-    if agent:
-        parts.append(f"created with {quoted(agent)}")
-    if source:
-        parts.append(f"digital source: {source_words(source)}")
-    parts.append(f"signed {info['time']}" if info.get("time") else "no trusted signing time (no time-stamp)")
+    parts = [f"Content Credentials (C2PA) signed by {quoted(active.signer) if active.signer else 'an unnamed signer'}"]
+    if active.claim_generator:
+        parts.append(f"claim generator {quoted(active.claim_generator)}")
+    parts += _declared(active)
+    parts.append(f"signed {active.signing_time}" if active.signing_time else "no trusted signing time (no time-stamp)")
     if valid:
         if state == "Trusted":
             trust = f"the certificate chains to a trust anchor of {anchors.describe()}"
@@ -114,48 +109,63 @@ def _describe(store: dict, state: str, results: dict, anchors: TrustAnchors) -> 
         verdict = (f"Validation: the signature is valid and binds the claim to these exact bytes; {trust}. "
                    "Cryptographically bound: any change to the file breaks it.")
     else:
-        reasons = "; ".join(failure_words(str(f.get("code", "")), str(f.get("explanation", ""))) for f in broken)
+        reasons = "; ".join(failure_words(code, why) for code, why in active.failures)
         verdict = f"Validation FAILED: {reasons or state or 'no validation result'}. The claim cannot be relied on."
+    history = [_history(link) for link in links[1:]] + [
+        f"ingredient {quoted(m.title or 'untitled')} ({_relationship(m.relationship)}) {m.why}" for m in missing]
+    says = "; ".join(parts) + ". " + verdict
+    if history:
+        says += " History: " + "; ".join(history) + "."
+    if maker is not None and maker.depth > 0:
+        says += (f" So the chain declares the image made by a generative model ({source_words(maker.source_type or '')})"
+                 f"{' with ' + quoted(maker.agent) if maker.agent else ''}, in the manifest of "
+                 f"{quoted(maker.title or 'an ingredient')}.")
+    broken_ingredient = any(not link.valid for link in links[1:])
     flag = "" if valid else ("C2PA hash or signature broken" if any(map(is_tampering, codes)) else "C2PA not valid")
-    details = {"active manifest": str(store.get("active_manifest", "")), "validation state": state,
-               "claim generator": claim_generator or "", "signer": signer or "",
-               "signature algorithm": str(info.get("alg", "")), "signing time": str(info.get("time", "")),
-               "actions": ", ".join(f"{a.get('action')}" + (f" ({_agent_name(a.get('softwareAgent'))})"
-                                                            if a.get("softwareAgent") else "") for a in actions),
-               "digital source type": source or "", "ingredients": _ingredients(manifest),
+    if valid and broken_ingredient:
+        flag = "C2PA ingredient not valid"
+    details = {"active manifest": active.label, "validation state": state,
+               "claim generator": active.claim_generator or "", "signer": active.signer or "",
+               "signature algorithm": str((manifest.get("signature_info") or {}).get("alg", "")),
+               "signing time": active.signing_time or "", "actions": actions_text(manifest),
+               "digital source type": source or "",
+               "ingredients": "; ".join(f"{i.get('title', 'untitled')} ({i.get('relationship', '?')}, "
+                                        f"{i.get('format', '?')})" for i in manifest.get("ingredients") or []
+                                        if isinstance(i, dict)),
+               "manifests in the chain": str(len(links)) if len(links) > 1 else "",
                "validation codes": ", ".join(codes) or "none failed", "trust list": anchors.describe()}
     if anchors.problem:
         details["trust list problem"] = anchors.problem
-    return ProvenanceEntry("c2pa", "; ".join(parts) + ". " + verdict, generator=agent or claim_generator,
-                           signer=signer, valid=valid, bound=valid, flag=flag,
-                           details={k: v for k, v in details.items() if v})
+    generator = (maker.agent if maker is not None and maker.agent else None) or active.agent or active.claim_generator
+    return ProvenanceEntry("c2pa", says, generator=generator, signer=active.signer, valid=valid, bound=valid, flag=flag,
+                           source_type=source, details={k: v for k, v in details.items() if v})
 
 
-def _claim_generator(manifest: dict) -> str | None:
-    infos = manifest.get("claim_generator_info") or []
-    if infos and isinstance(infos[0], dict) and infos[0].get("name"):
-        first = infos[0]
-        return f"{first['name']} {first.get('version', '')}".strip()
-    return manifest.get("claim_generator")
+def _declared(link: ManifestLink) -> list[str]:
+    """What one manifest's first action says: who created or opened it, and its digital source."""
+    words = []
+    if link.agent:
+        words.append(f"{'opened' if link.action == 'c2pa.opened' else 'created'} with {quoted(link.agent)}")
+    if link.source_type:
+        words.append(f"digital source: {source_words(link.source_type)}")
+    return words
 
 
-def _actions(manifest: dict) -> list[dict]:
-    found: list[dict] = []
-    for assertion in manifest.get("assertions") or []:
-        if str(assertion.get("label", "")).startswith("c2pa.actions"):
-            found += [a for a in (assertion.get("data") or {}).get("actions") or [] if isinstance(a, dict)]
-    return found
+def _history(link: ManifestLink) -> str:
+    """One ingredient manifest as a clause: whose it is, what it declares, whether it validates."""
+    told = ", ".join(_declared(link)) or "no creating action"
+    signer = quoted(link.signer) if link.signer else "an unnamed signer"
+    if link.valid:
+        outcome = "its signature is valid"
+    else:
+        outcome = "its validation FAILED (" + "; ".join(failure_words(c, w) for c, w in link.failures) + ")"
+    return (f"ingredient {quoted(link.title or 'untitled')} ({_relationship(link.relationship)}), whose own "
+            f"Content Credentials signed by {signer} say: {told}; {outcome}")
 
 
-def _agent_name(agent: Any) -> str | None:
-    if isinstance(agent, dict):
-        return " ".join(str(agent[k]) for k in ("name", "version") if agent.get(k)) or None
-    return str(agent) if agent else None
-
-
-def _ingredients(manifest: dict) -> str:
-    return "; ".join(f"{i.get('title', 'untitled')} ({i.get('relationship', '?')}, {i.get('format', '?')})"
-                     for i in manifest.get("ingredients") or [] if isinstance(i, dict))
+def _relationship(name: str) -> str:
+    return {"parentOf": "the parent it was made from", "componentOf": "a component",
+            "inputTo": "an input"}.get(name, name)
 
 
 def _error_text(exc: Exception) -> str:

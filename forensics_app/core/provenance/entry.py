@@ -13,6 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from forensics_app.core.provenance.c2pa_chain import CAPTURED_SOURCES, GENERATED_SOURCES
+from forensics_app.core.provenance.c2pa_words import source_words
+
 #: The kinds an entry can have, in the order they are shown.
 KINDS = ("c2pa", "png-text", "exif", "xmp", "file-format", "jpeg", "file-end", "size", "unreadable")
 
@@ -26,7 +29,9 @@ class ProvenanceEntry:
 
     ``generator`` is the generating tool or model as the file states it; ``model`` a
     checkpoint or model name when a recipe names one; ``signer`` and ``valid`` belong to
-    C2PA (``valid`` is None where there is no signature to validate).  ``flag`` is a few
+    C2PA (``valid`` is None where there is no signature to validate); ``source_type`` is
+    the IPTC digital source type a C2PA chain or an XMP packet declares
+    ("trainedAlgorithmicMedia", "digitalCapture", ...).  ``flag`` is a few
     words for what the analyst must look at (a renamed file, a broken signature, data
     appended after the image), empty when there is nothing to look at.
     ``details`` holds every field read, for the Evidence tab and the JSON output.
@@ -41,11 +46,12 @@ class ProvenanceEntry:
     bound: bool = False
     flag: str = ""
     details: dict[str, str] = field(default_factory=dict)
+    source_type: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON: ``kind`` and ``says`` always, the other fields only when set."""
         data: dict[str, Any] = {"kind": self.kind, "says": self.says}
-        for key in ("generator", "model", "signer", "valid"):
+        for key in ("generator", "model", "signer", "valid", "source_type"):
             value = getattr(self, key)
             if value is not None:
                 data[key] = value
@@ -71,6 +77,7 @@ class ProvenanceEntry:
             bound=bool(data.get("bound", False)),
             flag=str(data.get("flag") or ""),
             details={str(k): str(v) for k, v in dict(data.get("details") or {}).items()},
+            source_type=_optional(data.get("source_type")),
         )
 
 
@@ -90,15 +97,20 @@ def declaration(entries: list[ProvenanceEntry]) -> str:
     """One line for a table cell: what the file declares about its maker, and how bound.
 
     A validated C2PA claim comes first; otherwise the first editable declaration;
-    otherwise "declares no generator".  Findings (renamed file, failed signature) follow.
+    otherwise "declares no generator".  A declared digital source type leads ("AI-generated"
+    for trained algorithmic media).  Findings (renamed file, failed signature) follow.
     """
-    named = [e for e in entries if e.generator]
-    named.sort(key=lambda e: (not e.bound, e.kind != "c2pa"))
-    if named:
-        best = named[0]
-        text = f"declares: made with {best.generator}"
-        if best.model and best.model != best.generator:
-            text += f" (model {best.model})"
+    ordered = sorted((e for e in entries if e.generator or e.source_type), key=lambda e: (not e.bound, e.kind != "c2pa"))
+    if ordered:
+        best = ordered[0]
+        said = []
+        if best.source_type:
+            said.append(source_in_brief(best.source_type))
+        if best.generator:
+            said.append(f"made with {best.generator}")
+            if best.model and best.model != best.generator:
+                said[-1] += f" (model {best.model})"
+        text = "declares: " + ", ".join(said)
         text += " [C2PA, signature valid]" if best.bound else f" [{_source_word(best)}, editable]"
         if best.kind == "c2pa" and not best.bound:
             text = text.replace(", editable]", ", signature NOT valid]")
@@ -108,6 +120,15 @@ def declaration(entries: list[ProvenanceEntry]) -> str:
     if flags:
         text += "; " + "; ".join(dict.fromkeys(flags))
     return text
+
+
+def source_in_brief(source_type: str) -> str:
+    """A digital source type in a few words for a table cell."""
+    if source_type in GENERATED_SOURCES:
+        return "AI-generated" if source_type == "trainedAlgorithmicMedia" else "partly AI-generated"
+    if source_type in CAPTURED_SOURCES:
+        return "a capture (" + source_words(source_type) + ")"
+    return source_words(source_type)
 
 
 def _source_word(entry: ProvenanceEntry) -> str:

@@ -180,7 +180,8 @@ def xmp_entry(packet: str | None) -> ProvenanceEntry | None:
         from forensics_app.core.provenance.c2pa_words import source_words
 
         told += f" (that is: {source_words(source.group(1))})"
-    return ProvenanceEntry("xmp", f"XMP declares {told} ({EDITABLE}).", generator=named, details=found)
+    return ProvenanceEntry("xmp", f"XMP declares {told} ({EDITABLE}).", generator=named, details=found,
+                           source_type=source.group(1) if source else None)
 
 
 def _value_text(name: str, value: Any) -> str:

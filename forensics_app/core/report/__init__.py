@@ -71,19 +71,21 @@ from forensics_app.core.report.checks import (
     CHANGED, FAILED, MISSING, NOT_RUN, NOT_TAKEN_IN, RAN, UNCHANGED, UNREADABLE, Check, FileCheck, evidence_path,
     recheck_file,
 )
+from forensics_app.core.report.decision import Decision, read_decision
 from forensics_app.core.report.document import render
 from forensics_app.core.report.errors import ReportCancelled, ReportError
 from forensics_app.core.report.facts import Steps, gather
 from forensics_app.core.report.figures import map_png, spectrum_image
+from forensics_app.core.report.provenance_section import against_fingerprint
 from forensics_app.core.report.tippett import library_comparisons, tippett_png
 from forensics_app.core.report.versions import software_versions
 from forensics_app.core.report.wording import VERBAL_SCALE, SupportLevel, verbal_support
 
 __all__ = [
     "CHANGED", "MISSING", "NOT_TAKEN_IN", "UNCHANGED", "UNREADABLE", "RAN", "NOT_RUN", "FAILED",
-    "VERBAL_SCALE", "Check", "FileCheck", "ReportCancelled", "ReportError", "ReportResult", "SupportLevel",
-    "library_comparisons", "map_png", "recheck_file", "software_versions", "spectrum_image",
-    "tippett_png", "verbal_support", "write_report",
+    "VERBAL_SCALE", "Check", "Decision", "FileCheck", "ReportCancelled", "ReportError", "ReportResult",
+    "SupportLevel", "against_fingerprint", "library_comparisons", "map_png", "recheck_file", "software_versions", "spectrum_image",
+    "read_decision", "tippett_png", "verbal_support", "write_report",
 ]
 
 

@@ -125,7 +125,7 @@ def _file_text(facts: Facts, item: CaseItem, check: FileCheck) -> str:
     if check.status != UNCHANGED and check.readable:
         lines += [_hash("SHA-256", check.sha256, changed=True), _hash("MD5", check.md5, changed=True) + " "
                   + red("now")]
-    lines += [metadata_line(item), provenance_text(item)]
+    lines += [metadata_line(item), provenance_text(item, facts.decisions.get(item.exhibit))]
     return "<br/>".join(line for line in lines if line)
 
 

@@ -11,7 +11,8 @@ outcome and any structural finding (a renamed file, data after the image's end) 
 from __future__ import annotations
 
 from forensics_app.core.case import CaseItem
-from forensics_app.core.provenance import ProvenanceEntry, declaration, entries_from_dicts
+from forensics_app.core.provenance import DeclarationCheck, ProvenanceEntry, check_declaration, declaration, entries_from_dicts
+from forensics_app.core.report.decision import Decision
 from forensics_app.core.report.facts import Facts
 from forensics_app.core.report.layout import markup, para, paragraph_styles, red
 
@@ -35,10 +36,23 @@ def provenance_note(facts: Facts) -> list:
     ]
 
 
-def provenance_text(item: CaseItem) -> str:
+def against_fingerprint(item: CaseItem, decision: Decision | None) -> DeclarationCheck:
+    """The exhibit's declaration set against the ranking the report states (recomputed where it was)."""
+    if decision is None:
+        return DeclarationCheck()
+    entries = entries_from_dicts((item.evidence or {}).get("provenance"))
+    return check_declaration(entries, [r.generator for r in decision.ranking],
+                             decision.decision if decision.named else None)
+
+
+def provenance_text(item: CaseItem, decision: Decision | None = None) -> str:
     """One exhibit's declaration, C2PA outcome and structural findings, as cell markup."""
     entries = entries_from_dicts((item.evidence or {}).get("provenance"))
     lines = [f"<b>Provenance:</b> {_declared(item, entries)}"]
+    check = against_fingerprint(item, decision)
+    if check.text:
+        words = markup(check.text[0].upper() + check.text[1:]) + "."
+        lines.append(f"<b>Against the fingerprint:</b> " + (red(words) if check.contradicts else words))
     if any(e.kind == "c2pa" and e.valid is not None for e in entries):
         lines.append(f"<b>C2PA:</b> {_c2pa(entries)}")
     flags = [e for e in entries if e.flag and e.kind != "c2pa"]

@@ -23,6 +23,7 @@ from forensics_app.core.provenance import declaration, entries_from_dicts
 from forensics_app.core.report.checks import evidence_path
 from forensics_app.core.report.decision import Decision
 from forensics_app.core.report.facts import Facts
+from forensics_app.core.report.provenance_section import against_fingerprint
 from forensics_app.core.report.layout import (
     WIDTH, Cell, bold, clipped, field_table, markup, para, paragraph_styles, red, ruled_table, stated,
 )
@@ -101,7 +102,7 @@ def _exhibit_table(facts: Facts) -> object:
     for item in facts.case.items:
         rows.append([bold(item.exhibit), _thumbnail(facts, item), para(_file(item)),
                      para(_decision(item, facts.decisions.get(item.exhibit))),
-                     para(_support(facts, item)), para(_declares(item))])
+                     para(_support(facts, item)), para(_declares(facts, item))])
     return ruled_table(rows, [38, SUMMARY_THUMBNAIL + 6, 124, 94, 140, WIDTH - 402 - SUMMARY_THUMBNAIL])
 
 
@@ -138,8 +139,12 @@ def _support(facts: Facts, item: CaseItem) -> str:
     return text
 
 
-def _declares(item: CaseItem) -> str:
+def _declares(facts: Facts, item: CaseItem) -> str:
     if not item.evidence:
         return "-"
     entries = entries_from_dicts(item.evidence.get("provenance"))
-    return markup(declaration(entries)) if entries else "<i>not read</i>"
+    if not entries:
+        return "<i>not read</i>"
+    if against_fingerprint(item, facts.decisions.get(item.exhibit)).contradicts:
+        return red("CONTRADICTS the fingerprint:") + " " + markup(declaration(entries))
+    return markup(declaration(entries))
