@@ -419,3 +419,14 @@ def test_evidence_is_never_overwritten_and_cancel_writes_nothing(scene, tmp_path
     with pytest.raises(ReportCancelled):
         write_report(case, out, extractor_card=None, cancel=lambda: True)
     assert not list(tmp_path.glob("cancelled*")) and case.audit[-1].action != "report"
+
+
+def test_page_one_opens_with_a_bottom_line_built_from_the_stored_decisions(scene):
+    page_one = flat(scene["pages"][0])
+    assert "Bottom line. Asked:" in page_one and "enrolled generator(s)." in page_one
+    named = {d.get("decision") for d in (i.attribution for i in scene["case"].items if i.attribution)} - {UNKNOWN}
+    for generator in named:
+        assert f"The fingerprint supports {generator} as the source of" in page_one
+    assert "It cannot say that an image comes from a generator that is not enrolled" in page_one
+    assert "7.2% of images of other sources were wrongly named (section 3)" in page_one  # the card at the case's level
+    assert "error rates on real generators are not validated for this case" in scene["plain"]

@@ -20,6 +20,7 @@ from forensics_app.core.case import CaseItem
 from forensics_app.core.case_check import failed_openings
 from forensics_app.core.display_text import normal_form_note
 from forensics_app.core.provenance import declaration, entries_from_dicts
+from forensics_app.core.report.bottom_line import bottom_line
 from forensics_app.core.report.checks import evidence_path
 from forensics_app.core.report.decision import Decision
 from forensics_app.core.report.facts import Facts
@@ -36,13 +37,15 @@ TITLE = "Evidence report: attribution of images to the generative model that mad
 
 
 def summary_section(facts: Facts) -> list:
-    """Title, the case in a few fields, a one-sentence tally, and the table of exhibits."""
+    """Title, the case in a few fields, the bottom line, a one-sentence tally, and the table of exhibits."""
     styles = paragraph_styles()
     return [
         para(TITLE, styles.title),
         para("1. Summary", styles.h1),
         field_table(_case_pairs(facts), key_width=120),
         Spacer(1, 5),
+        para(bottom_line(facts), styles.body),
+        Spacer(1, 3),
         para(_tally(facts), styles.body),
         _exhibit_table(facts),
     ]

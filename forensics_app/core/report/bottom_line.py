@@ -1,0 +1,94 @@
+"""The bottom line on page 1: what was asked, what the evidence supports, what it cannot say.
+
+An editor or a prosecutor reads one paragraph.  It is built from the same stored decisions,
+declarations and validation figures the rest of the report states, so it can say nothing
+the later sections do not justify: generators are named only where the policy named them,
+with the weakest support among their exhibits, and the known error rates are those the
+model card records at the policy's naming level, or the paragraph says they are unknown.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from forensics_app.core.likelihood import format_lr, support_words
+from forensics_app.core.provenance import entries_from_dicts
+from forensics_app.core.provenance.c2pa_chain import GENERATED_SOURCES
+from forensics_app.core.report.facts import Facts
+from forensics_app.core.report.layout import markup, red
+from forensics_app.core.report.provenance_section import against_fingerprint
+from forensics_app.core.report.validation import rate
+
+#: How many exhibit numbers a sentence lists before it counts the rest.
+LISTED = 6
+
+
+def bottom_line(facts: Facts) -> str:
+    """The paragraph, as markup."""
+    case, decisions = facts.case, facts.decisions
+    asked = case.question.strip() if case.question and case.question.strip() else \
+        "which of the enrolled generative models made each image"
+    generators = len(case.library.get("generators") or [])
+    sentences = [f"Asked: {asked.rstrip('.?')}?", f"{len(case.items)} file(s) were examined against {generators} "
+                                                   "enrolled generator(s)."]
+    named: dict[str, list] = defaultdict(list)
+    for decision in decisions.values():
+        if decision.named:
+            named[decision.decision].append(decision)
+    for generator, group in named.items():
+        weakest = min((d.first.lr for d in group if d.first is not None and d.first.lr is not None), default=None)
+        support = f", with {support_words(weakest)} at the weakest (LR {format_lr(weakest)})" if weakest else ""
+        sentences.append(f"The fingerprint supports {generator} as the source of {_exhibits(group)}{support}.")
+    unnamed = [d for d in decisions.values() if not d.named]
+    if unnamed:
+        sentences.append(f"For {_exhibits(unnamed)}, the evidence does not reach the naming level: no generator is "
+                         "named, and the generator ranked first is not a finding.")
+    if not decisions:
+        sentences.append("No image was attributed, so the report concludes nothing on a source model.")
+    sentences += _declarations(facts)
+    sentences.append(_limits(facts))
+    text = markup(" ".join(sentences))
+    contradicted = [item.exhibit for item in case.items
+                    if against_fingerprint(item, decisions.get(item.exhibit)).contradicts]
+    if contradicted:
+        text += " " + red(f"What {_listed(contradicted)} declare(s) about its maker contradicts the fingerprint's "
+                          "ranking (section 4): look at both before relying on either.")
+    return "<b>Bottom line.</b> " + text
+
+
+def _declarations(facts: Facts) -> list[str]:
+    signed_generated = []
+    for item in facts.case.items:
+        entries = entries_from_dicts((item.evidence or {}).get("provenance"))
+        if any(e.bound and e.source_type in GENERATED_SOURCES for e in entries):
+            signed_generated.append(item.exhibit)
+    if not signed_generated:
+        return []
+    return [f"Validly signed Content Credentials declare {_listed(signed_generated)} made by a generative model; "
+            "that is the files' own claim, bound to their bytes, apart from the fingerprint."]
+
+
+def _limits(facts: Facts) -> str:
+    """What the evidence cannot say, with the known error rates at the policy's naming level."""
+    words = ("It cannot say that an image comes from a generator that is not enrolled, nor that it is a camera "
+             "photograph: a low likelihood ratio is no evidence of either.")
+    if not facts.validation.validated:
+        return words + " The method's error rates on real generators are not validated for this case (section 3)."
+    open_set = (facts.validation.figures or {}).get("open_set") or {}
+    level = open_set.get("naming_lr")
+    if level is None or facts.naming_lr is None or abs(float(level) - facts.naming_lr) > 1e-9:
+        return words + " The recorded error rates were measured at another naming level than this case's (section 3)."
+    return words + (f" In validation on real generators at this naming level, {rate(open_set.get('correct_attribution_rate'))} "
+                    f"of images of enrolled generators were named rightly and {rate(open_set.get('false_attribution_rate'))} "
+                    "of images of other sources were wrongly named (section 3).")
+
+
+def _exhibits(decisions: list) -> str:
+    exhibits = [d.exhibit for d in decisions]
+    return exhibits[0] if len(exhibits) == 1 else f"{len(exhibits)} images ({_listed(exhibits)})"
+
+
+def _listed(exhibits: list[str]) -> str:
+    if len(exhibits) <= LISTED:
+        return ", ".join(exhibits)
+    return f"{', '.join(exhibits[:LISTED])} and {len(exhibits) - LISTED} more"
