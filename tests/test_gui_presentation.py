@@ -319,3 +319,33 @@ def test_the_spectrum_is_compared_with_the_first_ranked_generator_by_default(qtb
     assert spectrum.note.text().startswith("Ranked first for E0001: 'nearest-model': mean of")
     titles = [ax.get_title() for ax in spectrum.canvas.figure.axes]
     assert any(t.startswith("image - reference") for t in titles) and spectrum.shown_difference is not None
+
+
+def test_every_enrolled_generator_and_the_status_bar_fit_at_1440_by_900(qtbot, window, tmp_path):
+    from forensics_app.gui.widgets.elided_label import ElidedLabel
+
+    kinds = ("nearest", "transposed", "shuffle", "nearest", "transposed", "shuffle")
+    for number, kind in enumerate(kinds):
+        enrol_pixels(window, f"generator-{number}-{kind}-with-a-long-name", generate(kind, 3, seed=40 + number))
+    window.resize(1440, 900)
+    probe = save_pngs(generate("nearest", 1, seed=50), tmp_path / "p", "p")
+    with qtbot.waitSignal(window.analysis_finished, timeout=60_000):
+        drop(window, probe)
+    wait_idle(qtbot, window)
+    window.select_item(window.case.items[0])
+    qtbot.wait(50)
+    table = window.inspector.matches.table
+    assert table.rowCount() == 6
+    last = table.visualRect(table.model().index(5, 0))
+    assert table.viewport().rect().contains(last), "the sixth generator is scrolled out of the pane"
+    window.library_label.setText("Library /media/analyst/cases/" + "x" * 200 + "/library.sqlite: 6 generators")
+    window.job_status.bar.show()
+    window.job_status.cancel_button.show()
+    qtbot.wait(50)
+    bar = window.statusBar()
+    for widget in (window.policy_label, window.device_label, window.extractor_label, window.library_label,
+                   window.job_status.bar, window.job_status.cancel_button):
+        assert widget.geometry().right() <= bar.width(), f"{widget} runs past the status bar"
+    labels = [w for w in bar.findChildren(ElidedLabel) if w.text()]
+    assert labels and all(w.fontMetrics().horizontalAdvance(w.shown_text()) <= w.contentsRect().width() for w in labels)
+    assert window.library_label.shown_text().endswith("\u2026") and "x" * 200 in window.library_label.toolTip()

@@ -37,6 +37,7 @@ from forensics_app.gui.previews import PreviewStore
 from forensics_app.gui.report_export import ReportExport
 from forensics_app.gui.settings_actions import SettingsActions, policy_status
 from forensics_app.gui.widgets.dialogs import AboutDialog
+from forensics_app.gui.widgets.elided_label import ElidedLabel
 from forensics_app.gui.widgets.icons import app_icon
 from forensics_app.gui.widgets.library_panel import LibraryPanel
 from forensics_app.gui.widgets.map_view import MapView
@@ -123,7 +124,7 @@ class MainWindow(QMainWindow):
         main.addWidget(left)
         main.addWidget(right)
         left.setSizes([580, 320])
-        right.setSizes([470, 170, 260])
+        right.setSizes([440, 220, 240])
         main.setSizes([940, 660])
         for splitter in self.splitters.values():
             splitter.setChildrenCollapsible(False)
@@ -131,9 +132,8 @@ class MainWindow(QMainWindow):
 
         self.job_status = JobStatus(self, self.jobs)
         self.progress, self.cancel_button = self.job_status.bar, self.job_status.cancel_button
-        self.policy_label, self.device_label, self.extractor_label, self.library_label = (QLabel() for _ in range(4))
-        for label in (self.policy_label, self.device_label, self.extractor_label, self.library_label):
-            label.setTextFormat(Qt.PlainText)  # a library's path or name is shown as written
+        # elided to the room left beside a running job, whole in their tooltips; shown as written
+        self.policy_label, self.device_label, self.extractor_label, self.library_label = (ElidedLabel() for _ in range(4))
         for widget in (self.policy_label, self.device_label, self.extractor_label, self.library_label):
             self.statusBar().addPermanentWidget(widget)
         self.jobs.idle.connect(self.update_status)

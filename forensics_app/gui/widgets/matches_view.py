@@ -40,6 +40,8 @@ from forensics_app.gui.attribution_text import (
 BAR_COLOUR = QColor(27, 158, 119, 90)
 FULL_BAR_LOG10_LR = 6.0  # LR 1,000,000: the top of "very strong support"
 HEADERS = ("#", "Generator", "Similarity", "LR", "Support")
+#: The pane asks for room for this many rows at least, so a typical library is read whole.
+ROWS_IN_VIEW = 8
 LR_COLUMN = HEADERS.index("LR")
 
 
@@ -67,6 +69,7 @@ class MatchesView(QWidget):
         self.table = QTableWidget(0, len(HEADERS))
         self.table.setHorizontalHeaderLabels(list(HEADERS))
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)  # compact rows
         self.table.setMinimumHeight(40)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
@@ -101,6 +104,7 @@ class MatchesView(QWidget):
         level = naming_lr(item)
         self.header.setText(f"{title}: {self._verdict(item, level)}")
         self.table.setRowCount(len(matches))
+        self._fit_rows(min(len(matches), ROWS_IN_VIEW))
         bold = QFont(self.table.font())
         bold.setBold(True)
         for row, match in enumerate(matches):
@@ -115,6 +119,12 @@ class MatchesView(QWidget):
                 if column == LR_COLUMN and lr is not None:
                     cell.setData(Qt.UserRole, lr)
                 self.table.setItem(row, column, cell)
+
+    def _fit_rows(self, rows: int) -> None:
+        """Ask the pane for room for `rows` rows, so every enrolled generator of a small library is in view."""
+        header = self.table.horizontalHeader().sizeHint().height()
+        height = header + rows * self.table.verticalHeader().defaultSectionSize() + 2 * self.table.frameWidth() + 2
+        self.table.setMinimumHeight(max(40, height))
 
     @staticmethod
     def _verdict(item: CaseItem, level: float | None) -> str:
