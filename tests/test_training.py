@@ -140,6 +140,15 @@ def test_a_second_jpeg_pass_changes_pixels_only_when_asked_for():
     assert not torch.equal(first, twice(images, np.random.default_rng(1)))
 
 
+def _free_port() -> int:
+    """A port no other process holds now: a fixed one can still be in use by an earlier run."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @pytest.mark.slow
 def test_two_process_gloo_run_matches_one_process_on_the_same_batches(tmp_path):
     """DistributedDataParallel over 2 CPU processes = one process accumulating 2 shares."""
@@ -149,7 +158,7 @@ def test_two_process_gloo_run_matches_one_process_on_the_same_batches(tmp_path):
     single = subprocess.run([sys.executable, *common, "--out", str(tmp_path / "one"), "--shards", "2"],
                             cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert single.returncode == 0, single.stderr[-2000:]
-    torchrun = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517"]
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(_free_port())]
     double = subprocess.run([*torchrun, *common, "--out", str(tmp_path / "two")],
                             cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert double.returncode == 0, double.stderr[-2000:]
