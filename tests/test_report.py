@@ -50,6 +50,9 @@ DEV_FIGURES = {
     "never_enrolled": ["real-photos"],
     "single_generator_library": {"never_enrolled_named_rate": 0.078, "libraries": 4, "probes_each": 30},
     "within_size_groups": {"256x256": {"models": 2, "images": 60, "accuracy": 0.63, "chance": 0.5}},
+    "generated_or_camera": {"generated_images": 120, "photographs": 40, "fitted_on": "the background only",
+                            "auc": 0.534, "cllr": 1.218, "auc_reencoded": 0.513, "cllr_reencoded": 1.395,
+                            "used": False, "why": "no better than chance"},
 }
 
 
@@ -430,3 +433,5 @@ def test_page_one_opens_with_a_bottom_line_built_from_the_stored_decisions(scene
     assert "It cannot say that an image comes from a generator that is not enrolled" in page_one
     assert "7.2% of images of other sources were wrongly named (section 3)" in page_one  # the card at the case's level
     assert "error rates on real generators are not validated for this case" in scene["plain"]
+    assert "whether an image was generated at all is not answered (section 3)" in page_one
+    assert "Generated or camera photograph not answered:" in scene["flat"] and "ROC-AUC 0.534" in scene["flat"]

@@ -28,10 +28,15 @@ from tools.stream_study import STUDY_STATS, compute
 
 def photo_streams(folder: Path, extractor: Extractor, cache: Path, quality: int) -> dict[str, np.ndarray]:
     if cache.exists():
-        return dict(np.load(cache))
-    files = sorted(p for p in folder.iterdir() if p.is_file())
-    streams = compute(files, extractor, quality)
-    np.savez(cache, **streams)
+        streams = dict(np.load(cache))
+    else:
+        files = sorted(p for p in folder.iterdir() if p.is_file())
+        streams = compute(files, extractor, quality)
+        np.savez(cache, **streams)
+    learned = extractor.network_dim if hasattr(extractor, "network_dim") else 128
+    for key in ("cnn", "cnn_jpeg"):  # the fused fingerprint ends with the learned stream, scaled: take it back
+        tail = streams[key][:, -learned:]
+        streams[key] = tail / np.linalg.norm(tail, axis=1, keepdims=True)
     return streams
 
 

@@ -71,7 +71,8 @@ def _declarations(facts: Facts) -> list[str]:
 def _limits(facts: Facts) -> str:
     """What the evidence cannot say, with the known error rates at the policy's naming level."""
     words = ("It cannot say that an image comes from a generator that is not enrolled, nor that it is a camera "
-             "photograph: a low likelihood ratio is no evidence of either.")
+             "photograph: a low likelihood ratio is no evidence of either, and whether an image was generated at all "
+             "is not answered (section 3).")
     if not facts.validation.validated:
         return words + " The method's error rates on real generators are not validated for this case (section 3)."
     open_set = (facts.validation.figures or {}).get("open_set") or {}

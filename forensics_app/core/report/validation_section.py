@@ -75,6 +75,7 @@ def _rows(dev: dict) -> list[tuple[str, Cell]]:
             f"{rate(called.get('same_source'))} of pairs of one generator; {rate(called.get('different_source'))} of "
             "pairs of two different sources"))),
         ("Library of one generator", para(markup(_single_text(single)))),
+        ("Generated or camera photograph", para(markup(origin_text(dev.get("generated_or_camera") or {})))),
     ]
     within = dev.get("within_size_groups") or {}
     if within:
@@ -95,6 +96,20 @@ def _dataset(dev: dict) -> str:
     if never:
         text += "; sources never enrolled (probes only): " + ", ".join(map(str, never))
     return text
+
+
+def origin_text(origin: dict) -> str:
+    """Whether the fingerprint can answer "made by a generative model, or a camera photograph?"."""
+    if not origin:
+        return "not measured: the program gives no likelihood ratio for it"
+    measured = (f"a score learned on the background ({origin.get('fitted_on', 'not recorded')}) separated "
+                f"{origin.get('generated_images', '?')} images of real generators from {origin.get('photographs', '?')} "
+                f"camera photographs with ROC-AUC {figure(origin.get('auc'))} and Cllr {figure(origin.get('cllr'))} "
+                f"(both re-encoded: AUC {figure(origin.get('auc_reencoded'))}, Cllr {figure(origin.get('cllr_reencoded'))})")
+    if origin.get("used"):
+        return measured
+    return (f"not answered: {measured}; that is {origin.get('why', 'not supported by the validation')}, so the "
+            "program gives no likelihood ratio for it")
 
 
 def _single_text(single: dict) -> str:
