@@ -435,3 +435,11 @@ def test_page_one_opens_with_a_bottom_line_built_from_the_stored_decisions(scene
     assert "error rates on real generators are not validated for this case" in scene["plain"]
     assert "whether an image was generated at all is not answered (section 3)" in page_one
     assert "Generated or camera photograph not answered:" in scene["flat"] and "ROC-AUC 0.534" in scene["flat"]
+
+
+def test_each_exhibit_gives_its_closed_set_lr_as_a_conditional_and_the_method_explains_it(scene):
+    attributed = [i for i in scene["case"].items if i.attribution]
+    assert all(i.attribution.get("closed_set_lr") is not None for i in attributed)  # two generators enrolled
+    flat_text = scene["flat"]
+    assert flat_text.count("Closed set: if the image came from one of the enrolled generators") >= len(attributed)
+    assert "Closed set. Beside each conclusion the report gives a closed-set LR" in flat_text

@@ -292,6 +292,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             f"verification   different-source pairs called one source {fmt(verification['different_source'])}, "
             f"same-source {fmt(verification['same_source'])}",
         ]
+        closed = report.get("closed_set") or {}
+        if closed.get("cllr") is not None:
+            lines.append(f"closed set     Cllr {fmt(closed['cllr'])} (Cllr_min {fmt(closed['cllr_min'])}); misleading "
+                         f"same-source LR<1 {fmt(closed['misleading']['same_source'])}, different-source LR>1 "
+                         f"{fmt(closed['misleading']['different_source'])}")
         single = report.get("single_generator_library") or {}
         if single:
             lines.append(f"one generator  never-enrolled images named {fmt(single['never_enrolled_named_rate'])}")

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from forensics_app.core.background import Background
+from forensics_app.core.closed_set import closed_set_margins, fit_closed_set
 from forensics_app.core.likelihood import LRCalibration, fit_lr_calibration, format_lr, support_words
 from forensics_app.core.vectors import leave_one_out_similarities, normalise, sample_pairs
 
@@ -63,6 +64,7 @@ class DecisionPolicy:
     naming_lr: float = DEFAULT_NAMING_LR
     origin: str = ""
     naming_origin: str = "default"
+    closed_set: LRCalibration | None = None  # see core.closed_set; None for one generator or an older case
 
     @property
     def threshold(self) -> float | None:
@@ -93,15 +95,18 @@ class DecisionPolicy:
     def to_dict(self) -> dict:
         return {"naming_lr": self.naming_lr, "naming_origin": self.naming_origin, "origin": self.origin,
                 "threshold": self.threshold, "pair_threshold": self.pair_threshold,
-                "attribution": self.attribution.to_dict(), "pairs": self.pairs.to_dict()}
+                "attribution": self.attribution.to_dict(), "pairs": self.pairs.to_dict(),
+                **({"closed_set": self.closed_set.to_dict()} if self.closed_set is not None else {})}
 
     @classmethod
     def from_dict(cls, data: Mapping) -> "DecisionPolicy":
         naming = float(data["naming_lr"])
         if not math.isfinite(naming) or naming < 1.0:
             raise ValueError(f"a naming level must be a likelihood ratio of 1 or more, not {naming}")
+        closed = data.get("closed_set")
         return cls(LRCalibration.from_dict(data["attribution"]), LRCalibration.from_dict(data["pairs"]),
-                   naming, str(data.get("origin", "")), str(data.get("naming_origin", "default")))
+                   naming, str(data.get("origin", "")), str(data.get("naming_origin", "default")),
+                   LRCalibration.from_dict(closed) if closed else None)
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,7 @@ class Attribution:
     decision: str  # a generator name, or UNKNOWN
     naming_lr: float = DEFAULT_NAMING_LR
     extra: dict = field(default_factory=dict)
+    closed_set_lr: float | None = None  # the first-ranked generator against the other enrolled ones
 
     @property
     def best(self) -> Match | None:
@@ -120,8 +126,11 @@ class Attribution:
         return self.decision != UNKNOWN
 
     def to_dict(self) -> dict:
-        return {"decision": self.decision, "naming_lr": self.naming_lr,
+        data = {"decision": self.decision, "naming_lr": self.naming_lr,
                 "matches": [{**asdict(m), "words": m.words} for m in self.matches]}
+        if self.closed_set_lr is not None:
+            data["closed_set_lr"] = self.closed_set_lr
+        return data
 
 
 def attribution_comparisons(references: Mapping[str, np.ndarray], background: Background | None) -> tuple[np.ndarray, np.ndarray]:
@@ -214,7 +223,8 @@ def build_policy(references: Mapping[str, np.ndarray], background: Background | 
     pairs = fit_lr_calibration(same_pairs, different_pairs, f"{len(same_pairs)} same-source and {len(different_pairs)} "
                                f"different-source pairs of images ({where})")
     origin = "analyst" if naming_lr is not None else "default"
-    return DecisionPolicy(attribution, pairs, float(naming_lr or DEFAULT_NAMING_LR), where, origin)
+    return DecisionPolicy(attribution, pairs, float(naming_lr or DEFAULT_NAMING_LR), where, origin,
+                          fit_closed_set(references))
 
 
 def similarity_matrix(embeddings: np.ndarray, gallery: np.ndarray) -> np.ndarray:
@@ -244,11 +254,16 @@ def attribute(embeddings: np.ndarray, names: list[str], gallery: np.ndarray, pol
     similarity = similarity_matrix(embeddings, gallery)
     order = rank_indices(similarity, top)
     lrs = policy.attribution.lr(similarity)
+    closed = None
+    if policy.closed_set is not None and len(names) >= 2:
+        margins = closed_set_margins(similarity)
+        closed = policy.closed_set.lr(margins[np.arange(len(order)), order[:, 0]])
     results = []
     for row, ranked in enumerate(order):
         matches = [Match(names[g], float(similarity[row, g]), float(lrs[row, g])) for g in ranked]
         decision = matches[0].generator if matches[0].lr >= policy.naming_lr else UNKNOWN
-        results.append(Attribution(matches, decision, policy.naming_lr))
+        results.append(Attribution(matches, decision, policy.naming_lr,
+                                   closed_set_lr=None if closed is None else float(closed[row])))
     return results
 
 

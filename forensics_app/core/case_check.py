@@ -228,7 +228,18 @@ def _disagreement(stored: dict, fresh: dict) -> str | None:
             return f"{new['generator']}: the support is worded {old.get('words')!r}, the scale says {new['words']!r}"
     if len(matches) > len(fresh["matches"]):
         return "the ranking names more generators than the library held"
+    stated, computed = stored.get("closed_set_lr"), fresh.get("closed_set_lr")
+    if (stated is None) != (computed is None) or (computed is not None and not _same_lr(stated, computed)):
+        return f"the closed-set likelihood ratio is stated as {stated!r}; the stored fingerprint gives {computed!r}"
     return None
+
+
+def _same_lr(stated: Any, computed: float) -> bool:
+    try:
+        value = float(stated)
+    except (TypeError, ValueError):
+        return False
+    return value > 0 and abs(math.log10(value) - math.log10(computed)) <= _LOG_LR_TOL
 
 
 def _get(record: Any, key: str) -> Any:

@@ -52,6 +52,7 @@ class Decision:
     ranking: tuple[Ranked, ...]
     decision: str  # the generator named, or UNKNOWN
     naming_lr: float | None
+    closed_set_lr: float | None = None  # the first-ranked generator against the other enrolled ones
 
     @property
     def named(self) -> bool:
@@ -77,7 +78,8 @@ def read_decision(item: CaseItem, record: dict | None = None) -> Decision | None
         return None
     ranking = tuple(Ranked(str(m.get("generator")), float(m.get("similarity", math.nan)), _number(m.get("lr")))
                     for m in record.get("matches") or [])
-    return Decision(item.exhibit, ranking, str(record.get("decision") or UNKNOWN), _number(record.get("naming_lr")))
+    return Decision(item.exhibit, ranking, str(record.get("decision") or UNKNOWN), _number(record.get("naming_lr")),
+                    _number(record.get("closed_set_lr")))
 
 
 def decisions(case: Case, recomputed: dict[str, dict] | None = None) -> dict[str, Decision]:

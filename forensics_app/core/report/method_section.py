@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from reportlab.platypus import Spacer
 
+from forensics_app.core.closed_set import CLOSED_SET_PREMISE
+from forensics_app.core.likelihood import format_lr
 from forensics_app.core.report.facts import Facts
 from forensics_app.core.report.layout import (
     WIDTH, Cell, field_table, markup, para, paragraph_styles, red, ruled_table, stated,
@@ -58,6 +60,14 @@ def _policy_story(facts: Facts) -> list:
         para("<b>Generators.</b> " + markup(policy.describe()), styles.body),
         para("<b>Groups of images.</b> " + markup(policy.describe(pairs=True)), styles.body),
     ]
+    if policy.closed_set is not None:
+        calibration = policy.closed_set
+        story.append(para("<b>Closed set.</b> " + markup(
+            f"Beside each conclusion the report gives a closed-set LR: {CLOSED_SET_PREMISE}, how much more probable "
+            "the margin by which the first-ranked generator beats the best other enrolled generator is if it made "
+            "the image than if another enrolled generator did. It assumes what the conclusion tests, never names a "
+            f"generator and is not a conclusion. It is calibrated on {calibration.source}; the largest it can "
+            f"support is {format_lr(10 ** calibration.upper)}."), styles.body))
     if not policy.attribution.informative:
         story.append(para(red("Every likelihood ratio of an image against a generator is 1 under this policy, so no "
                               "generator can be named and the findings support neither proposition."), styles.warning))

@@ -74,6 +74,7 @@ def _rows(dev: dict) -> list[tuple[str, Cell]]:
         (f"Two images called one source, at {_level(verification.get('naming_lr'))}", para(markup(
             f"{rate(called.get('same_source'))} of pairs of one generator; {rate(called.get('different_source'))} of "
             "pairs of two different sources"))),
+        ("Closed set (which enrolled generator, if one of them)", para(markup(_closed_text(dev.get("closed_set") or {})))),
         ("Library of one generator", para(markup(_single_text(single)))),
         ("Generated or camera photograph", para(markup(origin_text(dev.get("generated_or_camera") or {})))),
     ]
@@ -96,6 +97,16 @@ def _dataset(dev: dict) -> str:
     if never:
         text += "; sources never enrolled (probes only): " + ", ".join(map(str, never))
     return text
+
+
+def _closed_text(closed: dict) -> str:
+    if closed.get("cllr") is None:
+        return "not measured: the closed-set likelihood ratios shown carry no known error rates"
+    misleading = closed.get("misleading") or {}
+    return (f"Cllr {figure(closed.get('cllr'))} (Cllr_min {figure(closed.get('cllr_min'))}) on images of enrolled "
+            f"generators against every enrolled generator; {rate(misleading.get('same_source'))} of their own "
+            f"generator's closed-set LRs were below 1, {rate(misleading.get('different_source'))} of the others' above "
+            "1. Images of other sources are left out: the closed set assumes an enrolled generator made the image")
 
 
 def origin_text(origin: dict) -> str:

@@ -18,6 +18,7 @@ import numpy as np
 
 from forensics_app.core.attribution import DecisionPolicy, attribute, build_policy
 from forensics_app.core.background import Background
+from forensics_app.core.closed_set import closed_set_margins
 from forensics_app.core.vectors import class_means, normalise
 
 MAX_VERIFY_PAIRS = 20_000
@@ -64,6 +65,7 @@ def lr_protocol(embeddings: np.ndarray, labels: Sequence[str], background: Backg
     if len(enrollable) < 2:
         raise ValueError("the LR protocol needs at least two generators that may be enrolled")
     llrs, same_flags = [], []
+    closed_llrs, closed_same = [], []
     named_wrongly = named_rightly = foreign = own = 0
     per_source: dict[str, list[int]] = {}
     verify_called = {"same_source": [], "different_source": []}
@@ -80,6 +82,10 @@ def lr_protocol(embeddings: np.ndarray, labels: Sequence[str], background: Backg
         similarity = embeddings[probes] @ gallery.T
         llrs.append(policy.attribution.log10_lr(similarity).ravel())
         same_flags.append((probe_labels[:, None] == names[None, :]).ravel())
+        inside = np.isin(probe_labels, names)  # the closed set's premise: the image came from an enrolled generator
+        if policy.closed_set is not None and inside.any():
+            closed_llrs.append(policy.closed_set.log10_lr(closed_set_margins(similarity[inside])).ravel())
+            closed_same.append((probe_labels[inside][:, None] == names[None, :]).ravel())
         decisions = [r.decision for r in attribute(embeddings[probes], list(names), gallery, policy)]
         for truth, decision in zip(probe_labels, decisions):
             if truth in enrolled:
@@ -108,6 +114,9 @@ def lr_protocol(embeddings: np.ndarray, labels: Sequence[str], background: Backg
         "called_one_source": {kind: float(np.concatenate(v).mean()) if v else None for kind, v in verify_called.items()},
         "naming_lr": policy.naming_lr if policy else None,
     }
+    figures["closed_set"] = {**(cllr_figures(np.concatenate(closed_llrs), np.concatenate(closed_same)) if closed_llrs
+                                else cllr_figures(np.zeros(0), np.zeros(0, bool))),
+                             "probes": "images of enrolled generators only, against every enrolled generator"}
     figures["single_generator_library"] = single_generator_rates(embeddings, labels, background, enrollable, refs,
                                                                  never_enrolled, naming_lr)
     return figures
