@@ -12,7 +12,6 @@ content, which is what the synthetic models must reconstruct.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from forensics_app.core.conditions import jpeg_round_trip
 from forensics_app.core.evidence import iter_image_files
 
 
@@ -190,15 +190,6 @@ def _random_crop(pixels: np.ndarray, size: int, rng: np.random.Generator) -> np.
         raise ValueError(f"a {w} x {h} image cannot give a {size} px crop; render larger images")
     y, x = int(rng.integers(0, h - size + 1)), int(rng.integers(0, w - size + 1))
     return np.array(pixels[y : y + size, x : x + size], copy=True)
-
-
-def jpeg_round_trip(pixels: np.ndarray, quality: int) -> np.ndarray:
-    """The pixels as a JPEG of `quality` decodes them (training banks, background, studies)."""
-    buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, format="JPEG", quality=quality)
-    buffer.seek(0)
-    with Image.open(buffer) as image:
-        return np.asarray(image.convert("RGB"))
 
 
 def _rescale(pixels: np.ndarray, scale: float, min_side: int, rng: np.random.Generator) -> np.ndarray:

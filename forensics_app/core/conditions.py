@@ -1,0 +1,80 @@
+"""The condition an image is stored in, and how to bring references to it.
+
+Residual statistics and the learned stream both see a file's last compression as
+strongly as its maker: with clean references, every JPEG probe of the dev set went to the
+one JPEG-stored generator.  So a JPEG probe is compared with references brought to the
+same condition: the references, kept by the lab and hashed in the library, are re-encoded
+at the probe's JPEG quality (read from its quantisation tables), fingerprinted again and
+calibrated on their own.  Qualities are snapped to a ladder so a case of social-media
+images needs a handful of matched galleries, not one per file.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+#: JPEG qualities a probe is matched at (the nearest one is used).
+QUALITY_LADDER = (100, 95, 90, 85, 80, 75, 70, 65, 60, 55, 50, 40, 30, 20)
+AS_STORED = "as stored"
+
+_QUALITY = re.compile(r"^\s*(\d{1,3})\b")
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A probe's storage condition: JPEG at a ladder quality, or None (compared as stored)."""
+
+    jpeg_quality: int | None = None
+    read_quality: int | None = None  # the quality the file's tables gave, before snapping
+    exact: bool = False  # the tables are libjpeg's own scaling (not an estimate)
+
+    @property
+    def key(self) -> str:
+        return f"jpeg-{self.jpeg_quality}" if self.jpeg_quality is not None else AS_STORED
+
+    @property
+    def matched(self) -> bool:
+        return self.jpeg_quality is not None
+
+    def describe(self) -> str:
+        if self.jpeg_quality is None:
+            return "compared with the references as they are stored"
+        how = "read from its standard quantisation tables" if self.exact else "estimated from its quantisation tables"
+        snapped = "" if self.read_quality == self.jpeg_quality else f", matched at {self.jpeg_quality}"
+        return f"stored as JPEG quality {self.read_quality} ({how}{snapped})"
+
+
+def snap_quality(quality: int) -> int:
+    return min(QUALITY_LADDER, key=lambda q: (abs(q - quality), -q))
+
+
+def condition_from_quality(text: str | None) -> Condition:
+    """The condition from the JPEG entry's quality field ("85 (exact libjpeg tables)")."""
+    match = _QUALITY.match(text or "")
+    if not match:
+        return Condition()
+    quality = max(1, min(100, int(match.group(1))))
+    return Condition(snap_quality(quality), quality, "exact" in (text or ""))
+
+
+def condition_of(provenance: Sequence[dict] | None) -> Condition:
+    """A probe's condition from the provenance read at intake (its JPEG entry), else as stored."""
+    for entry in provenance or []:
+        if isinstance(entry, dict) and entry.get("kind") == "jpeg":
+            return condition_from_quality(str((entry.get("details") or {}).get("quality", "")))
+    return Condition()
+
+
+def jpeg_round_trip(pixels: np.ndarray, quality: int) -> np.ndarray:
+    """The pixels as a JPEG of `quality` decodes them (Pillow's libjpeg, its default subsampling)."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(pixels)).save(buffer, format="JPEG", quality=int(quality))
+    buffer.seek(0)
+    with Image.open(buffer) as image:
+        return np.asarray(image.convert("RGB"))
