@@ -26,7 +26,7 @@ from forensics_app.core.report import (
     library_comparisons, verbal_support, write_report,
 )
 from forensics_app.core.report.wording import lr_words
-from forensics_app.workflows.analyse import STAGES, AnalysisRequest, record, run_analysis
+from forensics_app.workflows.analyse import STAGES, AnalysisRequest, conditions_of, record, run_analysis
 from forensics_app.workflows.enrol import enrol
 from forensics_app.workflows.intake import fingerprint_paths, fingerprinted, new_case, take_in
 from tests.tiny_generators import generate, save_pngs
@@ -124,7 +124,7 @@ def analysed_case(extractor: Extractor, paths: list[Path], library: Library | No
     items = fingerprinted(case)
     # the tiny extractor's few references cannot support LR 100; level 10 gives the case names
     request = AnalysisRequest(np.stack([i.embedding for i in items]), extractor, library, stages=stages,
-                              naming_lr=10.0)
+                              naming_lr=10.0, conditions=conditions_of(items))
     for stage in run_analysis(request):
         record(case, items, stage)
     return case
@@ -441,5 +441,6 @@ def test_each_exhibit_gives_its_closed_set_lr_as_a_conditional_and_the_method_ex
     attributed = [i for i in scene["case"].items if i.attribution]
     assert all(i.attribution.get("closed_set_lr") is not None for i in attributed)  # two generators enrolled
     flat_text = scene["flat"]
-    assert flat_text.count("Closed set: if the image came from one of the enrolled generators") >= len(attributed)
+    assert flat_text.count("Closed set (if one of the 2 enrolled made it): LR") >= len(attributed)
     assert "Closed set. Beside each conclusion the report gives a closed-set LR" in flat_text
+    assert "Matched condition: the image is stored as JPEG quality" in flat_text  # camera.jpg, against re-encoded refs

@@ -59,7 +59,7 @@ def analyse(args: argparse.Namespace, extractor, library, results, stages: tuple
     """
     if getattr(args, "case", None) and "map" not in stages:
         stages = (*stages, "map")
-    from forensics_app.workflows.analyse import AnalysisRequest, record, run_analysis
+    from forensics_app.workflows.analyse import AnalysisRequest, conditions_of, record, run_analysis
     from forensics_app.workflows.intake import fingerprinted, new_case, note_skipped, take_in
 
     case = new_case(extractor, getattr(args, "reference", "") or "")
@@ -72,7 +72,8 @@ def analyse(args: argparse.Namespace, extractor, library, results, stages: tuple
             take_in(case, result)
     items = fingerprinted(case)
     embeddings = np.stack([i.embedding for i in items]) if items else np.zeros((0, extractor.embedding_dim), np.float32)
-    request = AnalysisRequest(embeddings, extractor, library, args.naming_lr, stages, top=getattr(args, "top", None))
+    request = AnalysisRequest(embeddings, extractor, library, args.naming_lr, stages, top=getattr(args, "top", None),
+                              conditions=conditions_of(items), max_pixels=args.max_pixels)
     policy = None
     for stage in run_analysis(request):
         record(case, items, stage)

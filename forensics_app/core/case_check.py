@@ -192,14 +192,45 @@ def _check_attributions(case: Case, items: list[CaseItem], policy: DecisionPolic
             result.problems.append(f"{item.exhibit} states an attribution but holds no usable fingerprint")
     if not usable:
         return
-    recomputed = attribute(np.stack([i.embedding for i in usable]), names, gallery, policy)
-    for item, fresh in zip(usable, recomputed):
-        fresh_dict = fresh.to_dict()
-        result.recomputed[item.exhibit] = fresh_dict
-        result.checked += 1
-        why = _disagreement(item.attribution or {}, fresh_dict)
-        if why:
-            result.problems.append(f"{item.exhibit}: {why}")
+    by_condition: dict[str, list[CaseItem]] = {}
+    for item in usable:
+        by_condition.setdefault(_matched_key(item), []).append(item)
+    for key, members in by_condition.items():
+        used = (names, gallery, policy) if not key else _matched(case, key)
+        if used is None:
+            result.problems += [f"{i.exhibit}: it states a comparison in matched condition {key!r}, which the case's "
+                                "library snapshot does not hold or cannot be read" for i in members]
+            continue
+        recomputed = attribute(np.stack([i.embedding for i in members]), *used)
+        for item, fresh in zip(members, recomputed):
+            fresh_dict = fresh.to_dict()
+            if key:
+                fresh_dict["condition"] = dict(item.attribution.get("condition") or {})
+            result.recomputed[item.exhibit] = fresh_dict
+            result.checked += 1
+            why = _disagreement(item.attribution or {}, fresh_dict)
+            if why:
+                result.problems.append(f"{item.exhibit}: {why}")
+
+
+def _matched_key(item: CaseItem) -> str:
+    """The condition an attribution was compared in ('' for references as stored)."""
+    condition = (item.attribution or {}).get("condition")
+    if isinstance(condition, dict) and condition.get("matched"):
+        return str(condition.get("key") or "?")
+    return ""
+
+
+def _matched(case: Case, key: str) -> tuple[list[str], np.ndarray, DecisionPolicy] | None:
+    """The matched gallery and policy the case's snapshot saved for condition `key`."""
+    record = (case.library.get("matched") or {}).get(key)
+    if not isinstance(record, dict):
+        return None
+    try:
+        names, gallery = gallery_from_record(record.get("gallery"))
+        return names, gallery, DecisionPolicy.from_dict(record.get("policy") or {})
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _disagreement(stored: dict, fresh: dict) -> str | None:

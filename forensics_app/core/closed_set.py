@@ -83,3 +83,9 @@ def closed_set_sentence(generator: str, lr: float, enrolled: int) -> str:
         supported = f"{support_words(lr)} for one of the other {enrolled - 1} rather than {generator}"
     return (f"Closed set: {CLOSED_SET_PREMISE}, the findings give {supported} (LR {format_lr(lr)}). This assumes "
             "what the open-set LR tests; it says nothing on whether an enrolled generator made the image.")
+
+
+def closed_set_brief(generator: str, lr: float, enrolled: int) -> str:
+    """One short line for a table cell; the premise is stated in full once, beside the method."""
+    towards = generator if lr >= 1.0 else f"the other {enrolled - 1}"
+    return f"Closed set (if one of the {enrolled} enrolled made it): LR {format_lr(lr)} for {towards}"

@@ -78,3 +78,14 @@ def jpeg_round_trip(pixels: np.ndarray, quality: int) -> np.ndarray:
     buffer.seek(0)
     with Image.open(buffer) as image:
         return np.asarray(image.convert("RGB"))
+
+
+def comparison_words(record: dict | None) -> str:
+    """How an attribution's comparison was made, from its stored ``condition`` record ('' when as stored)."""
+    if not isinstance(record, dict) or not record:
+        return ""
+    probe = str(record.get("probe") or "")
+    if record.get("matched"):
+        return f"Matched condition: the image is {probe}; {record.get('references', '')}."
+    return (f"Not compared in a matched condition (the image is {probe}): {record.get('why', 'not recorded')}; "
+            "compared with the references as stored, which may understate or misplace its likelihood ratios.")

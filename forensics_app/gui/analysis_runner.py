@@ -26,7 +26,7 @@ from forensics_app.core.pipeline import FileFingerprint
 from forensics_app.gui.job_status import APP_TITLE
 from forensics_app.gui.tasks import workflow_job
 from forensics_app.gui.workers import Job
-from forensics_app.workflows.analyse import STAGES, AnalysisRequest, AnalysisStage, record, run_analysis
+from forensics_app.workflows.analyse import STAGES, AnalysisRequest, AnalysisStage, conditions_of, record, run_analysis
 from forensics_app.workflows.intake import already_in_case, fingerprint_paths, fingerprinted, note_skipped, take_in
 
 if TYPE_CHECKING:
@@ -202,7 +202,8 @@ class AnalysisRunner(QObject):
         if not items:
             return False
         request = AnalysisRequest(np.stack([i.embedding for i in items]), w.extractor, w.library.library,
-                                  w.preferences.naming_lr, tuple(stages), w.preferences.perplexity)
+                                  w.preferences.naming_lr, tuple(stages), w.preferences.perplexity,
+                                  conditions=conditions_of(items))
 
         def stage(result: AnalysisStage) -> None:
             if case is w.case:

@@ -7,19 +7,22 @@ entry; the command line runs the same stages and records them the same way.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from forensics_app.core.analysis import MIN_MAP_IMAGES, groups_at, tsne_map
-from forensics_app.core.attribution import DecisionPolicy, attribute
+from forensics_app.core.attribution import UNKNOWN, DecisionPolicy, attribute
 from forensics_app.core.case import Case, CaseItem
 from forensics_app.core.case_check import gallery_record
+from forensics_app.core.conditions import Condition, condition_of
+from forensics_app.core.evidence import DEFAULT_MAX_PIXELS
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.library import Library
 from forensics_app.core.progress import CancelCheck, ProgressCallback
+from forensics_app.workflows.matched import matched_gallery
 from forensics_app.workflows.policy import policy_for
 
 STAGES = ("attribute", "cluster", "map")
@@ -37,6 +40,8 @@ class AnalysisRequest:
     perplexity: float = 30.0
     seed: int = 0
     top: int | None = None
+    conditions: tuple[Condition, ...] = ()  # each image's storage condition (conditions_of); () compares as stored
+    max_pixels: int = DEFAULT_MAX_PIXELS  # for the reference files read again to match a condition
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,7 @@ def run_analysis(request: AnalysisRequest, progress: ProgressCallback | None = N
         if progress is not None:
             progress(done, len(stages))
         if stage == "attribute":
-            yield _attribution(request, policy)
+            yield _attribution(request, policy, cancel)
         elif stage == "cluster":
             labels = group_labels(embeddings, policy)
             yield AnalysisStage("clusters", labels, policy,
@@ -89,7 +94,12 @@ def run_analysis(request: AnalysisRequest, progress: ProgressCallback | None = N
         progress(len(stages), len(stages))
 
 
-def _attribution(request: AnalysisRequest, policy: DecisionPolicy) -> AnalysisStage:
+def conditions_of(items: Sequence[CaseItem]) -> tuple[Condition, ...]:
+    """Each item's storage condition, read from the provenance taken in with it."""
+    return tuple(condition_of((item.evidence or {}).get("provenance")) for item in items)
+
+
+def _attribution(request: AnalysisRequest, policy: DecisionPolicy, cancel: CancelCheck | None) -> AnalysisStage:
     if request.library is None:
         return AnalysisStage("attribution", None, policy, "no library is open")
     names, gallery = request.library.gallery()
@@ -97,11 +107,45 @@ def _attribution(request: AnalysisRequest, policy: DecisionPolicy) -> AnalysisSt
     if not names:
         return AnalysisStage("attribution", None, policy, "the library is empty", snapshot)
     results = attribute(request.embeddings, names, gallery, policy, top=request.top) if len(request.embeddings) else []
-    named = sum(r.named for r in results)
-    detail = (f"{len(results)} images against {len(names)} generator(s), {named} named; library "
-              f"{snapshot.get('content_sha256', '')[:16]}")
+    records = [r.to_dict() for r in results]
     snapshot = {**snapshot, "gallery": gallery_record(names, gallery)}
-    return AnalysisStage("attribution", [r.to_dict() for r in results], policy, library=snapshot, detail=detail)
+    matched = _match_conditions(request, records, cancel)
+    if matched:
+        snapshot["matched"] = matched
+    named = sum(r["decision"] != UNKNOWN for r in records)
+    detail = (f"{len(records)} images against {len(names)} generator(s), {named} named; library "
+              f"{snapshot.get('content_sha256', '')[:16]}")
+    if matched:
+        detail += "; JPEG probes compared with references re-encoded at " + ", ".join(
+            f"quality {key.split('-', 1)[1]}" for key in matched)
+    return AnalysisStage("attribution", records, policy, library=snapshot, detail=detail)
+
+
+def _match_conditions(request: AnalysisRequest, records: list[dict], cancel: CancelCheck | None) -> dict[str, dict]:
+    """Re-attribute each JPEG probe against references in its condition; the matched galleries, by condition."""
+    groups: dict[str, list[int]] = {}
+    for index, condition in enumerate(request.conditions[:len(records)]):
+        if condition.matched:
+            groups.setdefault(condition.key, []).append(index)
+    stored: dict[str, dict] = {}
+    for key, indices in groups.items():
+        condition = request.conditions[indices[0]]
+        matched = matched_gallery(request.library, request.extractor, condition, request.naming_lr,
+                                  request.max_pixels, cancel)
+        if not matched.usable:
+            for index in indices:
+                records[index]["condition"] = {"key": key, "probe": request.conditions[index].describe(),
+                                               "matched": False, "why": matched.problem}
+            continue
+        fresh = attribute(request.embeddings[indices], matched.names, matched.gallery, matched.policy, top=request.top)
+        for index, result in zip(indices, fresh):
+            records[index] = {**result.to_dict(), "condition": {
+                "key": key, "probe": request.conditions[index].describe(), "matched": True,
+                "references": matched.describe()}}
+        stored[key] = {"gallery": gallery_record(matched.names, matched.gallery), "policy": matched.policy.to_dict(),
+                       "references": matched.describe(), "left_out": matched.left_out[:50]}
+    return stored
+
 
 
 def record(case: Case, items: list[CaseItem], stage: AnalysisStage) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from forensics_app.core.attribution import UNKNOWN, DecisionPolicy
 from forensics_app.core.case import Case, CaseItem
+from forensics_app.core.conditions import comparison_words
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class Decision:
     decision: str  # the generator named, or UNKNOWN
     naming_lr: float | None
     closed_set_lr: float | None = None  # the first-ranked generator against the other enrolled ones
+    comparison: str = ""  # how it was compared: in a matched condition, or why not (core.conditions)
 
     @property
     def named(self) -> bool:
@@ -79,7 +81,7 @@ def read_decision(item: CaseItem, record: dict | None = None) -> Decision | None
     ranking = tuple(Ranked(str(m.get("generator")), float(m.get("similarity", math.nan)), _number(m.get("lr")))
                     for m in record.get("matches") or [])
     return Decision(item.exhibit, ranking, str(record.get("decision") or UNKNOWN), _number(record.get("naming_lr")),
-                    _number(record.get("closed_set_lr")))
+                    _number(record.get("closed_set_lr")), comparison_words(record.get("condition")))
 
 
 def decisions(case: Case, recomputed: dict[str, dict] | None = None) -> dict[str, Decision]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from forensics_app.core.attribution import UNKNOWN_TEXT
 from forensics_app.core.case import CaseItem
-from forensics_app.core.closed_set import closed_set_sentence
+from forensics_app.core.closed_set import closed_set_brief
 from forensics_app.core.likelihood import format_lr
 from forensics_app.core.report.decision import Decision
 from forensics_app.core.report.facts import Facts
@@ -76,8 +76,10 @@ def ranking_lines(decision: Decision | None) -> list[str]:
         lines.append(f"{rank}. {markup(match.generator)} {match.similarity:.3f}, {lr}")
     if len(decision.ranking) > TOP_MATCHES:
         lines.append(f"<i>+{len(decision.ranking) - TOP_MATCHES} less similar</i>")
+    if decision.comparison:
+        lines.append(markup(decision.comparison))
     first = decision.first
     if first is not None and decision.closed_set_lr is not None:
-        lines.append("<font size=6 color='#555555'>" + markup(closed_set_sentence(
+        lines.append("<font size=6 color='#555555'>" + markup(closed_set_brief(
             first.generator, decision.closed_set_lr, len(decision.ranking))) + "</font>")
     return lines

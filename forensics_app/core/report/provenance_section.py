@@ -52,7 +52,7 @@ def provenance_text(item: CaseItem, decision: Decision | None = None) -> str:
     check = against_fingerprint(item, decision)
     if check.text:
         words = markup(check.text[0].upper() + check.text[1:]) + "."
-        lines.append(f"<b>Against the fingerprint:</b> " + (red(words) if check.contradicts else words))
+        lines.append("<b>Against the fingerprint:</b> " + (red(words) if check.contradicts else words))
     if any(e.kind == "c2pa" and e.valid is not None for e in entries):
         lines.append(f"<b>C2PA:</b> {_c2pa(entries)}")
     flags = [e for e in entries if e.flag and e.kind != "c2pa"]

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from forensics_app.core.attribution import UNKNOWN_TEXT
 from forensics_app.core.case import CaseItem
 from forensics_app.core.closed_set import closed_set_sentence
+from forensics_app.core.conditions import comparison_words
 from forensics_app.core.likelihood import format_lr, support_words
 from forensics_app.gui.attribution_text import (
     decision_text,
@@ -106,7 +107,8 @@ class MatchesView(QWidget):
         closed = (item.attribution or {}).get("closed_set_lr")
         closed_text = "" if closed is None else "\n" + closed_set_sentence(matches[0]["generator"], float(closed),
                                                                            len(matches))
-        self.header.setText(f"{title}: {self._verdict(item, level)}{closed_text}")
+        compared = comparison_words((item.attribution or {}).get("condition"))
+        self.header.setText(f"{title}: {self._verdict(item, level)}{closed_text}" + (f"\n{compared}" if compared else ""))
         self.table.setRowCount(len(matches))
         self._fit_rows(min(len(matches), ROWS_IN_VIEW))
         bold = QFont(self.table.font())

@@ -1,0 +1,103 @@
+"""Comparison in matched conditions: references brought to a JPEG probe's quality.
+
+For each JPEG quality among a case's probes (snapped to a ladder, see
+:mod:`~forensics_app.core.conditions`), every enrolled generator's reference files are
+read again from where they were enrolled, checked against the SHA-256 the library holds,
+re-encoded at that quality and fingerprinted; their means become a matched gallery, and
+the decision policy is calibrated on those re-encoded references as on the originals.  A
+reference that moved or changed is left out and counted; a generator left with fewer
+than :data:`MIN_MATCHED_REFERENCES` cannot be matched, and then the probes of that quality
+are compared as stored and the record says why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from forensics_app.core.attribution import DecisionPolicy
+from forensics_app.core.conditions import Condition, jpeg_round_trip
+from forensics_app.core.evidence import EvidenceError, evidence_from_bytes, read_evidence_bytes
+from forensics_app.core.fingerprint.extractor import Extractor
+from forensics_app.core.library import Library
+from forensics_app.core.progress import CancelCheck
+from forensics_app.core.vectors import normalise
+from forensics_app.workflows.policy import policy_for
+
+MIN_MATCHED_REFERENCES = 2
+
+
+@dataclass(frozen=True)
+class MatchedGallery:
+    """Generator means and the policy for one condition, or why there are none (`problem`)."""
+
+    condition: Condition
+    names: list[str] = field(default_factory=list)
+    gallery: np.ndarray | None = None
+    policy: DecisionPolicy | None = None
+    used: int = 0  # references re-encoded and fingerprinted
+    left_out: list[str] = field(default_factory=list)  # "name: path (why)"
+    problem: str = ""
+
+    @property
+    def usable(self) -> bool:
+        return self.gallery is not None and self.policy is not None
+
+    def describe(self) -> str:
+        """For the record: which references, in which condition, and what was left out."""
+        if not self.usable:
+            return f"not matched: {self.problem}"
+        text = (f"{self.used} reference(s) of {len(self.names)} generator(s) re-encoded as JPEG quality "
+                f"{self.condition.jpeg_quality}, fingerprinted again and calibrated on")
+        if self.left_out:
+            text += f"; {len(self.left_out)} reference(s) left out (moved or changed since enrolment)"
+        return text
+
+
+def _reference_pixels(path: str, sha256: str, max_pixels: int) -> np.ndarray:
+    """The enrolled reference's pixels, refused when its bytes are no longer the enrolled ones."""
+    abs_path, data = read_evidence_bytes(path)
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise EvidenceError(f"{path} no longer holds the bytes enrolled (SHA-256 differs)")
+    pixels = evidence_from_bytes(abs_path, data, max_pixels).pixels
+    assert pixels is not None
+    return pixels
+
+
+def matched_gallery(library: Library, extractor: Extractor, condition: Condition, naming_lr: float | None,
+                    max_pixels: int, cancel: CancelCheck | None = None) -> MatchedGallery:
+    """The matched gallery and policy for `condition` (a JPEG quality)."""
+    quality = condition.jpeg_quality
+    if quality is None:
+        return MatchedGallery(condition, problem="the probe is compared as stored")
+    references: dict[str, np.ndarray] = {}
+    left_out: list[str] = []
+    for info in library.generators():
+        paths = library.reference_paths(info.name)
+
+        def load(entry: tuple[str, str]) -> np.ndarray:
+            sha256, path = entry
+            return jpeg_round_trip(_reference_pixels(path, sha256, max_pixels), quality)
+
+        embedded = []
+        for outcome in extractor.embed_stream(paths, load=load, cancel=cancel):
+            if outcome.error is not None:
+                left_out.append(f"{info.name}: {outcome.item[1]} ({outcome.error})")
+            else:
+                embedded.append(outcome.embedding)
+        if cancel is not None and cancel():
+            return MatchedGallery(condition, problem="cancelled")
+        if len(embedded) < MIN_MATCHED_REFERENCES:
+            return MatchedGallery(condition, left_out=left_out,
+                                  problem=f"only {len(embedded)} of the {len(paths)} reference file(s) of {info.name} "
+                                          "could be read as enrolled, so its references cannot be brought to the "
+                                          "probe's condition")
+        references[info.name] = np.stack(embedded)
+    if not references:
+        return MatchedGallery(condition, problem="the library is empty")
+    names = list(references)
+    gallery = normalise(np.stack([normalise(refs).mean(axis=0) for refs in references.values()]))
+    policy = policy_for(extractor, None, naming_lr, references=references)
+    return MatchedGallery(condition, names, gallery, policy, sum(len(r) for r in references.values()), left_out)

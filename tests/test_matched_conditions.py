@@ -1,0 +1,99 @@
+"""Comparison in matched conditions: a JPEG probe against references re-encoded at its quality."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from forensics_app.core.case_check import check_case
+from forensics_app.core.conditions import Condition, comparison_words, condition_from_quality, condition_of, snap_quality
+from forensics_app.core.fingerprint.extractor import Extractor
+from forensics_app.core.library import Library
+from forensics_app.workflows.analyse import AnalysisRequest, conditions_of, record, run_analysis
+from forensics_app.workflows.enrol import enrol
+from forensics_app.workflows.intake import fingerprint_paths, fingerprinted, new_case, take_in
+from tests.tiny_generators import generate, save_pngs
+
+
+def test_a_probe_condition_is_read_from_its_jpeg_tables_and_snapped_to_the_ladder():
+    assert condition_from_quality("83 (exact libjpeg tables)") == Condition(85, 83, True)
+    assert condition_from_quality("unknown") == Condition() and not Condition().matched
+    assert snap_quality(100) == 100 and snap_quality(97) == 95 and snap_quality(45) == 50
+    assert condition_of([{"kind": "c2pa"}, {"kind": "jpeg", "details": {"quality": "72 (estimated)"}}]).key == "jpeg-70"
+    assert condition_of([{"kind": "png-text"}]).key == "as stored"
+    assert "stored as JPEG quality 72 (estimated from its quantisation tables, matched at 70)" == \
+        condition_of([{"kind": "jpeg", "details": {"quality": "72 (estimated)"}}]).describe()
+
+
+def jpeg_copies(paths, folder, quality):
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for path in paths:
+        target = folder / (path.stem + ".jpg")
+        Image.open(path).convert("RGB").save(target, "JPEG", quality=quality)
+        out.append(target)
+    return out
+
+
+@pytest.fixture()
+def setting(tmp_path, extractor_dir):
+    extractor = Extractor.load(extractor_dir, device="cpu")
+    images = {kind: save_pngs(generate(kind, 6, size=128, seed=21), tmp_path / kind, kind)
+              for kind in ("nearest", "transposed")}
+    library = Library.open(tmp_path / "library.sqlite", extractor.extractor_id, extractor.embedding_dim)
+    for kind, paths in images.items():
+        enrol(library, kind, extractor=extractor, paths=paths[:4])
+    probes = jpeg_copies(images["nearest"][4:] + images["transposed"][4:], tmp_path / "probes", 72)
+    yield extractor, library, probes + [images["nearest"][5]], images
+    library.close()
+
+
+def analyse(extractor, library, paths, matched=True):
+    case = new_case(extractor, "M-1")
+    for result in fingerprint_paths(extractor, paths, provenance=True):
+        take_in(case, result)
+    items = fingerprinted(case)
+    request = AnalysisRequest(np.stack([i.embedding for i in items]), extractor, library, naming_lr=10.0,
+                              stages=("attribute",), conditions=conditions_of(items) if matched else ())
+    for stage in run_analysis(request):
+        record(case, items, stage)
+    return case
+
+
+def test_jpeg_probes_are_compared_with_references_at_their_quality_and_the_case_rechecks(setting):
+    extractor, library, probes, _ = setting
+    case = analyse(extractor, library, probes)
+    jpeg, png = case.items[:4], case.items[4]
+    for item in jpeg:
+        condition = item.attribution["condition"]
+        assert condition["matched"] and condition["key"] == "jpeg-70"
+        assert "8 reference(s) of 2 generator(s) re-encoded as JPEG quality 70" in condition["references"]
+        assert comparison_words(condition).startswith("Matched condition: the image is stored as JPEG quality 72")
+    assert "condition" not in png.attribution  # a PNG is compared with the references as stored
+    assert set(case.library["matched"]) == {"jpeg-70"}
+    assert "JPEG probes compared with references re-encoded at quality 70" in case.audit[-1].detail
+    assert check_case(case).problems == []
+    # the matched gallery is not the stored one: the similarities differ from a comparison as stored
+    as_stored = analyse(extractor, library, probes[:1], matched=False).items[0].attribution["matches"]
+    assert [m["similarity"] for m in as_stored] != [m["similarity"] for m in case.items[0].attribution["matches"]]
+    gallery = case.library["matched"]["jpeg-70"]["gallery"]
+    gallery["names"] = gallery["names"][::-1]  # the saved matched gallery edited outside the program
+    assert any(p.startswith("E0001: rank 1") for p in check_case(case).problems)
+    del case.library["matched"]
+    assert any("does not hold or cannot be read" in p for p in check_case(case).problems)
+
+
+def test_references_that_moved_are_left_out_and_too_few_leave_the_probe_as_stored(setting):
+    extractor, library, probes, images = setting
+    images["transposed"][0].unlink()
+    case = analyse(extractor, library, probes[:1])
+    condition = case.items[0].attribution["condition"]
+    assert condition["matched"] and "1 reference(s) left out (moved or changed since enrolment)" in condition["references"]
+    for path in images["transposed"][1:4]:
+        path.write_bytes(path.read_bytes() + b"\0")  # changed since enrolment: refused by its hash
+    case = analyse(extractor, library, probes[:1])
+    condition = case.items[0].attribution["condition"]
+    assert not condition["matched"] and "only 0 of the 4 reference file(s) of transposed" in condition["why"]
+    assert comparison_words(condition).startswith("Not compared in a matched condition")
+    assert check_case(case).problems == []
