@@ -95,11 +95,15 @@ def test_verbal_scale_is_enfsi_on_the_likelihood_ratio(lr, words):
 
 
 def test_an_lr_of_one_supports_neither_proposition():
-    from forensics_app.core.report.wording import exhibit_statement
+    from forensics_app.core.report.conclusions_section import conclusion_sentence
+    from forensics_app.core.report.decision import Decision, Ranked
 
-    assert "no support for either proposition" in exhibit_statement("E0001", "gen", 1.0)
-    assert "support for the proposition that another source made E0001, rather than that gen" in \
-        exhibit_statement("E0001", "gen", 0.2)
+    def sentence(lr: float) -> str:
+        return conclusion_sentence([Decision("E0001", (Ranked("gen", 0.5, lr),), "unknown", 100.0)])
+
+    assert "no support for either proposition" in sentence(1.0)
+    assert "support for the proposition that another source made it, rather than that gen made the exhibit" in \
+        sentence(0.2)
 
 
 def test_report_modules_import_in_one_direction():

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from forensics_app.core.attribution import UNKNOWN_TEXT
-from forensics_app.core.likelihood import BANDS, support_sentence, support_words
+from forensics_app.core.likelihood import BANDS, support_words
 
 #: The alternative every conclusion weighs the first-ranked generator against.
 ANOTHER_SOURCE = "another source (another generator, one not enrolled, or a camera)"
@@ -63,11 +63,6 @@ def lr_words(lr: float) -> str:
     """'moderate support' or 'weak support for another source': the words of one LR."""
     words = verbal_support(lr)
     return words + (" for another source" if lr < 1.0 and words != BANDS[0][1] else "")
-
-
-def exhibit_statement(exhibit: str, generator: str, lr: float) -> str:
-    """The ENFSI sentence for one exhibit: H1 '<generator> made <exhibit>' against H2."""
-    return escape(support_sentence(lr, f"{generator} made {exhibit}", f"another source made {exhibit}"))
 
 
 #: The two propositions every conclusion weighs.  A conclusion is support for one against
