@@ -76,6 +76,7 @@ def _rows(dev: dict) -> list[tuple[str, Cell]]:
             "pairs of two different sources"))),
         ("Closed set (which enrolled generator, if one of them)", para(markup(_closed_text(dev.get("closed_set") or {})))),
         ("Library of one generator", para(markup(_single_text(single)))),
+        ("Probes re-encoded as JPEG", para(markup(jpeg_probe_text(dev.get("jpeg_probes") or {})))),
         ("Generated or camera photograph", para(markup(origin_text(dev.get("generated_or_camera") or {})))),
     ]
     within = dev.get("within_size_groups") or {}
@@ -107,6 +108,21 @@ def _closed_text(closed: dict) -> str:
             f"generators against every enrolled generator; {rate(misleading.get('same_source'))} of their own "
             f"generator's closed-set LRs were below 1, {rate(misleading.get('different_source'))} of the others' above "
             "1. Images of other sources are left out: the closed set assumes an enrolled generator made the image")
+
+
+def jpeg_probe_text(figures: dict) -> str:
+    """The same decisions with every probe saved again as a JPEG: compared as stored and in matched conditions."""
+    if not figures:
+        return "not measured"
+
+    def part(mode: str) -> str:
+        every = (figures.get(mode) or {}).get("all") or {}
+        return (f"{rate(every.get('first_ranked_right'))} ranked their own generator first, "
+                f"{rate(every.get('named_rightly'))} named rightly, {rate(every.get('others_named'))} of other sources named")
+    return (f"probes saved again as JPEG quality {figures.get('quality', '?')} ({figures.get('enrolled_per_draw', '?')} "
+            f"generators enrolled per draw, {figures.get('draws', '?')} draws, naming at {_level(figures.get('naming_lr'))}): "
+            f"as the files were, {part('clean')}; re-encoded and compared with the references as stored, {part('as_stored')}; "
+            f"re-encoded and compared in matched conditions (as this program does), {part('matched')}")
 
 
 def origin_text(origin: dict) -> str:
