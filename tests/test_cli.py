@@ -265,3 +265,9 @@ def test_a_case_saved_from_the_command_line_has_its_map(capsys, images, tmp_path
     case = load_case(case_path)
     assert code == EXIT_OK and case.map is not None and len(case.map) == len(probes)
     assert any(e.action == "map" for e in case.audit)
+    # the enrolled references stand on the same map, kept with the case
+    assert sorted(r.generator for r in case.map_references) == ["nearest", "transposed"]
+    assert all(len(r.points) >= 2 for r in case.map_references)
+    assert "references of 2 enrolled generator(s)" in next(e.detail for e in case.audit if e.action == "map")
+    case.remove_exhibit(case.items[0].exhibit, "wrong file")
+    assert case.map is None and case.map_references == []

@@ -288,6 +288,9 @@ def test_the_map_colours_by_first_ranked_generator_folder_and_format(qtbot, wind
     assert {label.rsplit("/", 1)[-1] for label in view.current_labels()} == {"case-a", "case-b"}
     view.set_colour_mode(BY_FIRST)
     assert set(view.current_labels()) == {"nearest-model"}  # ranked first whether named or not
+    assert [(name, len(points)) for name, points in view.references] == [("nearest-model", 6)]
+    legend = view.canvas.figure.axes[0].get_legend()
+    assert "enrolled references" in [t.get_text() for t in legend.get_texts()]
 
 
 def test_a_batch_reads_down_the_table_at_1440_by_900(qtbot, window, tmp_path):

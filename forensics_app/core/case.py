@@ -137,6 +137,21 @@ class CaseItem:
 
 
 @dataclass
+class ReferencePoints:
+    """One enrolled generator's references on the case's map, drawn beside its images."""
+
+    generator: str
+    points: list[tuple[float, float]]
+
+    def to_dict(self) -> dict:
+        return {"generator": self.generator, "points": [[round(x, 4), round(y, 4)] for x, y in self.points]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ReferencePoints":
+        return cls(str(data["generator"]), [(float(x), float(y)) for x, y in data.get("points") or []])
+
+
+@dataclass
 class Case:
     reference: str = ""
     examiner: str = ""
@@ -149,6 +164,7 @@ class Case:
     library: dict = field(default_factory=dict)  # Library.snapshot()
     items: list[CaseItem] = field(default_factory=list)
     map: list[list[float]] | None = None  # t-SNE coordinates, one per fingerprinted item
+    map_references: list[ReferencePoints] = field(default_factory=list)  # the library's, on the same map
     audit: list[AuditEntry] = field(default_factory=list)
     #: Set by :func:`load_case`, never saved: the file's SHA-256 as opened, and what its
     #: seal and audit chain revealed (empty when both hold).
@@ -198,7 +214,7 @@ class Case:
         if not reason:
             raise ValueError("removing an exhibit needs a reason, for the audit log")
         self.items.remove(item)
-        self.map = None
+        self.map, self.map_references = None, []
         self.log("removed", item.sha256, f"{exhibit} {item.path}: {reason}")
         return item
 
@@ -219,6 +235,7 @@ class Case:
             "library": self.library,
             "items": [item.to_dict() for item in self.items],
             "map": self.map,
+            "map_references": [r.to_dict() for r in self.map_references],
             "audit": [asdict(entry) for entry in self.audit],
         }
 
@@ -239,6 +256,7 @@ class Case:
                 library=data.get("library", {}),
                 items=[CaseItem.from_dict(item) for item in data.get("items", [])],
                 map=data.get("map"),
+                map_references=[ReferencePoints.from_dict(r) for r in data.get("map_references") or []],
                 audit=[AuditEntry(**entry) for entry in data.get("audit", [])],
             )
         except (KeyError, TypeError, ValueError) as exc:

@@ -79,7 +79,8 @@ class MapPane(QObject):
         if len(self.view.coords) == len(self.items) and np.allclose(self.view.coords, coords):
             self.view.set_labels(labels, hover)
         else:
-            self.view.set_points(np.asarray(coords, np.float32), labels, hover)
+            references = [(r.generator, np.asarray(r.points, np.float32)) for r in self.case().map_references]
+            self.view.set_points(np.asarray(coords, np.float32), labels, hover, references)
         self.highlight()
 
     def highlight(self) -> None:

@@ -15,7 +15,7 @@ import numpy as np
 
 from forensics_app.core.analysis import MIN_MAP_IMAGES, groups_at, tsne_map
 from forensics_app.core.attribution import UNKNOWN, DecisionPolicy, attribute
-from forensics_app.core.case import Case, CaseItem
+from forensics_app.core.case import Case, CaseItem, ReferencePoints
 from forensics_app.core.case_check import gallery_record
 from forensics_app.core.conditions import Condition, condition_of
 from forensics_app.core.evidence import DEFAULT_MAX_PIXELS
@@ -26,6 +26,8 @@ from forensics_app.workflows.matched import matched_gallery
 from forensics_app.workflows.policy import policy_for
 
 STAGES = ("attribute", "cluster", "map")
+#: References of each enrolled generator drawn on the map (enough to show where it lies).
+MAP_REFERENCES = 20
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class AnalysisStage:
     note: str = ""
     library: dict = field(default_factory=dict)
     detail: str = ""  # the audit entry's text
+    references: list[ReferencePoints] = field(default_factory=list)  # 'map': the library's references on it
 
 
 def group_labels(embeddings: np.ndarray, policy: DecisionPolicy) -> np.ndarray:
@@ -87,11 +90,27 @@ def run_analysis(request: AnalysisRequest, progress: ProgressCallback | None = N
             yield AnalysisStage("map", None, policy, f"The map needs at least {MIN_MAP_IMAGES} fingerprinted images; "
                                                      f"the case has {n}.")
         else:
-            coords = tsne_map(embeddings, perplexity=request.perplexity, seed=request.seed)
-            yield AnalysisStage("map", coords, policy, detail=f"t-SNE of {n} images, perplexity "
-                                                              f"{request.perplexity:g}, seed {request.seed}")
+            references = _map_references(request.library)
+            shown = [refs for _, refs in references]
+            coords = tsne_map(np.concatenate([embeddings, *shown]) if shown else embeddings,
+                              perplexity=request.perplexity, seed=request.seed)
+            points, start = [], n
+            for name, refs in references:
+                points.append(ReferencePoints(name, [(float(x), float(y)) for x, y in coords[start:start + len(refs)]]))
+                start += len(refs)
+            with_refs = f" and {start - n} references of {len(points)} enrolled generator(s)" if points else ""
+            yield AnalysisStage("map", coords[:n], policy, references=points,
+                                detail=f"t-SNE of {n} images{with_refs}, perplexity {request.perplexity:g}, "
+                                       f"seed {request.seed}")
     if progress is not None:
         progress(len(stages), len(stages))
+
+
+def _map_references(library: Library | None) -> list[tuple[str, np.ndarray]]:
+    """Each enrolled generator's references to place on the map (the first few of each)."""
+    if library is None:
+        return []
+    return [(name, refs[:MAP_REFERENCES]) for name, refs in sorted(library.reference_sets().items()) if len(refs)]
 
 
 def conditions_of(items: Sequence[CaseItem]) -> tuple[Condition, ...]:
@@ -165,5 +184,6 @@ def record(case: Case, items: list[CaseItem], stage: AnalysisStage) -> None:
         case.log("cluster", None, stage.detail)
     elif stage.name == "map":
         case.map = None if stage.value is None else np.asarray(stage.value).round(4).tolist()
+        case.map_references = list(stage.references) if stage.value is not None else []
         if stage.value is not None:
             case.log("map", None, stage.detail)

@@ -99,7 +99,8 @@ def gather(case: Case, card: ModelCard | None, versions: dict[str, str], steps: 
         figures.append(spectrum_figure(item, why, files[item.exhibit], config, max_pixels))
         steps.step()
     coords = analysis.coords
-    drawn_map = map_png(coords, analysis.labels, [i.exhibit for i in analysis.items]) if coords is not None else None
+    drawn_map = map_png(coords, analysis.labels, [i.exhibit for i in analysis.items],
+                        case.map_references) if coords is not None else None
     steps.step()
     facts = Facts(case, utc_now(), card, versions, files, analysis, figures, figure_note, drawn_map, stored,
                   decisions(case, case_check.recomputed), read_validation(card, case), drawn_tippett,

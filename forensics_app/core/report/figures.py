@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from forensics_app.core.case import CaseItem
+from forensics_app.core.case import CaseItem, ReferencePoints
 from forensics_app.core.evidence import EvidenceError, open_evidence
 from forensics_app.core.fingerprint.preprocess import PreprocessConfig, readable_spectrum
 from forensics_app.core.report.checks import FAILED, NOT_RUN, RAN, UNCHANGED, Check, FileCheck, evidence_path
@@ -119,10 +119,12 @@ def spectrum_image(pixels: np.ndarray, config: PreprocessConfig) -> SpectrumImag
     return SpectrumImage(buffer.getvalue(), low, high)
 
 
-def map_png(coords: np.ndarray, labels: np.ndarray | None, exhibits: Sequence[str]) -> bytes:
+def map_png(coords: np.ndarray, labels: np.ndarray | None, exhibits: Sequence[str],
+            references: Sequence[ReferencePoints] = ()) -> bytes:
     """The t-SNE map, one point per image; each stored group has its own marker shape as well
     as its own colour, so the groups stay apart in greyscale; labelled when few, points on
-    top of each other under one label."""
+    top of each other under one label.  The enrolled references placed on the same map are
+    grey crosses, each generator named at their middle."""
     from matplotlib import colormaps
     from matplotlib.figure import Figure
 
@@ -141,7 +143,14 @@ def map_png(coords: np.ndarray, labels: np.ndarray | None, exhibits: Sequence[st
                      "edgecolors": "black", "linewidths": 0.4}
             name = f"group {label}"
         axes.scatter(coords[members, 0], coords[members, 1], s=24, label=name, **style)
-    if 1 < len(present) <= MAP_LEGEND_LIMIT:
+    for index, reference in enumerate(r for r in references if r.points):
+        points = np.asarray(reference.points, dtype=np.float64)
+        axes.scatter(points[:, 0], points[:, 1], s=10, marker="x", color="#888888", linewidths=0.6,
+                     label="enrolled references" if index == 0 else None, zorder=0)
+        x, y = np.median(points, axis=0)
+        axes.annotate(reference.generator, (x, y), fontsize=5.5, color="#666666", ha="center", xytext=(0, 5),
+                      textcoords="offset points")
+    if 1 < len(present) <= MAP_LEGEND_LIMIT or (references and len(present) <= MAP_LEGEND_LIMIT):
         axes.legend(fontsize=6, loc="best", frameon=False)
     if len(coords) <= MAP_LABEL_LIMIT:
         for members in spots(coords):

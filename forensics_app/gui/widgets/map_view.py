@@ -65,6 +65,7 @@ class MapView(QWidget):
         self.coords = np.zeros((0, 2), np.float32)
         self.labels: dict[str, list[str]] = {}  # colouring -> one label per point
         self.hover_texts: list[str] = []
+        self.references: list[tuple[str, np.ndarray]] = []  # enrolled generator -> its references' points
         self.highlighted: list[int] = []
         self._ax = self._scatter = self._rings = self._annotation = None
         self.show_message("The map appears once five or more images are fingerprinted.")
@@ -82,9 +83,12 @@ class MapView(QWidget):
         self._ax = self._scatter = self._rings = self._annotation = None
         self.canvas.message(text)
 
-    def set_points(self, coords: np.ndarray, labels: dict[str, Sequence[str]], hover_texts: Sequence[str]) -> None:
-        """Points with a label per colouring of :data:`COLOURINGS` each (missing ones read "unknown")."""
+    def set_points(self, coords: np.ndarray, labels: dict[str, Sequence[str]], hover_texts: Sequence[str],
+                   references: Sequence[tuple[str, np.ndarray]] = ()) -> None:
+        """Points with a label per colouring of :data:`COLOURINGS` each (missing ones read "unknown"),
+        and each enrolled generator's references, drawn small and named, never clickable."""
         self.coords = np.asarray(coords, np.float32)
+        self.references = [(name, np.asarray(points, np.float32).reshape(-1, 2)) for name, points in references]
         self.labels, self.hover_texts = {k: list(v) for k, v in labels.items()}, list(hover_texts)
         self.highlighted = [i for i in self.highlighted if i < len(self.coords)]
         self._draw()
@@ -117,6 +121,7 @@ class MapView(QWidget):
         ax = self._ax = figure.add_subplot(1, 1, 1)
         self._scatter = ax.scatter(self.coords[:, 0], self.coords[:, 1], s=36, c=[colours[l] for l in labels],
                                    edgecolors="white", linewidths=0.6, zorder=2)
+        self._draw_references(ax)
         ring_offsets = self.coords[self.highlighted] if self.highlighted else np.zeros((0, 2))
         self._rings = ax.scatter(ring_offsets[:, 0], ring_offsets[:, 1], s=150, facecolors="none",
                                  edgecolors=self.canvas.foreground, linewidths=1.6, zorder=3)
@@ -133,6 +138,16 @@ class MapView(QWidget):
         ax.margins(0.12)
         self.canvas.draw_idle()
 
+    def _draw_references(self, ax) -> None:
+        """Enrolled references as grey crosses, each generator's name at their middle."""
+        for name, points in self.references:
+            if not len(points):
+                continue
+            ax.scatter(points[:, 0], points[:, 1], s=14, marker="x", color=GREY, linewidths=0.8, zorder=1)
+            x, y = np.median(points, axis=0)
+            ax.annotate(name, (x, y), fontsize=FONT_SIZE - 1, color=GREY, ha="center", va="bottom", zorder=1,
+                        xytext=(0, 6), textcoords="offset points")
+
     def _legend(self, ax, labels: Sequence[str], colours: dict[str, str]) -> None:
         from matplotlib.lines import Line2D
 
@@ -144,6 +159,8 @@ class MapView(QWidget):
         handles = [Line2D([], [], marker="o", ls="", color=colours[l], label=f"{l} ({counts[l]})") for l in shown]
         if len(ordered) > MAX_LEGEND:
             handles.append(Line2D([], [], ls="", label=f"... {len(ordered) - MAX_LEGEND} more"))
+        if self.references:
+            handles.append(Line2D([], [], marker="x", ls="", color=GREY, label="enrolled references"))
         legend = ax.legend(handles=handles, fontsize=FONT_SIZE - 1, loc="upper left", bbox_to_anchor=(1.01, 1.0),
                            frameon=False, borderaxespad=0)
         for text in legend.get_texts():
