@@ -301,6 +301,10 @@ def test_a_batch_reads_down_the_table_at_1440_by_900(qtbot, window, tmp_path):
     table = window.table
     visible = table.viewport().height() // table.rowHeight(0)
     assert visible >= 14, f"only {visible} rows in view"
+    from forensics_app.gui.evidence_model import COLUMN
+
+    declares = table.horizontalHeader().sectionViewportPosition(COLUMN["Declares"])
+    assert 0 <= declares <= table.viewport().width() - 120, "the Declares column is out of view"
 
 
 def test_the_spectrum_is_compared_with_the_first_ranked_generator_by_default(qtbot, window, tmp_path):
@@ -327,7 +331,7 @@ def test_the_spectrum_is_compared_with_the_first_ranked_generator_by_default(qtb
 def test_every_enrolled_generator_and_the_status_bar_fit_at_1440_by_900(qtbot, window, tmp_path):
     from forensics_app.gui.widgets.elided_label import ElidedLabel
 
-    kinds = ("nearest", "transposed", "shuffle", "nearest", "transposed", "shuffle")
+    kinds = ("nearest", "transposed", "shuffle", "bilinear") * 2  # eight: the pane's promise
     for number, kind in enumerate(kinds):
         enrol_pixels(window, f"generator-{number}-{kind}-with-a-long-name", generate(kind, 3, seed=40 + number))
     window.resize(1440, 900)
@@ -336,11 +340,14 @@ def test_every_enrolled_generator_and_the_status_bar_fit_at_1440_by_900(qtbot, w
         drop(window, probe)
     wait_idle(qtbot, window)
     window.select_item(window.case.items[0])
-    qtbot.wait(50)
+    spectrum = window.inspector.spectrum
+    qtbot.waitUntil(lambda: len(spectrum.canvas.figure.axes) >= 2, timeout=30_000)  # drawn: the layout is final
+    window.grab()  # lays out and paints the whole window as a screen would
+    qtbot.wait(100)
     table = window.inspector.matches.table
-    assert table.rowCount() == 6
-    last = table.visualRect(table.model().index(5, 0))
-    assert table.viewport().rect().contains(last), "the sixth generator is scrolled out of the pane"
+    assert table.rowCount() == 8
+    last = table.visualRect(table.model().index(7, 0))
+    assert table.viewport().rect().contains(last), "the eighth generator is scrolled out of the pane"
     window.library_label.setText("Library /media/analyst/cases/" + "x" * 200 + "/library.sqlite: 6 generators")
     window.job_status.bar.show()
     window.job_status.cancel_button.show()

@@ -35,7 +35,7 @@ EMPTY_TEXT = ("<h2>Drop images or folders here</h2><p>or use <b>File &gt; Add im
 #: The widest a column grows when fitted to its content; longer text is elided, whole in the tooltip.
 #: Side of a row's thumbnail, in pixels.
 ROW_THUMBNAIL = 20
-MAX_WIDTHS = {"File": 210, "Folder": 150, "Status": 120, "First-ranked": 200, "Decision": 210, "Declares": 220}
+MAX_WIDTHS = {"File": 180, "Folder": 150, "Status": 120, "First-ranked": 180, "Decision": 170, "Declares": 240}
 DEFAULT_MAX_WIDTH = 160
 FIT_DELAY_MS = 150  # a batch of rows or a re-ranking refits the columns once, not per row
 

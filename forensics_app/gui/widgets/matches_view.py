@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from forensics_app.core.attribution import UNKNOWN_TEXT
 from forensics_app.core.case import CaseItem
-from forensics_app.core.closed_set import closed_set_sentence
+from forensics_app.core.closed_set import closed_set_brief, closed_set_sentence
 from forensics_app.core.conditions import comparison_words
 from forensics_app.core.likelihood import format_lr, support_words
 from forensics_app.gui.attribution_text import (
@@ -38,6 +38,7 @@ from forensics_app.gui.attribution_text import (
     ranking,
     words_of,
 )
+from forensics_app.gui.plain_messages import as_shown
 
 BAR_COLOUR = QColor(27, 158, 119, 90)
 FULL_BAR_LOG10_LR = 6.0  # LR 1,000,000: the top of "very strong support"
@@ -104,11 +105,17 @@ class MatchesView(QWidget):
             self.header.setText(f"{title}: not attributed. {library_note}".strip())
             return
         level = naming_lr(item)
+        lines = [f"{title}: {self._verdict(item, level)}"]
+        tip = []
         closed = (item.attribution or {}).get("closed_set_lr")
-        closed_text = "" if closed is None else "\n" + closed_set_sentence(matches[0]["generator"], float(closed),
-                                                                           len(matches))
+        if closed is not None:  # brief here, the premise in full in the tooltip
+            lines.append(closed_set_brief(matches[0]["generator"], float(closed), len(matches)) + ".")
+            tip.append(closed_set_sentence(matches[0]["generator"], float(closed), len(matches)))
         compared = comparison_words((item.attribution or {}).get("condition"))
-        self.header.setText(f"{title}: {self._verdict(item, level)}{closed_text}" + (f"\n{compared}" if compared else ""))
+        if compared:
+            lines.append(compared)
+        self.header.setText("\n".join(lines))
+        self.header.setToolTip(as_shown("\n\n".join(tip)))
         self.table.setRowCount(len(matches))
         self._fit_rows(min(len(matches), ROWS_IN_VIEW))
         bold = QFont(self.table.font())
@@ -127,10 +134,13 @@ class MatchesView(QWidget):
                 self.table.setItem(row, column, cell)
 
     def _fit_rows(self, rows: int) -> None:
-        """Ask the pane for room for `rows` rows, so every enrolled generator of a small library is in view."""
+        """Ask the pane for room for `rows` rows and the words above them, so every enrolled
+        generator of a small library is in view."""
         header = self.table.horizontalHeader().sizeHint().height()
         height = header + rows * self.table.verticalHeader().defaultSectionSize() + 2 * self.table.frameWidth() + 2
         self.table.setMinimumHeight(max(40, height))
+        words = self.header.heightForWidth(max(200, self.width() - 8))
+        self.setMinimumHeight(max(40, height) + max(0, words) + 14)
 
     @staticmethod
     def _verdict(item: CaseItem, level: float | None) -> str:
