@@ -18,8 +18,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from forensics_app.core.analysis import cluster, tsne_map  # noqa: E402
-from forensics_app.core.attribution import attribute, build_policy, rank_indices, similarity_matrix  # noqa: E402
+from forensics_app.core.decision.grouping import cluster  # noqa: E402
+from forensics_app.core.decision.map import tsne_map  # noqa: E402
+from forensics_app.core.decision.attribution import attribute, build_policy, rank_indices, similarity_matrix  # noqa: E402
 from forensics_app.core.validation.evaluation import normalise  # noqa: E402
 
 

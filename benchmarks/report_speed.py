@@ -29,7 +29,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from forensics_app.core.attribution import UNKNOWN, DecisionPolicy  # noqa: E402
+from forensics_app.core.decision.attribution import UNKNOWN, DecisionPolicy  # noqa: E402
 from forensics_app.core.fingerprint.extractor import Extractor, ExtractorError, write_extractor  # noqa: E402
 from forensics_app.core.fingerprint.network import FingerprintNet, NetworkConfig  # noqa: E402
 from forensics_app.core.fingerprint.preprocess import PreprocessConfig  # noqa: E402

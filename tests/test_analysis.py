@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from forensics_app.core.validation import evaluation
-from forensics_app.core.analysis import TooFewImagesError, cluster, tsne_map
-from forensics_app.core.attribution import UNKNOWN, attribute, build_policy, rank_indices, verify
+from forensics_app.core.decision.grouping import cluster
+from forensics_app.core.decision.map import TooFewImagesError, tsne_map
+from forensics_app.core.decision.attribution import UNKNOWN, attribute, build_policy, rank_indices, verify
 from forensics_app.core.case import Case, CaseError, CaseItem, load_case
 from forensics_app.core.fingerprint.extractor import Calibration
 

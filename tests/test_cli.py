@@ -97,7 +97,7 @@ def test_library_option_before_the_action_is_used(capsys, images, tmp_path):
 
 
 def test_help_states_the_naming_level_the_code_uses(capsys):
-    from forensics_app.core.attribution import DEFAULT_NAMING_LR
+    from forensics_app.core.decision.attribution import DEFAULT_NAMING_LR
 
     with pytest.raises(SystemExit):
         main(["attribute", "--help"])

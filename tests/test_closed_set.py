@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from forensics_app.core.attribution import DecisionPolicy, attribute, build_policy
+from forensics_app.core.decision.attribution import DecisionPolicy, attribute, build_policy
 from forensics_app.core.case import CaseItem
-from forensics_app.core.case_check import _disagreement
-from forensics_app.core.closed_set import closed_set_comparisons, closed_set_margins, closed_set_sentence
+from forensics_app.core.case.check import _disagreement
+from forensics_app.core.decision.closed_set import closed_set_comparisons, closed_set_margins, closed_set_sentence
 from forensics_app.core.vectors import normalise
 
 

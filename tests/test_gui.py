@@ -12,8 +12,8 @@ from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from forensics_app.core.attribution import DEFAULT_NAMING_LR, NAMING_LEVELS, UNKNOWN_TEXT
-from forensics_app.core.likelihood import format_lr
+from forensics_app.core.decision.attribution import DEFAULT_NAMING_LR, NAMING_LEVELS, UNKNOWN_TEXT
+from forensics_app.core.decision.likelihood import format_lr
 from forensics_app.gui import main_window as main_window_module
 from forensics_app.gui.evidence_model import COLUMN
 from forensics_app.gui.main_window import MainWindow
@@ -622,7 +622,7 @@ def test_the_unsaved_changes_prompt_can_save_the_case_first(qtbot, window, tmp_p
 def test_removing_an_exhibit_is_logged_and_its_number_is_not_given_again(qtbot, window, tmp_path, monkeypatch):
     from PySide6.QtWidgets import QInputDialog
 
-    from forensics_app.core.case_check import check_case
+    from forensics_app.core.case.check import check_case
 
     with qtbot.waitSignal(window.analysis_finished, timeout=60_000):
         drop(window, save_pngs(generate("nearest", 6, size=96, seed=27), tmp_path / "in", "n"))

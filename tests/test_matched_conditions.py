@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from forensics_app.core.case_check import check_case
-from forensics_app.core.conditions import Condition, comparison_words, condition_from_quality, condition_of, snap_quality
+from forensics_app.core.case.check import check_case
+from forensics_app.core.decision.conditions import Condition, comparison_words, condition_from_quality, condition_of, snap_quality
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.library import Library
 from forensics_app.workflows.analyse import AnalysisRequest, conditions_of, record, run_analysis

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QMessageBox
 from pypdf import PdfReader
 
 from forensics_app.cli import EXIT_OK, main
-from forensics_app.core.attribution import DecisionPolicy
+from forensics_app.core.decision.attribution import DecisionPolicy
 from forensics_app.core.case import load_case
 from forensics_app.gui.main_window import MainWindow
 from forensics_app.workflows.report import write_case_report

@@ -13,10 +13,10 @@ import pytest
 from PIL import Image
 
 from forensics_app.cli import EXIT_FAILED, EXIT_OK, main
-from forensics_app.core.attribution import DecisionPolicy, build_policy
+from forensics_app.core.decision.attribution import DecisionPolicy, build_policy
 from forensics_app.core.background import BACKGROUND_NAME, BackgroundError
 from forensics_app.core.fingerprint.extractor import CARD_NAME, CardTamperedError, Extractor
-from forensics_app.core.likelihood import LRCalibration, fit_lr_calibration, support_sentence, support_words
+from forensics_app.core.decision.likelihood import LRCalibration, fit_lr_calibration, support_sentence, support_words
 from tests.tiny_generators import generate, save_pngs
 
 # --- likelihood ratios -------------------------------------------------------------------
@@ -167,7 +167,7 @@ def test_verify_cluster_and_attribute_share_one_policy(capsys, tmp_path):
 
 
 def test_pair_comparisons_grow_linearly_with_the_references_of_one_generator():
-    from forensics_app.core.attribution import MAX_BACKGROUND_PAIRS, MAX_SAME_PAIRS_PER_GENERATOR, pair_comparisons
+    from forensics_app.core.decision.attribution import MAX_BACKGROUND_PAIRS, MAX_SAME_PAIRS_PER_GENERATOR, pair_comparisons
 
     rng = np.random.default_rng(0)
     centre = rng.normal(size=16)
@@ -185,7 +185,7 @@ def test_pair_comparisons_grow_linearly_with_the_references_of_one_generator():
 def test_empirical_bounds_equal_lirs_elub(seed):
     from lir.algorithms.bayeserror import elub
 
-    from forensics_app.core.likelihood import empirical_bounds
+    from forensics_app.core.decision.likelihood import empirical_bounds
 
     rng = np.random.default_rng(seed)
     same, different = [30, 200, 5, 1_000, 50, 12][seed], [3_000, 800, 40, 5_000, 50, 9][seed]

@@ -38,7 +38,7 @@ def test_forty_exhibits_are_read_once_and_declare_in_a_few_lines_each(tmp_path):
 
 
 def _attributed(path, ranking, named=None):
-    from forensics_app.core.attribution import UNKNOWN
+    from forensics_app.core.decision.attribution import UNKNOWN
 
     evidence = {"path": str(path), "sha256": None, "provenance": provenance_record(path, None)}
     matches = [{"generator": g, "similarity": 0.9 - i / 10, "lr": 3.0 / (i + 1)} for i, g in enumerate(ranking)]

@@ -122,7 +122,7 @@ def test_report_modules_import_in_one_direction():
         graph[source.stem] = {name.removeprefix(prefix) for name in modules if name.startswith(prefix)}
         if source.stem == "wording":  # the words come from the one scale of the likelihood module only
             assert {name for name in modules if name.startswith("forensics_app")} <= {
-                "forensics_app.core.likelihood", "forensics_app.core.attribution"}
+                "forensics_app.core.decision.likelihood", "forensics_app.core.decision.attribution"}
     assert len(graph) > 5 and "__init__" not in set().union(*graph.values())
     list(graphlib.TopologicalSorter(graph).static_order())  # raises CycleError on a cycle
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from forensics_app.core.attribution import UNKNOWN
+from forensics_app.core.decision.attribution import UNKNOWN
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.library import Library
 from forensics_app.core.validation.evaluation import dataset_files

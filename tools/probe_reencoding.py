@@ -20,7 +20,7 @@ from forensics_app.core.validation.evaluation import dataset_files, gallery_accu
 from forensics_app.core.evidence import open_evidence
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.vectors import normalise
-from forensics_app.core.conditions import jpeg_round_trip
+from forensics_app.core.decision.conditions import jpeg_round_trip
 
 
 def pixels(path, quality: int | None) -> np.ndarray:

@@ -30,7 +30,7 @@ from PIL import Image
 
 from forensics_app.core.fingerprint.residual_stats import ResidualStatsConfig, residual_statistics
 from training.architectures import EXTENDED_FACTORS, sample_architectures
-from forensics_app.core.conditions import jpeg_round_trip
+from forensics_app.core.decision.conditions import jpeg_round_trip
 from training.data import PhotoPool, overlay_at_random, quantise
 from training.synthesis import build_model
 

@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from forensics_app.core.conditions import jpeg_round_trip
+from forensics_app.core.decision.conditions import jpeg_round_trip
 from forensics_app.core.evidence import iter_image_files
 
 

@@ -51,9 +51,9 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 
 def cmd_attribute(args: argparse.Namespace) -> int:
-    from forensics_app.core.attribution import UNKNOWN, UNKNOWN_TEXT
+    from forensics_app.core.decision.attribution import UNKNOWN, UNKNOWN_TEXT
     from forensics_app.core.display_text import one_line
-    from forensics_app.core.likelihood import format_lr
+    from forensics_app.core.decision.likelihood import format_lr
     from forensics_app.core.report import against_fingerprint, read_decision
 
     extractor = load_extractor(args)
@@ -193,7 +193,7 @@ def cmd_cluster(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from forensics_app.core.likelihood import format_lr
+    from forensics_app.core.decision.likelihood import format_lr
     from forensics_app.workflows.policy import policy_for
     from forensics_app.workflows.verify import VerificationInputError, verify_files
 
@@ -324,7 +324,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the evidence report of a saved case, then save the case with the report's hash."""
     from forensics_app.core.case import CaseError
-    from forensics_app.core.case_check import failed_openings
+    from forensics_app.core.case.check import failed_openings
     from forensics_app.core.display_text import one_line
     from forensics_app.core.fingerprint.extractor import ExtractorError, read_card
     from forensics_app.core.report import ReportError

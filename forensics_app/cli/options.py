@@ -34,9 +34,9 @@ def common_options(nested: bool = False) -> argparse.ArgumentParser:
     """The options every command takes.  `nested` (a `library` action) leaves out the
     defaults, so an option given before the action (`library --library X list`) is not
     overwritten by the action's default."""
-    from forensics_app.core.attribution import DEFAULT_NAMING_LR
+    from forensics_app.core.decision.attribution import DEFAULT_NAMING_LR
     from forensics_app.core.evidence import DEFAULT_MAX_PIXELS
-    from forensics_app.core.likelihood import format_lr, support_words
+    from forensics_app.core.decision.likelihood import format_lr, support_words
 
     def default(value):
         return argparse.SUPPRESS if nested else value

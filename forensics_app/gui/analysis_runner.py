@@ -19,7 +19,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from forensics_app.gui import plain_messages as plain
-from forensics_app.core.attribution import DecisionPolicy
+from forensics_app.core.decision.attribution import DecisionPolicy
 from forensics_app.core.case import Case, CaseItem, extractor_stamp
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.pipeline import FileFingerprint

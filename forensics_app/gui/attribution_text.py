@@ -8,9 +8,9 @@ unsupported decision is spelt with core's constants, never with a word of our ow
 
 from __future__ import annotations
 
-from forensics_app.core.attribution import UNKNOWN, UNKNOWN_TEXT
+from forensics_app.core.decision.attribution import UNKNOWN, UNKNOWN_TEXT
 from forensics_app.core.case import CaseItem
-from forensics_app.core.likelihood import format_lr, support_words
+from forensics_app.core.decision.likelihood import format_lr, support_words
 
 #: How the first-ranked generator of an image no generator is named for is marked.
 NOT_NAMED = "(not named)"

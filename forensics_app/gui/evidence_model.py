@@ -12,10 +12,10 @@ from pathlib import Path
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFontDatabase, QIcon, QImage, QPixmap
 
-from forensics_app.core.attribution import UNKNOWN_TEXT
+from forensics_app.core.decision.attribution import UNKNOWN_TEXT
 from forensics_app.core.case import Case, CaseItem
 from forensics_app.core.display_text import one_line
-from forensics_app.core.likelihood import format_lr
+from forensics_app.core.decision.likelihood import format_lr
 from forensics_app.gui.attribution_text import (
     NOT_NAMED,
     decision_text,

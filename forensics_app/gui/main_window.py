@@ -17,7 +17,7 @@ from PySide6.QtCore import QItemSelection, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QSplitter, QStyle, QToolBar, QVBoxLayout, QWidget
 
-from forensics_app.core.attribution import DecisionPolicy
+from forensics_app.core.decision.attribution import DecisionPolicy
 from forensics_app.core.case import Case, CaseItem
 from forensics_app.core.fingerprint.extractor import Extractor, ModelCard
 from forensics_app.core.fingerprint.preprocess import PreprocessConfig

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QSettings
 
-from forensics_app.core.attribution import DEFAULT_NAMING_LR, NAMING_LEVELS
+from forensics_app.core.decision.attribution import DEFAULT_NAMING_LR, NAMING_LEVELS
 
 DEVICES = ("auto", "cpu", "gpu")
 DEVICE_LABELS = {"auto": "Automatic (GPU when available)", "cpu": "CPU", "gpu": "GPU"}

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject
 
 from forensics_app.gui import plain_messages as plain
-from forensics_app.core.attribution import DEFAULT_NAMING_LR, DecisionPolicy
+from forensics_app.core.decision.attribution import DEFAULT_NAMING_LR, DecisionPolicy
 from forensics_app.core.case import Case
 from forensics_app.core.fingerprint.extractor import Extractor, ExtractorError
-from forensics_app.core.likelihood import format_lr, support_words
+from forensics_app.core.decision.likelihood import format_lr, support_words
 from forensics_app.gui.analysis_runner import POLICY_STAGES
 from forensics_app.gui.job_status import APP_TITLE
 from forensics_app.gui.preferences import Preferences, save_preferences, torch_device

@@ -13,11 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from forensics_app.core.analysis import MIN_MAP_IMAGES, groups_at, tsne_map
-from forensics_app.core.attribution import UNKNOWN, DecisionPolicy, attribute
+from forensics_app.core.decision.grouping import groups_at
+from forensics_app.core.decision.map import MIN_MAP_IMAGES, tsne_map
+from forensics_app.core.decision.attribution import UNKNOWN, DecisionPolicy, attribute
 from forensics_app.core.case import Case, CaseItem, ReferencePoints
-from forensics_app.core.case_check import gallery_record
-from forensics_app.core.conditions import Condition, condition_of
+from forensics_app.core.case.check import gallery_record
+from forensics_app.core.decision.conditions import Condition, condition_of
 from forensics_app.core.evidence import DEFAULT_MAX_PIXELS
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.library import Library

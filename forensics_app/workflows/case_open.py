@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from forensics_app.core.case import Case, load_case
-from forensics_app.core.case_check import INTEGRITY_ACTION, CaseCheck, check_case
+from forensics_app.core.case.check import INTEGRITY_ACTION, CaseCheck, check_case
 
 
 def open_case(path: Path) -> tuple[Case, CaseCheck]:

@@ -1,7 +1,7 @@
 """Comparison in matched conditions: references brought to a JPEG probe's quality.
 
 For each JPEG quality among a case's probes (snapped to a ladder, see
-:mod:`~forensics_app.core.conditions`), every enrolled generator's reference files are
+:mod:`~forensics_app.core.decision.conditions`), every enrolled generator's reference files are
 read again from where they were enrolled, checked against the SHA-256 the library holds,
 re-encoded at that quality and fingerprinted; their means become a matched gallery, and
 the decision policy is calibrated on those re-encoded references as on the originals.  A
@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from forensics_app.core.attribution import DecisionPolicy
-from forensics_app.core.conditions import Condition, jpeg_round_trip
+from forensics_app.core.decision.attribution import DecisionPolicy
+from forensics_app.core.decision.conditions import Condition, jpeg_round_trip
 from forensics_app.core.evidence import EvidenceError, evidence_from_bytes, read_evidence_bytes
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.library import Library

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from forensics_app.core.attribution import DecisionPolicy, build_policy
+from forensics_app.core.decision.attribution import DecisionPolicy, build_policy
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.library import Library
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from forensics_app.core.attribution import DecisionPolicy
+from forensics_app.core.decision.attribution import DecisionPolicy
 from forensics_app.core.case import Case
 from forensics_app.core.fingerprint.extractor import Extractor, ModelCard
 from forensics_app.core.library import Library

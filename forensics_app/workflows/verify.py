@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from forensics_app.core.attribution import DecisionPolicy, Verification, verify
+from forensics_app.core.decision.attribution import DecisionPolicy, Verification, verify
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.pipeline import FileFingerprint
 from forensics_app.workflows.intake import fingerprint_paths

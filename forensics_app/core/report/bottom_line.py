@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from forensics_app.core.likelihood import format_lr, support_words
+from forensics_app.core.decision.likelihood import format_lr, support_words
 from forensics_app.core.provenance import entries_from_dicts
 from forensics_app.core.provenance.c2pa_chain import GENERATED_SOURCES
 from forensics_app.core.report.facts import Facts

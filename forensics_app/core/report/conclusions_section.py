@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from reportlab.platypus import KeepTogether, Spacer
 
-from forensics_app.core.attribution import UNKNOWN_TEXT
-from forensics_app.core.likelihood import format_lr, support_sentence
+from forensics_app.core.decision.attribution import UNKNOWN_TEXT
+from forensics_app.core.decision.likelihood import format_lr, support_sentence
 from forensics_app.core.report.decision import Decision
 from forensics_app.core.report.facts import Facts
 from forensics_app.core.report.layout import WIDTH, bold, markup, para, paragraph_styles, red, ruled_table, stated

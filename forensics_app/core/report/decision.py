@@ -12,9 +12,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from forensics_app.core.attribution import UNKNOWN, DecisionPolicy
+from forensics_app.core.decision.attribution import UNKNOWN, DecisionPolicy
 from forensics_app.core.case import Case, CaseItem
-from forensics_app.core.conditions import comparison_words
+from forensics_app.core.decision.conditions import comparison_words
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def decisions(case: Case, recomputed: dict[str, dict] | None = None) -> dict[str
     """Every attributed exhibit's decision, by exhibit id, in case order.
 
     `recomputed` (exhibit -> attribution recomputed from the stored fingerprint, see
-    :mod:`~forensics_app.core.case_check`) replaces the stored record wherever it exists,
+    :mod:`~forensics_app.core.case.check`) replaces the stored record wherever it exists,
     so the report states what the fingerprints give, not what the file says.
     """
     recomputed = recomputed or {}

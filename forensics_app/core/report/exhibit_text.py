@@ -6,10 +6,10 @@ Kept in one place so the first page and section 4 can never word one exhibit two
 
 from __future__ import annotations
 
-from forensics_app.core.attribution import UNKNOWN_TEXT
+from forensics_app.core.decision.attribution import UNKNOWN_TEXT
 from forensics_app.core.case import CaseItem
-from forensics_app.core.closed_set import closed_set_brief
-from forensics_app.core.likelihood import format_lr
+from forensics_app.core.decision.closed_set import closed_set_brief
+from forensics_app.core.decision.likelihood import format_lr
 from forensics_app.core.report.decision import Decision
 from forensics_app.core.report.facts import Facts
 from forensics_app.core.report.layout import bold, clipped, markup

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from forensics_app.core.case import Case, utc_now
-from forensics_app.core.case_check import CaseCheck, check_case
+from forensics_app.core.case.check import CaseCheck, check_case
 from forensics_app.core.evidence import DEFAULT_MAX_PIXELS
 from forensics_app.core.fingerprint.extractor import ModelCard
 from forensics_app.core.fingerprint.preprocess import PreprocessConfig

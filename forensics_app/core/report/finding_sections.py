@@ -13,7 +13,7 @@ from collections import Counter
 
 from reportlab.platypus import Table, TableStyle
 
-from forensics_app.core.attribution import UNKNOWN_TEXT
+from forensics_app.core.decision.attribution import UNKNOWN_TEXT
 from forensics_app.core.case import CaseItem
 from forensics_app.core.report.decision import Decision
 from forensics_app.core.report.facts import Facts

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from forensics_app.core.analysis import MIN_MAP_IMAGES
+from forensics_app.core.decision.map import MIN_MAP_IMAGES
 from forensics_app.core.case import Case, CaseItem
 from forensics_app.core.report.checks import NOT_RUN, RAN, Check
 

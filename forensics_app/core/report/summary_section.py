@@ -15,9 +15,9 @@ from pathlib import Path
 
 from reportlab.platypus import Spacer
 
-from forensics_app.core.attribution import UNKNOWN_TEXT
+from forensics_app.core.decision.attribution import UNKNOWN_TEXT
 from forensics_app.core.case import CaseItem
-from forensics_app.core.case_check import failed_openings
+from forensics_app.core.case.check import failed_openings
 from forensics_app.core.display_text import normal_form_note
 from forensics_app.core.provenance import declaration, entries_from_dicts
 from forensics_app.core.report.bottom_line import bottom_line

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from forensics_app.core.attribution import DecisionPolicy, attribution_comparisons
+from forensics_app.core.decision.attribution import DecisionPolicy, attribution_comparisons
 from forensics_app.core.background import Background
 from forensics_app.core.report.errors import ReportError
 from forensics_app.core.report.figures import png_bytes

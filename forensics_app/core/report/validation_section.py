@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from reportlab.platypus import Spacer
 
-from forensics_app.core.likelihood import format_lr
+from forensics_app.core.decision.likelihood import format_lr
 from forensics_app.core.report.facts import Facts
 from forensics_app.core.report.layout import WIDTH, Cell, field_table, markup, para, paragraph_styles, red, ruled_table
 from forensics_app.core.report.validation import figure, rate

@@ -1,7 +1,7 @@
 """The fixed words of the report's conclusions: the verbal scale, the propositions, the limitations.
 
 Every strength of support the report prints comes from one likelihood ratio through the
-ENFSI bands of :mod:`forensics_app.core.likelihood`, so the report can never use
+ENFSI bands of :mod:`forensics_app.core.decision.likelihood`, so the report can never use
 stronger words than the number behind them, and the window, the command line and the
 report share one scale.  Nothing here computes a result; the strings are ReportLab
 paragraph markup written by hand, and every value put into them is escaped first.
@@ -13,8 +13,8 @@ import math
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from forensics_app.core.attribution import UNKNOWN_TEXT
-from forensics_app.core.likelihood import BANDS, support_words
+from forensics_app.core.decision.attribution import UNKNOWN_TEXT
+from forensics_app.core.decision.likelihood import BANDS, support_words
 
 #: The alternative every conclusion weighs the first-ranked generator against.
 ANOTHER_SOURCE = "another source (another generator, one not enrolled, or a camera)"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.metrics import f1_score, roc_auc_score
 
-from forensics_app.core.analysis import cluster
+from forensics_app.core.decision.grouping import cluster
 from forensics_app.core.vectors import class_means, sample_pairs
 from forensics_app.core.vectors import normalise  # re-exported
 

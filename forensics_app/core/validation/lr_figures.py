@@ -16,9 +16,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from forensics_app.core.attribution import DecisionPolicy, attribute, build_policy
+from forensics_app.core.decision.attribution import DecisionPolicy, attribute, build_policy
 from forensics_app.core.background import Background
-from forensics_app.core.closed_set import closed_set_margins
+from forensics_app.core.decision.closed_set import closed_set_margins
 from forensics_app.core.vectors import class_means, normalise
 
 MAX_VERIFY_PAIRS = 20_000

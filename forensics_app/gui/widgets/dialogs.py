@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from forensics_app.core.attribution import DEFAULT_NAMING_LR, NAMING_LEVELS, UNKNOWN_TEXT, DecisionPolicy
+from forensics_app.core.decision.attribution import DEFAULT_NAMING_LR, NAMING_LEVELS, UNKNOWN_TEXT, DecisionPolicy
 from forensics_app.core.library import MIN_REFERENCES_ADVISED
-from forensics_app.core.likelihood import format_lr, support_words
+from forensics_app.core.decision.likelihood import format_lr, support_words
 from forensics_app.gui.model_card_text import app_licence, card_html
 from forensics_app.gui.preferences import CROPS, DEVICE_LABELS, DEVICES, Preferences
 from forensics_app.gui.widgets.hint import hint_label

@@ -15,7 +15,7 @@ from matplotlib import colormaps
 from PySide6.QtCore import QPoint, Signal
 from PySide6.QtWidgets import QComboBox, QWidget
 
-from forensics_app.core.attribution import UNKNOWN_TEXT
+from forensics_app.core.decision.attribution import UNKNOWN_TEXT
 from forensics_app.gui.widgets.hint import hint_label
 from forensics_app.gui.widgets.plot_canvas import FONT_SIZE, PlotCanvas, lay_out_plot_pane
 

@@ -23,11 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from forensics_app.core.attribution import UNKNOWN_TEXT
+from forensics_app.core.decision.attribution import UNKNOWN_TEXT
 from forensics_app.core.case import CaseItem
-from forensics_app.core.closed_set import closed_set_brief, closed_set_sentence
-from forensics_app.core.conditions import comparison_words
-from forensics_app.core.likelihood import format_lr, support_words
+from forensics_app.core.decision.closed_set import closed_set_brief, closed_set_sentence
+from forensics_app.core.decision.conditions import comparison_words
+from forensics_app.core.decision.likelihood import format_lr, support_words
 from forensics_app.gui.attribution_text import (
     decision_text,
     is_named,

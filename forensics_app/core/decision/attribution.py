@@ -20,8 +20,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from forensics_app.core.background import Background
-from forensics_app.core.closed_set import closed_set_margins, fit_closed_set
-from forensics_app.core.likelihood import LRCalibration, fit_lr_calibration, format_lr, support_words
+from forensics_app.core.decision.closed_set import closed_set_margins, fit_closed_set
+from forensics_app.core.decision.likelihood import LRCalibration, fit_lr_calibration, format_lr, support_words
 from forensics_app.core.vectors import leave_one_out_similarities, normalise, sample_pairs
 
 UNKNOWN = "unknown"

@@ -13,7 +13,7 @@ save of the program.  Loading verifies both and keeps what it found in
 ``Case.load_problems`` (with the file's own SHA-256 in ``Case.source_sha256``) instead of
 refusing the file: the analyst must be able to see a tampered case, and be told.  Neither
 is a signature (anyone with this source can recompute them), so
-:mod:`~forensics_app.core.case_check` also recomputes the stored results from the stored
+:mod:`~forensics_app.core.case.check` also recomputes the stored results from the stored
 fingerprints.
 """
 

@@ -9,7 +9,7 @@ by recomputing what the case states from what it holds:
   it through the program, which logs a "removed" entry with the reason);
 * the decision policy rebuilt from its calibrations: its stated thresholds, and the
   naming level each attribution and the settings record, must be the ones it gives;
-* every attribution recomputed with :func:`~forensics_app.core.attribution.attribute`
+* every attribution recomputed with :func:`~forensics_app.core.decision.attribution.attribute`
   from the exhibit's stored fingerprint, the gallery of generator means saved with the
   library snapshot, and the policy: the decision, the ranking, the similarities and the
   likelihood ratios must agree (an edited score or a swapped fingerprint does not);
@@ -29,9 +29,9 @@ from typing import Any
 
 import numpy as np
 
-from forensics_app.core.analysis import groups_at
-from forensics_app.core.attribution import DecisionPolicy, attribute
-from forensics_app.core.case import AuditEntry, Case, CaseItem
+from forensics_app.core.decision.grouping import groups_at
+from forensics_app.core.decision.attribution import DecisionPolicy, attribute
+from forensics_app.core.case.model import AuditEntry, Case, CaseItem
 
 __all__ = ["INTEGRITY_ACTION", "CaseCheck", "check_case", "failed_openings", "gallery_from_record", "gallery_record"]
 

@@ -1,6 +1,6 @@
 """The closed-set likelihood ratio: which enrolled generator, if it was one of them.
 
-The open-set LR (see :mod:`~forensics_app.core.attribution`) weighs "generator G made the
+The open-set LR (see :mod:`~forensics_app.core.decision.attribution`) weighs "generator G made the
 image" against "any other source made it", a camera or a generator the library does not
 hold included; it is the conclusion.  An analyst often also asks the narrower question:
 *if* the image came from one of the enrolled generators, do the findings support G
@@ -21,7 +21,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from forensics_app.core.likelihood import LRCalibration, fit_lr_calibration, format_lr, support_words
+from forensics_app.core.decision.likelihood import LRCalibration, fit_lr_calibration, format_lr, support_words
 from forensics_app.core.vectors import leave_one_out_similarities, normalise
 
 #: The conditional every closed-set LR is read under.

@@ -1,4 +1,4 @@
-"""Grouping images by likely common source, and the 2-D map of all fingerprints.
+"""Grouping images by likely common source.
 
 Clustering needs no library: agglomerative clustering with average linkage on cosine
 distance, cut at the distance that corresponds to the calibrated open-set threshold,
@@ -10,13 +10,6 @@ from __future__ import annotations
 import numpy as np
 
 from forensics_app.core.vectors import normalise
-
-MIN_MAP_IMAGES = 5
-
-
-class TooFewImagesError(ValueError):
-    """The map needs more images than were given."""
-
 
 def cluster(embeddings: np.ndarray, similarity_threshold: float, n_clusters: int | None = None) -> np.ndarray:
     """Cluster labels 0..k-1, largest group first; one image is its own group.
@@ -58,16 +51,3 @@ def groups_at(embeddings: np.ndarray, pair_threshold: float | None) -> np.ndarra
     if pair_threshold is None:
         return np.arange(len(embeddings))
     return cluster(embeddings, pair_threshold)
-
-
-def tsne_map(embeddings: np.ndarray, perplexity: float = 30.0, seed: int = 0) -> np.ndarray:
-    """(N, 2) t-SNE coordinates on cosine distance, the same for the same input and seed."""
-    from sklearn.manifold import TSNE
-
-    embeddings = np.atleast_2d(np.asarray(embeddings, dtype=np.float32))
-    n = embeddings.shape[0]
-    if n < MIN_MAP_IMAGES:
-        raise TooFewImagesError(f"the map needs at least {MIN_MAP_IMAGES} fingerprinted images; {n} given")
-    perplexity = float(min(perplexity, (n - 1) / 3.0))
-    model = TSNE(n_components=2, perplexity=perplexity, metric="cosine", init="pca", random_state=seed, n_jobs=1)
-    return model.fit_transform(normalise(embeddings)).astype(np.float32)
