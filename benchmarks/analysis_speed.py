@@ -10,18 +10,15 @@ vectors around one centre per source, the shape real fingerprints have.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from forensics_app.core.decision.grouping import cluster  # noqa: E402
-from forensics_app.core.decision.map import tsne_map  # noqa: E402
-from forensics_app.core.decision.attribution import attribute, build_policy, rank_indices, similarity_matrix  # noqa: E402
-from forensics_app.core.validation.evaluation import normalise  # noqa: E402
+from forensics_app.core.decision.grouping import cluster
+from forensics_app.core.decision.map import tsne_map
+from forensics_app.core.decision.attribution import attribute, build_policy, rank_indices, similarity_matrix
+from forensics_app.core.validation.evaluation import normalise
 
 
 def sources(count: int, sources_: int, dim: int, seed: int = 0) -> np.ndarray:

@@ -19,12 +19,10 @@ Attribution of such folders against a library of three generators of ten referen
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.tiny_generators import KINDS, generate, save_pngs  # noqa: E402
+from forensics_app.testing.tiny_generators import KINDS, generate, save_pngs
 
 
 def _save_large(images, size: int, fmt: str, folder: Path, prefix: str) -> None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,19 +26,18 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 
-from forensics_app.core.decision.attribution import UNKNOWN, DecisionPolicy  # noqa: E402
-from forensics_app.core.fingerprint.extractor import Extractor, ExtractorError, write_extractor  # noqa: E402
-from forensics_app.core.fingerprint.network import FingerprintNet, NetworkConfig  # noqa: E402
-from forensics_app.core.fingerprint.preprocess import PreprocessConfig  # noqa: E402
-from forensics_app.core.library import Library  # noqa: E402
-from forensics_app.core.report import library_comparisons, write_report  # noqa: E402
-from forensics_app.paths import extractor_dir  # noqa: E402
-from forensics_app.workflows.analyse import AnalysisRequest, record, run_analysis  # noqa: E402
-from forensics_app.workflows.enrol import enrol  # noqa: E402
-from forensics_app.workflows.intake import fingerprint_paths, fingerprinted, new_case, take_in  # noqa: E402
-from tests.tiny_generators import KINDS, generate, save_pngs  # noqa: E402
+from forensics_app.core.decision.attribution import UNKNOWN, DecisionPolicy
+from forensics_app.core.fingerprint.extractor import Extractor, ExtractorError, write_extractor
+from forensics_app.core.fingerprint.network import FingerprintNet, NetworkConfig
+from forensics_app.core.fingerprint.preprocess import PreprocessConfig
+from forensics_app.core.library import Library
+from forensics_app.core.report import library_comparisons, write_report
+from forensics_app.paths import extractor_dir
+from forensics_app.workflows.analyse import AnalysisRequest, record, run_analysis
+from forensics_app.workflows.enrol import enrol
+from forensics_app.workflows.intake import fingerprint_paths, fingerprinted, new_case, take_in
+from forensics_app.testing.tiny_generators import KINDS, generate, save_pngs
 
 REFERENCES = 10
 #: The generators enrolled; the fourth is a source the library does not know.

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -28,11 +27,10 @@ import numpy as np
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from training.architectures import EXTENDED_FACTORS, PAPER_FACTORS, sample_architectures  # noqa: E402
-from training.data import PhotoPool, skimage_photos  # noqa: E402
-from training.synthesis import build_model, stack_models, synthesize, train_stack  # noqa: E402
+from training.architectures import EXTENDED_FACTORS, PAPER_FACTORS, sample_architectures
+from training.data import PhotoPool, skimage_photos
+from training.synthesis import build_model, stack_models, synthesize, train_stack
 
 SPACES = {"paper": PAPER_FACTORS, "extended": EXTENDED_FACTORS}
 

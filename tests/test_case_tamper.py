@@ -19,7 +19,7 @@ from pypdf import PdfReader
 from forensics_app.cli import EXIT_FAILED, EXIT_OK, EXIT_REJECTED, main
 from forensics_app.core.case import CaseError, load_case, seal_of
 from forensics_app.core.case.check import check_case
-from tests.tiny_generators import generate, save_pngs
+from forensics_app.testing.tiny_generators import generate, save_pngs
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import pytest
 
 from forensics_app.cli import EXIT_FAILED, EXIT_OK, EXIT_REJECTED, main
 from forensics_app.core.case import load_case
-from tests.tiny_generators import generate, save_pngs
+from forensics_app.testing.tiny_generators import generate, save_pngs
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from forensics_app.core.fingerprint.extractor import (
     write_extractor,
 )
 from forensics_app.core.fingerprint.network import FingerprintNet, NetworkConfig
-from tests.tiny_generators import generate
+from forensics_app.testing.tiny_generators import generate
 
 
 def random_pixels(h: int, w: int, seed: int = 0) -> np.ndarray:

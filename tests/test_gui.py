@@ -19,7 +19,7 @@ from forensics_app.gui.evidence_model import COLUMN
 from forensics_app.gui.main_window import MainWindow
 from forensics_app.gui.preferences import Preferences, load_preferences, recent_cases
 from forensics_app.gui.widgets.dialogs import EnrolDetails, EnrolDialog, SettingsDialog
-from tests.tiny_generators import generate, save_pngs
+from forensics_app.testing.tiny_generators import generate, save_pngs
 
 
 @pytest.fixture

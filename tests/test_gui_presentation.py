@@ -27,7 +27,7 @@ from forensics_app.gui.widgets.dialogs import AboutDialog, EnrolDetails
 from forensics_app.gui.widgets.library_panel import FIRST_RUN_TEXT, LIST_COLUMNS
 from forensics_app.workflows.library_health import reference_spread
 from tests.test_gui import cell, dialogs, drop, enrol_pixels, settings, wait_idle, window  # noqa: F401 (fixtures)
-from tests.tiny_generators import generate, save_pngs
+from forensics_app.testing.tiny_generators import generate, save_pngs
 
 BUNDLED_CARD = Path(__file__).resolve().parent.parent / "resources" / "extractor" / "model_card.json"
 

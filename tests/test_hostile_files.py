@@ -21,7 +21,7 @@ from forensics_app.core.evidence import (
     NotAnImageError, UnreadableFileError, UnsupportedImageError, iter_image_files, open_evidence, scan_paths,
 )
 from tests.guards import finishes
-from tests.tiny_generators import generate, save_pngs
+from forensics_app.testing.tiny_generators import generate, save_pngs
 
 EPS = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nnewpath 0 0 moveto 10 10 lineto stroke\nshowpage\n"
 

@@ -13,7 +13,7 @@ from forensics_app.core.library import Library
 from forensics_app.workflows.analyse import AnalysisRequest, conditions_of, record, run_analysis
 from forensics_app.workflows.enrol import enrol
 from forensics_app.workflows.intake import fingerprint_paths, fingerprinted, new_case, take_in
-from tests.tiny_generators import generate, save_pngs
+from forensics_app.testing.tiny_generators import generate, save_pngs
 
 
 def test_a_probe_condition_is_read_from_its_jpeg_tables_and_snapped_to_the_ladder():

@@ -16,7 +16,7 @@ from forensics_app.core.decision.attribution import DecisionPolicy
 from forensics_app.core.case import load_case
 from forensics_app.gui.main_window import MainWindow
 from forensics_app.workflows.report import write_case_report
-from tests.tiny_generators import generate, save_pngs
+from forensics_app.testing.tiny_generators import generate, save_pngs
 
 
 def partition(labels: list[int | None]) -> set[frozenset[int]]:

@@ -17,7 +17,7 @@ from forensics_app.core.decision.attribution import DecisionPolicy, build_policy
 from forensics_app.core.background import BACKGROUND_NAME, BackgroundError
 from forensics_app.core.fingerprint.extractor import CARD_NAME, CardTamperedError, Extractor
 from forensics_app.core.decision.likelihood import LRCalibration, fit_lr_calibration, support_sentence, support_words
-from tests.tiny_generators import generate, save_pngs
+from forensics_app.testing.tiny_generators import generate, save_pngs
 
 # --- likelihood ratios -------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from PIL import Image, PngImagePlugin
 from forensics_app.core.provenance import (
     ProvenanceEntry, declaration, entries_from_dicts, load_anchors, read_provenance, read_provenance_bytes,
 )
-from tests.c2pa_signing import damaged_manifest_copy, opened_copy, signed_jpeg, tampered_copy
+from forensics_app.testing.c2pa_signing import damaged_manifest_copy, opened_copy, signed_jpeg, tampered_copy
 
 
 @pytest.fixture(autouse=True)

@@ -14,8 +14,8 @@ from PIL import Image
 
 from forensics_app.cli import EXIT_OK, EXIT_REJECTED, main
 from forensics_app.core.case import load_case
-from tests.c2pa_signing import signed_jpeg, tampered_copy
-from tests.tiny_generators import generate, save_pngs
+from forensics_app.testing.c2pa_signing import signed_jpeg, tampered_copy
+from forensics_app.testing.tiny_generators import generate, save_pngs
 
 
 def run(capsys, *argv: str):

@@ -50,7 +50,7 @@ def test_a_declaration_the_ranking_contradicts_is_flagged_in_table_evidence_tab_
     from forensics_app.core.report.decision import read_decision
     from forensics_app.core.report.provenance_section import against_fingerprint
     from forensics_app.gui.provenance_text import declares_text, provenance_rows
-    from tests.c2pa_signing import opened_copy, signed_jpeg
+    from forensics_app.testing.c2pa_signing import opened_copy, signed_jpeg
 
     made = tmp_path / "made.jpg"
     signed_jpeg(made, agent="DALL\u00b7E")

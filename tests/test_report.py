@@ -29,7 +29,7 @@ from forensics_app.core.report.wording import lr_words
 from forensics_app.workflows.analyse import STAGES, AnalysisRequest, conditions_of, record, run_analysis
 from forensics_app.workflows.enrol import enrol
 from forensics_app.workflows.intake import fingerprint_paths, fingerprinted, new_case, take_in
-from tests.tiny_generators import generate, save_pngs
+from forensics_app.testing.tiny_generators import generate, save_pngs
 
 REFERENCE = "R-2024/017"
 # A JUMBF superbox whose description box carries the C2PA manifest-store UUID and label.

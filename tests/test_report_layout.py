@@ -12,7 +12,7 @@ from forensics_app.core.report.checks import evidence_path
 from forensics_app.core.report.thumbnails import THUMBNAIL_PIXELS
 from forensics_app.workflows.enrol import enrol
 from tests.test_report import analysed_case, between, flat, pdf_text, summary_rows, unique_images
-from tests.tiny_generators import KINDS, generate, save_pngs
+from forensics_app.testing.tiny_generators import KINDS, generate, save_pngs
 
 EXHIBITS = 40
 #: A 40-image case fits in about ten pages; twelve leaves room for longer paths and names.

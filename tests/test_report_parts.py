@@ -11,7 +11,7 @@ from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.provenance import c2pa_status
 from forensics_app.core.report import NOT_RUN, RAN, verbal_support, write_report
 from tests.test_report import JUMBF_C2PA, analysed_case, flat, pdf_text, png_with_chunk, unique_images
-from tests.tiny_generators import generate, save_pngs
+from forensics_app.testing.tiny_generators import generate, save_pngs
 
 
 def jpeg_with_app11(jpeg: bytes, payload: bytes) -> bytes:
@@ -68,7 +68,7 @@ def test_c2pa_is_read_by_the_sdk_where_the_specification_puts_it(tmp_path):
 
     from PIL import Image
 
-    from tests.c2pa_signing import signed_jpeg
+    from forensics_app.testing.c2pa_signing import signed_jpeg
 
     pixels = generate("nearest", 1, size=64)[0]
     png, jpeg = io.BytesIO(), io.BytesIO()

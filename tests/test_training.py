@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from forensics_app.core.fingerprint.extractor import Extractor, read_card
-from tests.tiny_generators import generate
+from forensics_app.testing.tiny_generators import generate
 from training.config import SETTINGS_FILE, TrainConfig, load_config
 from training.data import PostProcess, overlay
 from training.train import batch_hard_triplet, batch_shards, check_run_folder, plan_models

@@ -19,10 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from forensics_app.core.evidence import open_evidence
 from forensics_app.core.fingerprint.extractor import Extractor
-from forensics_app.core.fingerprint.residual_stats import residual_statistics, select_statistics
-from forensics_app.core.validation.evaluation import dataset_files
+from forensics_app.core.fingerprint.residual_stats import select_statistics
 from tools.stream_study import STUDY_STATS, compute
 
 
@@ -67,15 +65,12 @@ def main() -> None:
     photos = photo_streams(dataset / args.photos, extractor, Path(args.photo_cache), args.quality)
     background = load_background_features(Path(args.background))
     is_generated = (background.kinds == "synthetic").astype(int)
-    stats = select_statistics(background.stats, STUDY_STATS, backend.stats)
-    fused = backend.apply(stats, background.embeddings)
     rows = {}
     for name, features in {"fused fingerprint": lambda s, c: backend.apply(select_statistics(s, STUDY_STATS, backend.stats), c),
                            "residual stream": lambda s, c: backend.project(select_statistics(s, STUDY_STATS, backend.stats)),
                            "learned stream": lambda s, c: c}.items():
         train = features(background.stats, background.embeddings)
         model = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced").fit(train, is_generated)
-        prior = np.log(is_generated.mean() / (1 - is_generated.mean()))
         def llr(x):
             return model.decision_function(x)  # balanced weights: the decision function is a log LR
         row = {}
@@ -91,7 +86,6 @@ def main() -> None:
         row["background_auc"] = round(float(roc_auc_score(is_generated, llr(train))), 3)
         rows[name] = row
         print(name, json.dumps(row), flush=True)
-    del fused, prior
     print(json.dumps(rows, indent=1))
 
 

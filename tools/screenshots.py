@@ -21,12 +21,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 
 def parse_args() -> argparse.Namespace:
@@ -116,7 +114,7 @@ def make_images(work: Path) -> dict[str, list[Path] | Path]:
     import shutil
 
     from forensics_app.core.library import MIN_REFERENCES_ADVISED
-    from tests.tiny_generators import render_photos, save_pngs
+    from forensics_app.testing.tiny_generators import render_photos, save_pngs
 
     shutil.rmtree(work / "evidence", ignore_errors=True)
     shutil.rmtree(work / "references", ignore_errors=True)
