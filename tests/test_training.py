@@ -150,8 +150,19 @@ def _free_port() -> int:
 
 
 @pytest.mark.slow
-def test_two_process_gloo_run_matches_one_process_on_the_same_batches(tmp_path):
-    """DistributedDataParallel over 2 CPU processes = one process accumulating 2 shares."""
+def test_two_process_gloo_run_matches_one_process_on_the_same_batches(tmp_path, tiny_run):
+    """DistributedDataParallel over 2 CPU processes = one process accumulating 2 shares.
+
+    Both runs start from the session's tiny run's synthetic models and banks (the same
+    recipe's render settings), so only the training steps are run again.
+    """
+    from training.config import SETTINGS_FILE
+
+    for run in ("one", "two"):
+        (tmp_path / run).mkdir()
+        for name in ("synthetic-models", "banks"):
+            shutil.copytree(tiny_run["out_dir"] / name, tmp_path / run / name)
+        shutil.copy(tiny_run["out_dir"] / SETTINGS_FILE, tmp_path / run / SETTINGS_FILE)
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     common = ["-m", "training", "train", "--config", "tiny", "--max-steps", "4", "--threads", "1",
               "--set", "jpeg_probability=0.0"]
@@ -162,6 +173,7 @@ def test_two_process_gloo_run_matches_one_process_on_the_same_batches(tmp_path):
     double = subprocess.run([*torchrun, *common, "--out", str(tmp_path / "two")],
                             cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert double.returncode == 0, double.stderr[-2000:]
+    assert "synthesis" not in single.stdout + single.stderr + double.stdout + double.stderr  # the cache was used
 
     def losses(run: str) -> list[float]:
         return [json.loads(line)["loss"] for line in (tmp_path / run / "losses.jsonl").read_text().splitlines()]
