@@ -58,6 +58,7 @@ def test_cli_and_window_give_one_answer_for_one_case(qtbot, tmp_path, capsys, mo
     assert [item.path for item in gui_items] == [record["path"] for record in cli["results"]]
     assert [i.attribution["decision"] for i in gui_items] == [r["decision"] for r in cli["results"]]
     assert window.case.settings["policy"] == cli_case.settings["policy"] == cli["policy"]
+    assert window.case.settings == cli_case.settings  # the same settings, recorded by the same code
     assert partition([i.cluster for i in gui_items]) == partition([i.cluster for i in cli_case.items])
     assert any(r["decision"] == "unknown" for r in cli["results"])
 
@@ -73,3 +74,16 @@ def test_cli_and_window_give_one_answer_for_one_case(qtbot, tmp_path, capsys, mo
         assert " ".join(policy_text.split())[:80] in text
         assert "Tippett plot was not provided" not in text and "not provided with this report" not in text
     window.dirty = False
+
+
+def test_the_window_and_the_commands_record_the_same_settings(extractor_dir):
+    """One session's settings, recorded by one function, whichever front-end ran it."""
+    from forensics_app.core.case import Case
+    from forensics_app.core.fingerprint.extractor import Extractor
+    from forensics_app.workflows.session import session_settings
+
+    extractor = Extractor.load(extractor_dir, device="cpu")
+    case = Case()
+    session_settings(extractor, 4_000_000, perplexity=12.0, naming_lr=1000.0).record_in(case)
+    assert case.settings == {"crops": extractor.card.preprocess.crops_per_image, "device": "cpu",
+                             "max_pixels": 4_000_000, "perplexity": 12.0}

@@ -6,8 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from forensics_app.cli.output import CommandError, Progress, report_rejections
 
 
@@ -59,21 +57,20 @@ def analyse(args: argparse.Namespace, extractor, library, results, stages: tuple
     """
     if getattr(args, "case", None) and "map" not in stages:
         stages = (*stages, "map")
-    from forensics_app.workflows.analyse import AnalysisRequest, conditions_of, record, run_analysis
+    from forensics_app.workflows.analyse import record, run_analysis
     from forensics_app.workflows.intake import fingerprinted, new_case, note_skipped, take_in
+    from forensics_app.workflows.session import analysis_request, session_settings
 
     case = new_case(extractor, getattr(args, "reference", "") or "")
-    case.settings.update(crops=extractor.card.preprocess.crops_per_image, device=str(extractor.device),
-                         max_pixels=args.max_pixels)
+    settings = session_settings(extractor, args.max_pixels, naming_lr=args.naming_lr)
+    settings.record_in(case)
     for result in results:
         if result.skipped:
             note_skipped(case, result)
         else:
             take_in(case, result)
     items = fingerprinted(case)
-    embeddings = np.stack([i.embedding for i in items]) if items else np.zeros((0, extractor.embedding_dim), np.float32)
-    request = AnalysisRequest(embeddings, extractor, library, args.naming_lr, stages, top=getattr(args, "top", None),
-                              conditions=conditions_of(items), max_pixels=args.max_pixels)
+    request = analysis_request(items, extractor, library, settings, stages, top=getattr(args, "top", None))
     policy = None
     for stage in run_analysis(request):
         record(case, items, stage)

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from forensics_app.gui import plain_messages as plain
@@ -26,7 +25,8 @@ from forensics_app.core.pipeline import FileFingerprint
 from forensics_app.gui.job_status import APP_TITLE
 from forensics_app.gui.tasks import workflow_job
 from forensics_app.gui.workers import Job
-from forensics_app.workflows.analyse import STAGES, AnalysisRequest, AnalysisStage, conditions_of, record, run_analysis
+from forensics_app.workflows.analyse import STAGES, AnalysisStage, record, run_analysis
+from forensics_app.workflows.session import analysis_request, session_settings
 from forensics_app.workflows.intake import already_in_case, fingerprint_paths, fingerprinted, note_skipped, take_in
 
 if TYPE_CHECKING:
@@ -201,9 +201,10 @@ class AnalysisRunner(QObject):
         case, items = w.case, fingerprinted(w.case)
         if not items:
             return False
-        request = AnalysisRequest(np.stack([i.embedding for i in items]), w.extractor, w.library.library,
-                                  w.preferences.naming_lr, tuple(stages), w.preferences.perplexity,
-                                  conditions=conditions_of(items))
+        settings = session_settings(w.extractor, perplexity=w.preferences.perplexity,
+                                    naming_lr=w.preferences.naming_lr)
+        settings.record_in(case)
+        request = analysis_request(items, w.extractor, w.library.library, settings, tuple(stages))
 
         def stage(result: AnalysisStage) -> None:
             if case is w.case:

@@ -22,6 +22,7 @@ from forensics_app.gui.analysis_runner import POLICY_STAGES
 from forensics_app.gui.job_status import APP_TITLE
 from forensics_app.gui.preferences import Preferences, save_preferences, torch_device
 from forensics_app.gui.widgets.dialogs import SettingsDialog
+from forensics_app.workflows.session import session_settings
 
 if TYPE_CHECKING:
     from forensics_app.gui.main_window import MainWindow
@@ -57,10 +58,11 @@ class SettingsActions(QObject):
             w.extractor.card = dataclasses.replace(w.card, preprocess=dataclasses.replace(w.card.preprocess, grid=grid))
 
     def note_in(self, case: Case) -> None:
-        """What the case records of the settings besides the policy, which `record` writes."""
+        """What the case records of the settings besides the policy, which `record` writes
+        (the same fields, in the same way, as an analysis and the commands record them)."""
         w = self.window
-        case.settings.update(crops=w.preferences.crops, perplexity=w.preferences.perplexity,
-                             device=str(w.extractor.device) if w.extractor else "")
+        if w.extractor is not None:
+            session_settings(w.extractor, perplexity=w.preferences.perplexity).record_in(case)
 
     def edit(self) -> None:
         chosen = SettingsDialog.ask(self.window, self.window.preferences, self.window.policy)
