@@ -55,6 +55,7 @@ from forensics_app.core.evidence.intake import (
     MAX_WARNING_NOTES,
     PILLOW_STATE_LOCK,
     evidence_from_bytes,
+    header_view,
     open_evidence,
     read_evidence_bytes,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "UnreadableFileError",
     "UnsupportedImageError",
     "evidence_from_bytes",
+    "header_view",
     "iter_image_files",
     "open_evidence",
     "read_evidence_bytes",

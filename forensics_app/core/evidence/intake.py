@@ -42,6 +42,7 @@ __all__ = [
     "MAX_JPEG_SCANS",
     "MAX_WARNING_NOTES",
     "PILLOW_STATE_LOCK",
+    "header_view",
     "evidence_from_bytes",
     "open_evidence",
     "read_evidence_bytes",
@@ -284,19 +285,35 @@ def _decode_unguarded(path: str, data: bytes, max_pixels: int, notes: list[str])
     )
 
 
-def _open_header(data: bytes) -> Image.Image:
+def _open_header(data: bytes, formats: tuple[str, ...] | None = ACCEPTED_FORMATS) -> Image.Image:
     """Parse only the header, with Pillow's own size check off (ours follows at once).
 
     Pillow would otherwise refuse a large header before we learn its width and height,
     and the user would get a message without the numbers needed to decide.  Opening
-    allocates no pixel memory; the limit is restored before anything is decoded.
+    allocates no pixel memory; the limit is restored before anything is decoded.  The
+    caller holds :data:`PILLOW_STATE_LOCK`.
     """
     limit = Image.MAX_IMAGE_PIXELS
     Image.MAX_IMAGE_PIXELS = None
     try:
-        return Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
+        return Image.open(io.BytesIO(data), formats=formats)
     finally:
         Image.MAX_IMAGE_PIXELS = limit
+
+
+def header_view(data: bytes) -> Image.Image | None:
+    """Pillow's view of a file's header only (size, the EXIF of formats walked by no reader
+    of ours), for readers that need no pixels; None when Pillow cannot parse it.
+
+    The one header opener besides intake's own: under the lock, any format Pillow knows, a
+    PNG without its text chunks (their inflation is bounded by the readers that need them).
+    """
+    with PILLOW_STATE_LOCK, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # damage Pillow warns of here is reported by the readers that meet it
+        try:
+            return _open_header(png_without_text(data) if data.startswith(PNG_SIGNATURE) else data, formats=None)
+        except Exception:  # Any file Pillow cannot parse simply has no header view.
+            return None
 
 
 def _check_size(path: str, size: tuple[int, int], max_pixels: int) -> None:

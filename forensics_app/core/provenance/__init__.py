@@ -18,17 +18,13 @@ uses too.
 
 from __future__ import annotations
 
-import io
 import os
-import warnings
 from collections.abc import Collection, Mapping
 
-from PIL import Image
-
-from forensics_app.core.evidence import DEFAULT_MAX_FILE_BYTES, PILLOW_STATE_LOCK
+from forensics_app.core.evidence import DEFAULT_MAX_FILE_BYTES, header_view
 from forensics_app.core.provenance.agreement import DeclarationCheck, check_declaration
 from forensics_app.core.provenance.c2pa_reader import c2pa_entry
-from forensics_app.core.file_layout import PNG_SIGNATURE, png_without_text, walk_jpeg, walk_png
+from forensics_app.core.file_layout import PNG_SIGNATURE, walk_jpeg, walk_png
 from forensics_app.core.provenance.entry import KINDS, ProvenanceEntry, declaration
 from forensics_app.core.provenance.jpeg_tables import jpeg_entry
 from forensics_app.core.provenance.metadata import exif_entry, find_xmp, png_text_entry, read_exif, xmp_entry
@@ -67,7 +63,7 @@ def read_provenance_bytes(path: str | os.PathLike[str], data: bytes, anchors: Tr
         return [ProvenanceEntry("unreadable", "The file is empty: it declares nothing.", flag="empty file")]
     real = sniff(data)
     entries = [c2pa_entry(data, _MIME.get(real or ""), anchors if anchors is not None else load_anchors())]
-    image = _header(data)
+    image = header_view(data)
     structure: list[ProvenanceEntry] = []
     raw_exif = None
     if data.startswith(PNG_SIGNATURE):
@@ -96,22 +92,6 @@ def read_provenance_bytes(path: str | os.PathLike[str], data: bytes, anchors: Tr
 def entries_from_dicts(stored: list[dict] | None) -> list[ProvenanceEntry]:
     """Entries stored in a case (``item.evidence['provenance']``); [] when none were read."""
     return [ProvenanceEntry.from_dict(d) for d in stored or [] if isinstance(d, dict)]
-
-
-def _header(data: bytes) -> Image.Image | None:
-    """Pillow's view of the header only (size, EXIF of other formats); None when it has none."""
-    with PILLOW_STATE_LOCK, warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # damage Pillow warns of here is reported by the readers that meet it
-        limit = Image.MAX_IMAGE_PIXELS
-        try:
-            Image.MAX_IMAGE_PIXELS = None
-            return Image.open(io.BytesIO(png_without_text(data) if data.startswith(PNG_SIGNATURE) else data))
-        except Exception:  # Any file Pillow cannot parse simply has no header view.
-            return None
-        finally:
-            Image.MAX_IMAGE_PIXELS = limit
-
-
 
 
 def c2pa_status(data: bytes) -> str | None:
