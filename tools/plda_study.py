@@ -17,16 +17,12 @@ against re-encoded references, and the pair AUC.
 
 from __future__ import annotations
 
-import argparse
 import json
-from pathlib import Path
 
 import numpy as np
 
-from forensics_app.core.fingerprint.extractor import Extractor
-from forensics_app.core.fingerprint.residual_stats import select_statistics
-from forensics_app.core.validation.evaluation import dataset_files, gallery_accuracy, split_references, verification_auc
-from tools.stream_study import STUDY_STATS
+from forensics_app.core.validation.evaluation import gallery_accuracy, split_references, verification_auc
+from tools.stream_study import fused_study, study_parser
 
 
 class PLDA:
@@ -106,29 +102,11 @@ def plda_auc(model: PLDA, vectors: np.ndarray, labels: np.ndarray, pairs: int = 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("dataset")
-    parser.add_argument("--exclude", action="append", default=[])
-    parser.add_argument("--background", required=True)
-    parser.add_argument("--cache", required=True)
-    parser.add_argument("--group-prefix", default="aibingo-")
+    parser = study_parser(__doc__)
     parser.add_argument("--dims", default="100,200,300")
     args = parser.parse_args()
-
-    from training.backend_data import load_background_features
-
-    backend = Extractor.load(device="cpu").backend
-    _, labels = dataset_files(args.dataset, exclude=tuple(args.exclude))
-    labels = np.asarray(labels).astype(str)
-    streams = dict(np.load(args.cache))
-
-    def fused(stats: np.ndarray, learned: np.ndarray) -> np.ndarray:
-        return backend.apply(select_statistics(stats, STUDY_STATS, backend.stats), learned)
-
-    clean, reencoded = fused(streams["stats"], streams["cnn"]), fused(streams["stats_jpeg"], streams["cnn_jpeg"])
-    background = load_background_features(Path(args.background))
-    bg = fused(background.stats, background.embeddings)
-    group = np.char.startswith(labels, args.group_prefix)
+    study = fused_study(args)
+    labels, clean, reencoded, group = study.labels, study.clean, study.reencoded, study.group
     everyone = np.ones(labels.size, bool)
     rows = {"cosine": {"acc": gallery_accuracy(clean, clean, labels, everyone),
                        "t2i": gallery_accuracy(clean, clean, labels, group),
@@ -138,7 +116,7 @@ def main() -> None:
                        "pair_auc": verification_auc(clean, labels)}}
     print("cosine", json.dumps({k: round(v, 3) for k, v in rows["cosine"].items()}), flush=True)
     for dim in map(int, args.dims.split(",")):
-        model = PLDA(bg, background.sources, dim=dim)
+        model = PLDA(study.background, study.background_sources, dim=dim)
         row = {"acc": plda_accuracy(model, clean, clean, labels, everyone),
                "t2i": plda_accuracy(model, clean, clean, labels, group),
                "gan": plda_accuracy(model, clean, clean, labels, ~group),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -71,14 +72,50 @@ def synthetic_heldout(name: str, background, refs: int = 2) -> float:
     return gallery_accuracy(fused, fused, labels, np.ones(labels.size, dtype=bool), refs=refs)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def study_parser(doc: str) -> argparse.ArgumentParser:
+    """The arguments every study on cached dev streams and the rendered background takes."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("dataset")
     parser.add_argument("--exclude", action="append", default=[])
     parser.add_argument("--background", required=True)
     parser.add_argument("--cache", required=True)
-    parser.add_argument("--quality", type=int, default=85)
     parser.add_argument("--group-prefix", default="aibingo-")
+    return parser
+
+
+@dataclass
+class FusedStudy:
+    """The bundled back-end's fused fingerprints of the cached folder and of the background."""
+
+    labels: np.ndarray
+    group: np.ndarray  # the text-to-image group's images
+    clean: np.ndarray
+    reencoded: np.ndarray
+    background: np.ndarray
+    background_sources: np.ndarray
+
+
+def fused_study(args: argparse.Namespace) -> FusedStudy:
+    """Fuse the cached streams (`--cache`) and the background (`--background`) with the bundled back-end."""
+    from training.backend_data import load_background_features
+
+    backend = Extractor.load(device="cpu").backend
+    _, labels = dataset_files(args.dataset, exclude=tuple(args.exclude))
+    labels = np.asarray(labels).astype(str)
+    streams = dict(np.load(args.cache))
+
+    def fused(stats: np.ndarray, learned: np.ndarray) -> np.ndarray:
+        return backend.apply(select_statistics(stats, STUDY_STATS, backend.stats), learned)
+
+    background = load_background_features(Path(args.background))
+    return FusedStudy(labels, np.char.startswith(labels, args.group_prefix), fused(streams["stats"], streams["cnn"]),
+                      fused(streams["stats_jpeg"], streams["cnn_jpeg"]),
+                      fused(background.stats, background.embeddings), background.sources)
+
+
+def main() -> None:
+    parser = study_parser(__doc__)
+    parser.add_argument("--quality", type=int, default=85)
     args = parser.parse_args()
 
     from training.backend_data import load_background_features

@@ -8,9 +8,11 @@ and in the report; keeping the arithmetic here makes them agree.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
-__all__ = ["class_means", "leave_one_out_similarities", "normalise"]
+__all__ = ["class_means", "leave_one_out_similarities", "normalise", "unit_references"]
 
 
 def normalise(vectors: np.ndarray) -> np.ndarray:
@@ -41,6 +43,18 @@ def class_means(embeddings: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray,
     sums = np.add.reduceat(embeddings[order], starts, axis=0, dtype=np.float64)
     counts = np.diff(np.r_[starts, grouped.size])
     return names, sums / counts[:, None]
+
+
+def unit_references(references: Mapping[str, np.ndarray]) -> tuple[list[str], list[np.ndarray], np.ndarray]:
+    """(names, each one's unit reference vectors, (G, D) unit means) of the generators that have references.
+
+    Every comparison of known source built from a library (attribution, closed set) starts
+    from the same normalised references and means.
+    """
+    usable = {name: normalise(np.asarray(refs, dtype=np.float32)) for name, refs in references.items() if len(refs)}
+    if not usable:
+        return [], [], np.zeros((0, 0), np.float32)
+    return list(usable), list(usable.values()), normalise(np.stack([refs.mean(axis=0) for refs in usable.values()]))
 
 
 def leave_one_out_similarities(embeddings: np.ndarray) -> np.ndarray:

@@ -22,7 +22,7 @@ import numpy as np
 from forensics_app.core.background import Background
 from forensics_app.core.decision.closed_set import closed_set_margins, fit_closed_set
 from forensics_app.core.decision.likelihood import LRCalibration, fit_lr_calibration, format_lr, support_words
-from forensics_app.core.vectors import leave_one_out_similarities, normalise, sample_pairs
+from forensics_app.core.vectors import leave_one_out_similarities, normalise, sample_pairs, unit_references
 
 UNKNOWN = "unknown"
 UNKNOWN_TEXT = "no enrolled generator supported"
@@ -140,14 +140,11 @@ def attribution_comparisons(references: Mapping[str, np.ndarray], background: Ba
     (leave one out).  Different source: each reference against every other generator's
     mean, and every background image against every generator's mean.
     """
-    usable = {name: normalise(np.asarray(refs, dtype=np.float32)) for name, refs in references.items() if len(refs)}
-    if not usable:
+    names, unit, means = unit_references(references)
+    if not names:
         return np.zeros(0), np.zeros(0)
-    names = list(usable)
-    means = normalise(np.stack([refs.mean(axis=0) for refs in usable.values()]))
     same, different = [], []
-    for index, name in enumerate(names):
-        refs = usable[name]
+    for index, refs in enumerate(unit):
         if len(refs) >= 2:
             same.append(leave_one_out_similarities(refs))
         others = np.delete(means, index, axis=0)

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from forensics_app.core.decision.likelihood import LRCalibration, fit_lr_calibration, format_lr, support_words
-from forensics_app.core.vectors import leave_one_out_similarities, normalise
+from forensics_app.core.vectors import leave_one_out_similarities, unit_references
 
 #: The conditional every closed-set LR is read under.
 CLOSED_SET_PREMISE = "if the image came from one of the enrolled generators"
@@ -46,14 +46,11 @@ def closed_set_margins(similarity: np.ndarray) -> np.ndarray:
 
 def closed_set_comparisons(references: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """(same-source, different-source) margins of the library's references, leave one out."""
-    usable = {name: normalise(np.asarray(refs, dtype=np.float32)) for name, refs in references.items() if len(refs)}
-    if len(usable) < 2:
+    names, unit, means = unit_references(references)
+    if len(names) < 2:
         return np.zeros(0), np.zeros(0)
-    names = list(usable)
-    means = normalise(np.stack([refs.mean(axis=0) for refs in usable.values()]))
     same, different = [], []
-    for index, name in enumerate(names):
-        refs = usable[name]
+    for index, refs in enumerate(unit):
         if len(refs) < 2:
             continue
         similarity = refs @ means.T
