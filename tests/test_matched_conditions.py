@@ -97,3 +97,18 @@ def test_references_that_moved_are_left_out_and_too_few_leave_the_probe_as_store
     assert not condition["matched"] and "only 0 of the 4 reference file(s) of transposed" in condition["why"]
     assert comparison_words(condition).startswith("Not compared in a matched condition")
     assert check_case(case).problems == []
+
+
+def test_a_second_analysis_reuses_the_reencoded_references_until_a_file_changes(setting, monkeypatch):
+    from forensics_app.workflows import matched
+
+    extractor, library, probes, images = setting
+    calls = []
+    original = matched._reencoded_references
+    monkeypatch.setattr(matched, "_reencoded_references", lambda *a, **k: calls.append(1) or original(*a, **k))
+    first = analyse(extractor, library, probes[:2]).items[0].attribution
+    again = analyse(extractor, library, probes[:2]).items[0].attribution
+    assert len(calls) == 1 and again == first  # the same references, not read a second time
+    images["nearest"][0].unlink()
+    analyse(extractor, library, probes[:2])
+    assert len(calls) == 2  # a reference moved: read again, and left out

@@ -12,7 +12,9 @@ are compared as stored and the record says why.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -66,12 +68,56 @@ def _reference_pixels(path: str, sha256: str, max_pixels: int) -> np.ndarray:
     return pixels
 
 
+#: Re-encoded reference fingerprints kept for the session: a re-analysis at another naming
+#: level or after a new exhibit does not read and fingerprint every reference again.
+_REENCODED: dict[tuple, tuple[dict[str, np.ndarray], list[str]]] = {}
+_KEPT = 16
+
+
 def matched_gallery(library: Library, extractor: Extractor, condition: Condition, naming_lr: float | None,
                     max_pixels: int, cancel: CancelCheck | None = None) -> MatchedGallery:
     """The matched gallery and policy for `condition` (a JPEG quality)."""
     quality = condition.jpeg_quality
     if quality is None:
         return MatchedGallery(condition, problem="the probe is compared as stored")
+    # what would be recomputed: the library's content, the extractor, and the reference files as they stand
+    key = (str(library.path), library.snapshot().get("content_sha256"), extractor.extractor_id, quality, max_pixels,
+           _files_now(library))
+    if key in _REENCODED:
+        references, left_out = _REENCODED[key]
+    else:
+        outcome = _reencoded_references(library, extractor, quality, max_pixels, cancel)
+        if isinstance(outcome, MatchedGallery):
+            return dataclasses.replace(outcome, condition=condition)
+        references, left_out = outcome
+        if len(_REENCODED) >= _KEPT:
+            _REENCODED.pop(next(iter(_REENCODED)))
+        _REENCODED[key] = (references, left_out)
+    if not references:
+        return MatchedGallery(condition, problem="the library is empty")
+    names = list(references)
+    gallery = normalise(np.stack([refs.mean(axis=0) for refs in references.values()]))
+    policy = policy_for(extractor, None, naming_lr, references=references)
+    return MatchedGallery(condition, names, gallery, policy, sum(len(r) for r in references.values()), left_out)
+
+
+def _files_now(library: Library) -> tuple:
+    """Each reference file's size and modification time (None where it is gone): a changed,
+    moved or restored file is read again."""
+    found = []
+    for info in library.generators():
+        for _, path in library.reference_paths(info.name):
+            try:
+                stat = os.stat(path)
+                found.append((path, stat.st_size, stat.st_mtime_ns))
+            except OSError:
+                found.append((path, None, None))
+    return tuple(found)
+
+
+def _reencoded_references(library: Library, extractor: Extractor, quality: int, max_pixels: int,
+                          cancel: CancelCheck | None) -> tuple[dict[str, np.ndarray], list[str]] | MatchedGallery:
+    """Every generator's references re-encoded at `quality` and fingerprinted, or why not."""
     references: dict[str, np.ndarray] = {}
     left_out: list[str] = []
     for info in library.generators():
@@ -88,16 +134,11 @@ def matched_gallery(library: Library, extractor: Extractor, condition: Condition
             else:
                 embedded.append(outcome.embedding)
         if cancel is not None and cancel():
-            return MatchedGallery(condition, problem="cancelled")
+            return MatchedGallery(Condition(quality), problem="cancelled")
         if len(embedded) < MIN_MATCHED_REFERENCES:
-            return MatchedGallery(condition, left_out=left_out,
+            return MatchedGallery(Condition(quality), left_out=left_out,
                                   problem=f"only {len(embedded)} of the {len(paths)} reference file(s) of {info.name} "
                                           "could be read as enrolled, so its references cannot be brought to the "
                                           "probe's condition")
         references[info.name] = np.stack(embedded)
-    if not references:
-        return MatchedGallery(condition, problem="the library is empty")
-    names = list(references)
-    gallery = normalise(np.stack([normalise(refs).mean(axis=0) for refs in references.values()]))
-    policy = policy_for(extractor, None, naming_lr, references=references)
-    return MatchedGallery(condition, names, gallery, policy, sum(len(r) for r in references.values()), left_out)
+    return references, left_out
