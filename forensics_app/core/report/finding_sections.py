@@ -20,7 +20,7 @@ from forensics_app.core.report.facts import Facts
 from forensics_app.core.report.figures import MAP_LABEL_LIMIT
 from forensics_app.core.report.grouping import UNGROUPED
 from forensics_app.core.report.layout import (
-    STATUS_FILLS, WIDTH, Cell, bold, markup, para, paragraph_styles, red, ruled_table, scaled_image,
+    STATUS_FILLS, WIDTH, Cell, bold, markup, para, paragraph_styles, ruled_table, scaled_image,
 )
 from forensics_app.core.report.tippett import TippettFigure
 from forensics_app.core.report.validation import rate

@@ -8,7 +8,7 @@ import types
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -20,29 +20,6 @@ from forensics_app.gui.main_window import MainWindow
 from forensics_app.gui.preferences import Preferences, load_preferences, recent_cases
 from forensics_app.gui.widgets.dialogs import EnrolDetails, EnrolDialog, SettingsDialog
 from forensics_app.testing.tiny_generators import generate, save_pngs
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-
-
-@pytest.fixture(autouse=True)
-def dialogs(monkeypatch):
-    """Modal dialogs would block an offscreen test: answer them and record what they said."""
-    shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "question", lambda *args, **kwargs: QMessageBox.Discard)
-    for name in ("critical", "warning", "information"):
-        monkeypatch.setattr(QMessageBox, name, lambda parent, title, text, *a, **k: shown.append(text))
-    return shown
-
-
-@pytest.fixture
-def window(qtbot, settings):
-    window = MainWindow(device="cpu", settings=settings)
-    qtbot.addWidget(window)
-    window.show()
-    return window
 
 
 def drop(window: MainWindow, paths) -> None:
@@ -649,7 +626,7 @@ def test_a_note_on_an_exhibit_is_logged_shown_and_printed_in_the_report(qtbot, w
     from PySide6.QtWidgets import QInputDialog
 
     from forensics_app.core.report import write_report
-    from tests.test_report import flat, pdf_text
+    from tests.core.report.test_report import flat, pdf_text
 
     drop(window, save_pngs(generate("nearest", 2, size=96, seed=29), tmp_path / "in", "n"))
     wait_idle(qtbot, window)

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from pypdf import PdfReader
 
-from forensics_app.cli import EXIT_FAILED, EXIT_OK, EXIT_REJECTED, main
+from forensics_app.cli import EXIT_FAILED, EXIT_REJECTED, main
 from forensics_app.core.decision.attribution import UNKNOWN, UNKNOWN_TEXT, DecisionPolicy
 from forensics_app.core.case import Case, load_case
 from forensics_app.core.fingerprint.extractor import Extractor, ModelCard, read_card
@@ -23,7 +23,7 @@ from forensics_app.core.library import Library
 from forensics_app.core.decision.likelihood import format_lr, support_words
 from forensics_app.core.report import (
     CHANGED, FAILED, MISSING, NOT_RUN, NOT_TAKEN_IN, RAN, UNCHANGED, VERBAL_SCALE, ReportCancelled, ReportError,
-    library_comparisons, verbal_support, write_report,
+    library_comparisons, write_report,
 )
 from forensics_app.core.report.wording import lr_words
 from forensics_app.workflows.analyse import STAGES, AnalysisRequest, conditions_of, record, run_analysis

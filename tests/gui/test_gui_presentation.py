@@ -26,10 +26,10 @@ from forensics_app.gui.exports import app_versions
 from forensics_app.gui.widgets.dialogs import AboutDialog, EnrolDetails
 from forensics_app.gui.widgets.library_panel import FIRST_RUN_TEXT, LIST_COLUMNS
 from forensics_app.workflows.library_health import reference_spread
-from tests.test_gui import cell, dialogs, drop, enrol_pixels, settings, wait_idle, window  # noqa: F401 (fixtures)
+from tests.gui.test_gui import cell, drop, enrol_pixels, wait_idle
 from forensics_app.testing.tiny_generators import generate, save_pngs
 
-BUNDLED_CARD = Path(__file__).resolve().parent.parent / "resources" / "extractor" / "model_card.json"
+BUNDLED_CARD = Path(__file__).resolve().parents[2] / "resources" / "extractor" / "model_card.json"
 
 
 def test_an_unknown_decision_names_no_generator_and_the_folder_tells_equal_names_apart(qtbot, window, tmp_path):

@@ -11,7 +11,7 @@ from forensics_app.core.report import write_report
 from forensics_app.core.report.checks import evidence_path
 from forensics_app.core.report.thumbnails import THUMBNAIL_PIXELS
 from forensics_app.workflows.enrol import enrol
-from tests.test_report import analysed_case, between, flat, pdf_text, summary_rows, unique_images
+from tests.core.report.test_report import analysed_case, between, flat, pdf_text, summary_rows, unique_images
 from forensics_app.testing.tiny_generators import KINDS, generate, save_pngs
 
 EXHIBITS = 40

@@ -18,7 +18,7 @@ from forensics_app.cli import EXIT_FAILED, EXIT_OK, EXIT_REJECTED, format_table,
 from forensics_app.core import regular_file
 from forensics_app.core.display_text import one_line
 from forensics_app.core.evidence import (
-    NotAnImageError, UnreadableFileError, UnsupportedImageError, iter_image_files, open_evidence, scan_paths,
+    NotAnImageError, UnreadableFileError, iter_image_files, open_evidence, scan_paths,
 )
 from tests.guards import finishes
 from forensics_app.testing.tiny_generators import generate, save_pngs

@@ -19,7 +19,7 @@ from training.config import SETTINGS_FILE, TrainConfig, load_config
 from training.data import PostProcess, overlay
 from training.train import batch_hard_triplet, batch_shards, check_run_folder, plan_models
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_tiny_recipe_trains_saves_reloads_and_embeds(tiny_run):

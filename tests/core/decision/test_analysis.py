@@ -12,7 +12,6 @@ from forensics_app.core.decision.grouping import cluster
 from forensics_app.core.decision.map import TooFewImagesError, tsne_map
 from forensics_app.core.decision.attribution import UNKNOWN, attribute, build_policy, rank_indices, verify
 from forensics_app.core.case import Case, CaseError, CaseItem, load_case
-from forensics_app.core.fingerprint.extractor import Calibration
 
 
 def blobs(models: int, per_model: int, dim: int = 16, spread: float = 0.15, seed: int = 0):

@@ -10,7 +10,7 @@ import pytest
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.provenance import c2pa_status
 from forensics_app.core.report import NOT_RUN, RAN, verbal_support, write_report
-from tests.test_report import JUMBF_C2PA, analysed_case, flat, pdf_text, png_with_chunk, unique_images
+from tests.core.report.test_report import JUMBF_C2PA, analysed_case, flat, pdf_text, png_with_chunk, unique_images
 from forensics_app.testing.tiny_generators import generate, save_pngs
 
 

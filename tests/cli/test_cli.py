@@ -239,7 +239,7 @@ def test_a_byte_identical_copy_is_marked_as_repeating_its_first_exhibit(capsys, 
     import shutil
 
     from forensics_app.core.report import write_report
-    from tests.test_report import flat, pdf_text
+    from tests.core.report.test_report import flat, pdf_text
 
     enroll_two(capsys, images)
     copy = tmp_path / "renamed_copy.png"
