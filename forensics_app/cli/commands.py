@@ -30,6 +30,7 @@ from forensics_app.cli.steps import (
     load_extractor,
     open_library,
     optional_library,
+    print_conditions,
     print_policy,
     skipped_records,
 )
@@ -86,6 +87,7 @@ def cmd_attribute(args: argparse.Namespace) -> int:
     if args.case:
         case.save(Path(args.case))
     print_policy(args, policy)
+    print_conditions(args, case)
     emit(args, {"policy": policy.to_dict(), "policy_text": policy.describe(), "results": records,
                 "skipped": skipped_records(results)},
          "\n".join([format_table(["exhibit", "file", "sha256", "decision", "closest generator", "similarity", "LR",

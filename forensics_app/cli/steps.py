@@ -94,3 +94,18 @@ def optional_library(args: argparse.Namespace, extractor):
 def print_policy(args: argparse.Namespace, policy, pairs: bool = False) -> None:
     if policy is not None and not args.json:
         print(f"decision policy: {policy.describe(pairs)}", file=sys.stderr)
+
+
+def print_conditions(args: argparse.Namespace, case) -> None:
+    """How JPEG probes were compared: each matched condition once, and why any was not matched."""
+    if args.json:
+        return
+    said: dict[str, str] = {}
+    for item in case.items:
+        condition = (item.attribution or {}).get("condition") or {}
+        key = condition.get("key")
+        if key and key not in said:
+            said[key] = (f"matched condition {key}: {condition.get('references', '')}" if condition.get("matched")
+                         else f"condition {key} not matched ({condition.get('why', '')}): compared as stored")
+    for line in said.values():
+        print(line, file=sys.stderr)

@@ -52,7 +52,7 @@ class MatchedGallery:
         if not self.usable:
             return f"not matched: {self.problem}"
         text = (f"{self.used} reference(s) of {len(self.names)} generator(s) re-encoded as JPEG quality "
-                f"{self.condition.jpeg_quality}, fingerprinted again and calibrated on")
+                f"{self.condition.jpeg_quality} and fingerprinted again, the calibration fitted on them")
         if self.left_out:
             text += f"; {len(self.left_out)} reference(s) left out (moved or changed since enrolment)"
         return text

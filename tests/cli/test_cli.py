@@ -271,3 +271,16 @@ def test_a_case_saved_from_the_command_line_has_its_map(capsys, images, tmp_path
     assert "references of 2 enrolled generator(s)" in next(e.detail for e in case.audit if e.action == "map")
     case.remove_exhibit(case.items[0].exhibit, "wrong file")
     assert case.map is None and case.map_references == []
+
+
+def test_attribute_says_how_jpeg_probes_were_compared(capsys, images, tmp_path):
+    from PIL import Image
+
+    enroll_two(capsys, images)
+    probe = tmp_path / "probe.jpg"
+    Image.open(images["nearest"][6]).convert("RGB").save(probe, quality=77)
+    code, _, err = run(capsys, "attribute", str(probe))
+    assert code == EXIT_OK
+    assert "matched condition jpeg-75: 10 reference(s) of 2 generator(s) re-encoded as JPEG quality 75" in err
+    code, data, _ = run(capsys, "attribute", str(probe), "--json")
+    assert data["results"][0]["condition"]["matched"] and data["results"][0]["condition"]["key"] == "jpeg-75"

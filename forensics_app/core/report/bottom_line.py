@@ -79,9 +79,26 @@ def _limits(facts: Facts) -> str:
     level = open_set.get("naming_lr")
     if level is None or facts.naming_lr is None or abs(float(level) - facts.naming_lr) > 1e-9:
         return words + " The recorded error rates were measured at another naming level than this case's (section 3)."
-    return words + (f" In validation on real generators at this naming level, {rate(open_set.get('correct_attribution_rate'))} "
-                    f"of images of enrolled generators were named rightly and {rate(open_set.get('false_attribution_rate'))} "
-                    "of images of other sources were wrongly named (section 3).")
+    words += (f" In validation on real generators at this naming level, {rate(open_set.get('correct_attribution_rate'))} "
+              f"of images of enrolled generators were named rightly and {rate(open_set.get('false_attribution_rate'))} "
+              "of images of other sources were wrongly named (section 3).")
+    return words + _matched_limits(facts)
+
+
+def _matched_limits(facts: Facts) -> str:
+    """The rates for re-encoded probes, where images were compared in matched conditions."""
+    matched = [d.exhibit for d in facts.decisions.values() if d.matched]
+    if not matched:
+        return ""
+    jpeg = (facts.validation.figures or {}).get("jpeg_probes") or {}
+    said = (f" {_listed(matched)} {'was' if len(matched) == 1 else 'were'} stored as JPEG and compared with the "
+            "references re-encoded at their quality (section 2)")
+    every = (jpeg.get("matched") or {}).get("all") or {}
+    if not every:
+        return said + "; the error rates of such comparisons are not validated."
+    return (said + f"; in validation with probes saved again as JPEG {jpeg.get('quality', '?')} and compared so, "
+            f"{rate(every.get('named_rightly'))} of images of enrolled generators were named rightly and "
+            f"{rate(every.get('others_named'))} of images of other sources were named.")
 
 
 def _exhibits(decisions: list) -> str:

@@ -55,6 +55,7 @@ class Decision:
     naming_lr: float | None
     closed_set_lr: float | None = None  # the first-ranked generator against the other enrolled ones
     comparison: str = ""  # how it was compared: in a matched condition, or why not (core.conditions)
+    matched: bool = False  # compared with references re-encoded to its condition
 
     @property
     def named(self) -> bool:
@@ -81,7 +82,8 @@ def read_decision(item: CaseItem, record: dict | None = None) -> Decision | None
     ranking = tuple(Ranked(str(m.get("generator")), float(m.get("similarity", math.nan)), _number(m.get("lr")))
                     for m in record.get("matches") or [])
     return Decision(item.exhibit, ranking, str(record.get("decision") or UNKNOWN), _number(record.get("naming_lr")),
-                    _number(record.get("closed_set_lr")), comparison_words(record.get("condition")))
+                    _number(record.get("closed_set_lr")), comparison_words(record.get("condition")),
+                    bool((record.get("condition") or {}).get("matched")))
 
 
 def decisions(case: Case, recomputed: dict[str, dict] | None = None) -> dict[str, Decision]:

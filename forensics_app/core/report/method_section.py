@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from reportlab.platypus import Spacer
 
+from forensics_app.core.decision.attribution import DecisionPolicy
 from forensics_app.core.decision.closed_set import CLOSED_SET_PREMISE
 from forensics_app.core.decision.likelihood import format_lr
 from forensics_app.core.report.facts import Facts
@@ -68,10 +69,25 @@ def _policy_story(facts: Facts) -> list:
             "the image than if another enrolled generator did. It assumes what the conclusion tests, never names a "
             f"generator and is not a conclusion. It is calibrated on {calibration.source}; the largest it can "
             f"support is {format_lr(10 ** calibration.upper)}."), styles.body))
+    for key, record in sorted((facts.case.library.get("matched") or {}).items()):
+        story.append(para(markup(_matched_words(key, record)), styles.body))
     if not policy.attribution.informative:
         story.append(para(red("Every likelihood ratio of an image against a generator is 1 under this policy, so no "
                               "generator can be named and the findings support neither proposition."), styles.warning))
     return story
+
+
+def _matched_words(key: str, record: dict) -> str:
+    """One matched condition's gallery and calibration, as the case stored them."""
+    quality = key.split("-", 1)[1] if key.startswith("jpeg-") else key
+    try:
+        calibration = DecisionPolicy.from_dict(record.get("policy") or {}).attribution
+        bound = f"; the largest LR it can support is {format_lr(10 ** calibration.upper)}"
+        source = f"Its likelihood ratios are calibrated on {calibration.source}"
+    except (KeyError, TypeError, ValueError):
+        bound, source = "", "Its calibration cannot be read"
+    return (f"Matched condition JPEG {quality}: {record.get('references', 'references not recorded')}. {source}{bound}. "
+            "JPEG probes of that quality were compared with these references, not with the references as stored.")
 
 
 def _scale_story() -> list:

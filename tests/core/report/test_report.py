@@ -449,3 +449,7 @@ def test_each_exhibit_gives_its_closed_set_lr_as_a_conditional_and_the_method_ex
     assert flat_text.count("Closed set (if one of the 2 enrolled made it): LR") >= len(attributed)
     assert "Closed set. Beside each conclusion the report gives a closed-set LR" in flat_text
     assert "Matched condition: the image is stored as JPEG quality" in flat_text  # camera.jpg, against re-encoded refs
+    assert "Matched condition JPEG" in flat_text and "Its likelihood ratios are calibrated on" in flat_text  # method
+    page_one = flat(scene["pages"][0])
+    assert "stored as JPEG and compared with the references re-encoded at their quality (section 2)" in page_one
+    assert "compared so, 30.0% of images of enrolled generators were named rightly" in page_one
