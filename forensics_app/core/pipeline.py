@@ -17,6 +17,7 @@ from forensics_app.core.evidence import (
     DEFAULT_MAX_PIXELS, EvidenceError, EvidenceImage, evidence_from_bytes, open_evidence, read_evidence_bytes,
 )
 from forensics_app.core.fingerprint.extractor import CancelCheck, Extractor, ProgressCallback
+from forensics_app.core.file_layout import PNG_SIGNATURE, walk_png
 from forensics_app.core.provenance import ProvenanceEntry, load_anchors, read_provenance_bytes
 
 
@@ -98,9 +99,10 @@ def _with_provenance(max_pixels: int):
 
     def load(path: Path) -> _Intake:
         abs_path, data = read_evidence_bytes(path)
-        evidence = evidence_from_bytes(abs_path, data, max_pixels)
+        png = walk_png(data) if data.startswith(PNG_SIGNATURE) else None  # one walk (text inflated once) for both
+        evidence = evidence_from_bytes(abs_path, data, max_pixels, png)
         try:
-            provenance = read_provenance_bytes(abs_path, data, anchors)
+            provenance = read_provenance_bytes(abs_path, data, anchors, png=png)
         except Exception as exc:  # a reader's bug must not reject a sound image, nor hide
             provenance = [ProvenanceEntry("unreadable", f"What the file declares could not be read "
                                           f"({type(exc).__name__}: {exc}); its fingerprint is unaffected.",

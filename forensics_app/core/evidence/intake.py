@@ -32,7 +32,7 @@ from forensics_app.core.evidence.formats import ACCEPTED_FORMATS, refused_kind, 
 from forensics_app.core.evidence.metadata import png_texts, read_exif, read_text_metadata
 from forensics_app.core.evidence.pixels import to_rgb as _to_rgb
 from forensics_app.core.evidence.record import EvidenceImage
-from forensics_app.core.file_layout import PNG_SIGNATURE, jpeg_scan_count, png_without_text
+from forensics_app.core.file_layout import PNG_SIGNATURE, PngLayout, jpeg_scan_count, png_without_text
 from forensics_app.core.regular_file import FileRefused, read_regular_file
 
 __all__ = [
@@ -119,8 +119,13 @@ def read_evidence_bytes(path: str | os.PathLike[str], max_bytes: int = DEFAULT_M
     return abs_path, _read_bytes(abs_path, max_bytes)
 
 
-def evidence_from_bytes(path: str, data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> EvidenceImage:
-    """The evidence record of bytes read by :func:`read_evidence_bytes` (``path`` as it returned)."""
+def evidence_from_bytes(path: str, data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS,
+                        png: PngLayout | None = None) -> EvidenceImage:
+    """The evidence record of bytes read by :func:`read_evidence_bytes` (``path`` as it returned).
+
+    ``png``: the walk of these bytes' chunks when the caller made one for another reader
+    too (provenance), so a PNG's text is inflated once per file, not once per reader.
+    """
     _check_max_pixels(max_pixels)
     abs_path = path
     if not data:
@@ -132,7 +137,7 @@ def evidence_from_bytes(path: str, data: bytes, max_pixels: int = DEFAULT_MAX_PI
     refused = refused_kind(data)
     if refused:
         raise NotAnImageError(abs_path, refused)
-    decoded = _decode(abs_path, data, max_pixels)
+    decoded = _decode(abs_path, data, max_pixels, png)
     pixels = decoded.pixels
     return EvidenceImage(
         path=abs_path,
@@ -185,12 +190,12 @@ class _Decoded:
     pixels: np.ndarray
 
 
-def _decode(path: str, data: bytes, max_pixels: int) -> _Decoded:
+def _decode(path: str, data: bytes, max_pixels: int, png: PngLayout | None = None) -> _Decoded:
     """Decode the first frame to RGB under our pixel limit; every failure made specific."""
     notes: list[str] = []
     with _pillow_limits(max_pixels) as caught:
         try:
-            decoded = _decode_unguarded(path, data, max_pixels, notes)
+            decoded = _decode_unguarded(path, data, max_pixels, notes, png)
         except EvidenceError:
             raise
         except Image.DecompressionBombError as exc:
@@ -246,7 +251,8 @@ def _pillow_limits(max_pixels: int) -> Iterator[list[warnings.WarningMessage]]:
             Image.MAX_IMAGE_PIXELS = previous
 
 
-def _decode_unguarded(path: str, data: bytes, max_pixels: int, notes: list[str]) -> _Decoded:
+def _decode_unguarded(path: str, data: bytes, max_pixels: int, notes: list[str],
+                      png: PngLayout | None = None) -> _Decoded:
     """The decoding steps in order; errors are classified by the caller."""
     is_png = data.startswith(PNG_SIGNATURE)
     decodable = png_without_text(data) if is_png else data
@@ -270,7 +276,7 @@ def _decode_unguarded(path: str, data: bytes, max_pixels: int, notes: list[str])
         notes.append("ICC profile present: colour values kept as stored, not colour-managed")
     text_metadata = read_text_metadata(image.info)
     if is_png:
-        text_metadata.update(png_texts(data))
+        text_metadata.update(png_texts(data, png))
     image = _apply_orientation(image, orientation, notes)
     pixels = _to_rgb(image, notes)
     return _Decoded(

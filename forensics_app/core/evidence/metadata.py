@@ -12,7 +12,7 @@ from typing import Any
 
 from PIL import ExifTags, Image
 
-from forensics_app.core.file_layout import walk_png
+from forensics_app.core.file_layout import PngLayout, walk_png
 
 __all__ = ["ORIENTATION_TAG", "png_texts", "read_exif", "read_text_metadata", "trim"]
 
@@ -120,9 +120,9 @@ def read_text_metadata(info: dict[str, Any]) -> dict[str, str]:
     return texts
 
 
-def png_texts(data: bytes) -> dict[str, str]:
-    """A PNG's text chunks read from its bytes, under the walk's limits (see :func:`png_without_text`)."""
-    layout = walk_png(data)
+def png_texts(data: bytes, layout: PngLayout | None = None) -> dict[str, str]:
+    """A PNG's text chunks read from its bytes (or from their walk, when one was made), under the walk's limits."""
+    layout = layout if layout is not None else walk_png(data)
     texts = {key: trim(text.strip(), _MAX_TEXT_CHARS) for _, key, text in layout.texts if key and text.strip()}
     if layout.skipped_texts:
         texts["(not read)"] = f"{layout.skipped_texts:,} more text chunks past the reading limits"

@@ -24,7 +24,7 @@ from collections.abc import Collection, Mapping
 from forensics_app.core.evidence import DEFAULT_MAX_FILE_BYTES, header_view
 from forensics_app.core.provenance.agreement import DeclarationCheck, check_declaration
 from forensics_app.core.provenance.c2pa_reader import c2pa_entry
-from forensics_app.core.file_layout import PNG_SIGNATURE, walk_jpeg, walk_png
+from forensics_app.core.file_layout import PNG_SIGNATURE, PngLayout, walk_jpeg, walk_png
 from forensics_app.core.provenance.entry import KINDS, ProvenanceEntry, declaration
 from forensics_app.core.provenance.jpeg_tables import jpeg_entry
 from forensics_app.core.provenance.metadata import exif_entry, find_xmp, png_text_entry, read_exif, xmp_entry
@@ -57,8 +57,12 @@ def read_provenance(path: str | os.PathLike[str], anchors: TrustAnchors | None =
 
 
 def read_provenance_bytes(path: str | os.PathLike[str], data: bytes, anchors: TrustAnchors | None = None,
-                          reference_sizes: ReferenceSizes | None = None) -> list[ProvenanceEntry]:
-    """Every provenance entry of these bytes, in the order of :data:`KINDS`; never raises."""
+                          reference_sizes: ReferenceSizes | None = None,
+                          png: PngLayout | None = None) -> list[ProvenanceEntry]:
+    """Every provenance entry of these bytes, in the order of :data:`KINDS`; never raises.
+
+    ``png``: the walk of a PNG's chunks when intake made one too (its text inflated once).
+    """
     if not data:
         return [ProvenanceEntry("unreadable", "The file is empty: it declares nothing.", flag="empty file")]
     real = sniff(data)
@@ -67,7 +71,7 @@ def read_provenance_bytes(path: str | os.PathLike[str], data: bytes, anchors: Tr
     structure: list[ProvenanceEntry] = []
     raw_exif = None
     if data.startswith(PNG_SIGNATURE):
-        png = walk_png(data)
+        png = png if png is not None else walk_png(data)
         raw_exif = png.exif
         entries.append(png_text_entry(png.texts, png.skipped_texts))
         structure.append(trailing_entry("PNG", data, png.end, png.problems))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
 from forensics_app.cli import main
 from forensics_app.core.evidence import MAX_COUNTED_FRAMES, MAX_JPEG_SCANS, UnsupportedImageError, open_evidence
@@ -214,3 +214,22 @@ def test_the_evidence_tab_calls_a_declared_frame_count_declared():
     assert frames_text({"format": "PNG", "frames": 2_147_483_647}) == "2,147,483,647 declared by the file (not counted)"
     assert frames_text({"format": "TIFF", "frames": MAX_COUNTED_FRAMES}).startswith("more than 1,000 pages")
     assert frames_text({"format": "GIF", "frames": 12}) == "12"
+
+
+def test_a_png_s_text_is_inflated_once_for_intake_and_provenance(tmp_path, monkeypatch, extractor_dir):
+    """The worker walks a PNG's chunks once and gives the walk to both readers."""
+    from forensics_app.core import file_layout
+    from forensics_app.core.fingerprint.extractor import Extractor
+    from forensics_app.core.pipeline import fingerprint_files
+
+    path = tmp_path / "recipe.png"
+    info = PngImagePlugin.PngInfo()
+    info.add_text("parameters", "a harbour\nSteps: 20, Sampler: Euler a, Seed: 1", zip=True)
+    Image.new("RGB", (64, 64), (10, 90, 160)).save(path, "PNG", pnginfo=info)
+    inflations = []
+    real = zlib.decompressobj
+    monkeypatch.setattr(file_layout.zlib, "decompressobj", lambda *a, **k: inflations.append(1) or real(*a, **k))
+    results = list(fingerprint_files(Extractor.load(extractor_dir, device="cpu"), [path], provenance=True))
+    assert results[0].evidence.text_metadata["parameters"].startswith("a harbour")
+    assert any("Steps 20" in e.says for e in results[0].provenance if e.kind == "png-text")
+    assert len(inflations) == 1
