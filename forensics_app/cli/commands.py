@@ -73,7 +73,7 @@ def cmd_attribute(args: argparse.Namespace) -> int:
             if check.text:
                 record["against_fingerprint"] = {"text": check.text, "contradicts": check.contradicts}
             if check.contradicts:
-                contradictions.append(one_line(f"{item.exhibit}: CONTRADICTS the fingerprint: {check.text}"))
+                contradictions.append(one_line(f"{item.exhibit}: {check.flag}: {check.text}"))
             best = item.attribution["matches"][0]
             named = item.attribution["decision"] != UNKNOWN
             rows.append([item.exhibit, Path(item.path).name, (item.sha256 or "")[:12],

@@ -8,6 +8,8 @@ unsupported decision is spelt with core's constants, never with a word of our ow
 
 from __future__ import annotations
 
+import math
+
 from forensics_app.core.decision.attribution import UNKNOWN, UNKNOWN_TEXT
 from forensics_app.core.case import CaseItem
 from forensics_app.core.decision.likelihood import format_lr, support_words
@@ -52,9 +54,14 @@ def naming_lr(item: CaseItem) -> float | None:
 
 
 def lr_of(match: dict | None) -> float | None:
-    """The match's likelihood ratio (None for a case analysed before LRs were stored)."""
+    """The match's likelihood ratio (None for a case analysed before LRs were stored, or one
+    whose value is not a positive number: the case's re-check reports that)."""
     value = (match or {}).get("lr")
-    return None if value is None else float(value)
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) and number > 0 else None
 
 
 def lr_text(match: dict | None) -> str:

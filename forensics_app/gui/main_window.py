@@ -32,7 +32,7 @@ from forensics_app.gui.job_status import APP_TITLE, JobStatus
 from forensics_app.gui.library_actions import LibraryActions
 from forensics_app.gui.map_pane import MapPane
 from forensics_app.gui.plain_messages import as_shown
-from forensics_app.gui.preferences import Preferences, load_preferences
+from forensics_app.gui.preferences import TABLE_HEADER_KEY, Preferences, load_preferences
 from forensics_app.gui.previews import PreviewStore
 from forensics_app.gui.report_export import ReportExport
 from forensics_app.gui.settings_actions import SettingsActions, policy_status
@@ -58,6 +58,7 @@ def pane(title: str, widget: QWidget) -> QWidget:
     layout.addWidget(QLabel(f"<b>{html.escape(title)}</b>"))
     layout.addWidget(widget, 1)
     return box
+
 
 
 class MainWindow(QMainWindow):
@@ -226,7 +227,7 @@ class MainWindow(QMainWindow):
             state = self.settings.value(f"main_window/splitter_{name}")
             if state is not None:
                 splitter.restoreState(state)
-        header = self.settings.value("main_window/table_header")
+        header = self.settings.value(TABLE_HEADER_KEY)
         if header is not None:
             self.table.horizontalHeader().restoreState(header)
         self.map_view.set_colour_mode(str(self.settings.value("main_window/map_colour", "cluster")))
@@ -235,7 +236,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("main_window/geometry", self.saveGeometry())
         for name, splitter in self.splitters.items():
             self.settings.setValue(f"main_window/splitter_{name}", splitter.saveState())
-        self.settings.setValue("main_window/table_header", self.table.horizontalHeader().saveState())
+        self.settings.setValue(TABLE_HEADER_KEY, self.table.horizontalHeader().saveState())
         self.settings.setValue("main_window/map_colour", self.map_view.colour_mode())
         self.settings.sync()
 

@@ -14,6 +14,9 @@ from PySide6.QtCore import QSettings
 
 from forensics_app.core.decision.attribution import DEFAULT_NAMING_LR, NAMING_LEVELS
 
+#: Versioned with the evidence table's column order: a state saved for another order would misplace widths.
+TABLE_HEADER_KEY = "main_window/table_header_v2"
+
 DEVICES = ("auto", "cpu", "gpu")
 DEVICE_LABELS = {"auto": "Automatic (GPU when available)", "cpu": "CPU", "gpu": "GPU"}
 CROPS = (9, 1)

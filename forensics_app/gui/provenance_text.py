@@ -25,7 +25,8 @@ def declares_text(item: CaseItem) -> str:
     if not entries:
         return ""
     text = declaration(entries)
-    return f"CONTRADICTS the fingerprint: {text}" if declaration_check(item).contradicts else text
+    flag = declaration_check(item).flag
+    return f"{flag}: {text}" if flag else text
 
 
 def declaration_check(item: CaseItem) -> DeclarationCheck:

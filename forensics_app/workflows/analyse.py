@@ -81,7 +81,10 @@ def run_analysis(request: AnalysisRequest, progress: ProgressCallback | None = N
         if progress is not None:
             progress(done, len(stages))
         if stage == "attribute":
-            yield _attribution(request, policy, cancel)
+            attribution = _attribution(request, policy, cancel)
+            if cancel is not None and cancel():
+                return  # cancelled while matching conditions: what was recorded before stays as it was
+            yield attribution
         elif stage == "cluster":
             labels = group_labels(embeddings, policy)
             yield AnalysisStage("clusters", labels, policy,

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import os
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -72,6 +74,7 @@ def _reference_pixels(path: str, sha256: str, max_pixels: int) -> np.ndarray:
 #: level or after a new exhibit does not read and fingerprint every reference again.
 _REENCODED: dict[tuple, tuple[dict[str, np.ndarray], list[str]]] = {}
 _KEPT = 16
+_REENCODED_LOCK = threading.Lock()
 
 
 def matched_gallery(library: Library, extractor: Extractor, condition: Condition, naming_lr: float | None,
@@ -81,18 +84,21 @@ def matched_gallery(library: Library, extractor: Extractor, condition: Condition
     if quality is None:
         return MatchedGallery(condition, problem="the probe is compared as stored")
     # what would be recomputed: the library's content, the extractor, and the reference files as they stand
-    key = (str(library.path), library.snapshot().get("content_sha256"), extractor.extractor_id, quality, max_pixels,
+    key = (str(library.path), library.snapshot().get("content_sha256"), extractor.extractor_id,
+           json.dumps(extractor.card.preprocess.to_dict(), sort_keys=True), str(extractor.device), quality, max_pixels,
            _files_now(library))
-    if key in _REENCODED:
-        references, left_out = _REENCODED[key]
-    else:
+    with _REENCODED_LOCK:
+        kept = _REENCODED.get(key)
+    if kept is None:
         outcome = _reencoded_references(library, extractor, quality, max_pixels, cancel)
         if isinstance(outcome, MatchedGallery):
             return dataclasses.replace(outcome, condition=condition)
-        references, left_out = outcome
-        if len(_REENCODED) >= _KEPT:
-            _REENCODED.pop(next(iter(_REENCODED)))
-        _REENCODED[key] = (references, left_out)
+        kept = outcome
+        with _REENCODED_LOCK:
+            while len(_REENCODED) >= _KEPT:
+                _REENCODED.pop(next(iter(_REENCODED)))
+            _REENCODED[key] = kept
+    references, left_out = dict(kept[0]), list(kept[1])
     if not references:
         return MatchedGallery(condition, problem="the library is empty")
     names = list(references)
@@ -106,7 +112,7 @@ def _files_now(library: Library) -> tuple:
     moved or restored file is read again."""
     found = []
     for info in library.generators():
-        for _, path in library.reference_paths(info.name):
+        for _, path in library.reference_paths(info.name):  # one without references adds nothing
             try:
                 stat = os.stat(path)
                 found.append((path, stat.st_size, stat.st_mtime_ns))
@@ -122,6 +128,8 @@ def _reencoded_references(library: Library, extractor: Extractor, quality: int, 
     left_out: list[str] = []
     for info in library.generators():
         paths = library.reference_paths(info.name)
+        if not paths:  # enrolled without references: not in the gallery, so not in the matched one
+            continue
 
         def load(entry: tuple[str, str]) -> np.ndarray:
             sha256, path = entry

@@ -31,6 +31,7 @@ import numpy as np
 
 from forensics_app.core.decision.grouping import groups_at
 from forensics_app.core.decision.attribution import DecisionPolicy, attribute
+from forensics_app.core.decision.conditions import condition_of
 from forensics_app.core.case.model import AuditEntry, Case, CaseItem
 
 __all__ = ["INTEGRITY_ACTION", "CaseCheck", "check_case", "failed_openings", "gallery_from_record", "gallery_record"]
@@ -201,11 +202,20 @@ def _check_attributions(case: Case, items: list[CaseItem], policy: DecisionPolic
             result.problems += [f"{i.exhibit}: it states a comparison in matched condition {key!r}, which the case's "
                                 "library snapshot does not hold or cannot be read" for i in members]
             continue
+        if key:
+            why = _matched_problem(key, used, gallery.shape[1], policy)
+            stated = [i for i in members if condition_of((i.evidence or {}).get("provenance")).key != key]
+            result.problems += [f"{i.exhibit}: it states matched condition {key!r}, which its file's JPEG tables do "
+                                "not give" for i in stated]
+            if why:
+                result.problems += [f"{i.exhibit}: matched condition {key!r}: {why}" for i in members]
+                continue
         recomputed = attribute(np.stack([i.embedding for i in members]), *used)
         for item, fresh in zip(members, recomputed):
             fresh_dict = fresh.to_dict()
-            if key:
-                fresh_dict["condition"] = dict(item.attribution.get("condition") or {})
+            condition = (item.attribution or {}).get("condition")
+            if isinstance(condition, dict):  # matched or not, the record of how it was compared stays
+                fresh_dict["condition"] = dict(condition)
             result.recomputed[item.exhibit] = fresh_dict
             result.checked += 1
             why = _disagreement(item.attribution or {}, fresh_dict)
@@ -213,9 +223,20 @@ def _check_attributions(case: Case, items: list[CaseItem], policy: DecisionPolic
                 result.problems.append(f"{item.exhibit}: {why}")
 
 
+def _matched_problem(key: str, used: tuple, dim: int, policy: DecisionPolicy) -> str:
+    """Why a saved matched gallery and policy cannot stand beside the case's own policy ('' when they can)."""
+    _, gallery, matched_policy = used
+    if gallery.shape[1] != dim:
+        return f"its gallery holds {gallery.shape[1]} values per generator, the fingerprints {dim}"
+    if not _same(matched_policy.naming_lr, policy.naming_lr):
+        return (f"its policy names at LR {matched_policy.naming_lr:g}, the case's policy at {policy.naming_lr:g}: "
+                "it was edited outside the program")
+    return ""
+
+
 def _matched_key(item: CaseItem) -> str:
     """The condition an attribution was compared in ('' for references as stored)."""
-    condition = (item.attribution or {}).get("condition")
+    condition = item.attribution.get("condition") if isinstance(item.attribution, dict) else None
     if isinstance(condition, dict) and condition.get("matched"):
         return str(condition.get("key") or "?")
     return ""
@@ -223,13 +244,14 @@ def _matched_key(item: CaseItem) -> str:
 
 def _matched(case: Case, key: str) -> tuple[list[str], np.ndarray, DecisionPolicy] | None:
     """The matched gallery and policy the case's snapshot saved for condition `key`."""
-    record = (case.library.get("matched") or {}).get(key)
+    matched = case.library.get("matched")
+    record = matched.get(key) if isinstance(matched, dict) else None
     if not isinstance(record, dict):
         return None
     try:
         names, gallery = gallery_from_record(record.get("gallery"))
         return names, gallery, DecisionPolicy.from_dict(record.get("policy") or {})
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, AttributeError):
         return None
 
 

@@ -84,5 +84,5 @@ def closed_set_sentence(generator: str, lr: float, enrolled: int) -> str:
 
 def closed_set_brief(generator: str, lr: float, enrolled: int) -> str:
     """One short line for a table cell; the premise is stated in full once, beside the method."""
-    towards = generator if lr >= 1.0 else f"the other {enrolled - 1}"
-    return f"Closed set (if one of the {enrolled} enrolled made it): LR {format_lr(lr)} for {towards}"
+    against = f"{generator} against the other {enrolled - 1}"
+    return f"Closed set (if one of the {enrolled} enrolled made it): LR {format_lr(lr)} for {against}"

@@ -67,7 +67,8 @@ def condition_of(provenance: Sequence[dict] | None) -> Condition:
     """A probe's condition from the provenance read at intake (its JPEG entry), else as stored."""
     for entry in provenance or []:
         if isinstance(entry, dict) and entry.get("kind") == "jpeg":
-            return condition_from_quality(str((entry.get("details") or {}).get("quality", "")))
+            details = entry.get("details")
+            return condition_from_quality(str(details.get("quality", "")) if isinstance(details, dict) else "")
     return Condition()
 
 

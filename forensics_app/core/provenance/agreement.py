@@ -29,6 +29,14 @@ class DeclarationCheck:
 
     text: str = ""
     contradicts: bool = False
+    named: bool = False  # the fingerprint named the generator it is set against (a finding, not a ranking)
+
+    @property
+    def flag(self) -> str:
+        """The words that lead a table cell: a contradiction of a finding, or of a ranking only."""
+        if not self.contradicts:
+            return ""
+        return "CONTRADICTS the fingerprint" if self.named else "DIFFERS from the fingerprint's ranking"
 
 
 def check_declaration(entries: Sequence[ProvenanceEntry], ranking: Sequence[str],
@@ -45,7 +53,7 @@ def check_declaration(entries: Sequence[ProvenanceEntry], ranking: Sequence[str]
     source = next((e.source_type for e in sorted(entries, key=lambda e: not e.bound) if e.source_type), None)
     if source in CAPTURED_SOURCES and named is not None:
         return DeclarationCheck(f"the file declares a capture by a camera or scanner, but the fingerprint names "
-                                f"{quoted(named)}", contradicts=True)
+                                f"{quoted(named)}", contradicts=True, named=True)
     if not declaring:
         return DeclarationCheck()
     maker = declaring[0].generator or ""
@@ -54,11 +62,13 @@ def check_declaration(entries: Sequence[ProvenanceEntry], ranking: Sequence[str]
         return DeclarationCheck(f"the declared maker {quoted(maker)} matches no enrolled generator by name, so the "
                                 "fingerprint can neither confirm nor contradict it")
     if first in enrolled:
+        verdict = "names it" if named is not None else "ranks it first (not named: no finding either way)"
         return DeclarationCheck(f"the declared maker {quoted(maker)} agrees by name with the fingerprint's "
-                                f"first-ranked generator {quoted(first)}")
-    ranked = f"names {quoted(named)}" if named is not None else f"ranks {quoted(first)} first (not named)"
+                                f"first-ranked generator {quoted(first)}; the fingerprint {verdict}")
+    ranked = (f"names {quoted(named)}" if named is not None
+              else f"ranks {quoted(first)} first (not named: a ranking, not a finding)")
     return DeclarationCheck(f"the declared maker {quoted(maker)} is enrolled as {quoted(enrolled[0])}, but the "
-                            f"fingerprint {ranked}", contradicts=True)
+                            f"fingerprint {ranked}", contradicts=True, named=named is not None)
 
 
 def same_maker(declared: str, enrolled: str) -> bool:

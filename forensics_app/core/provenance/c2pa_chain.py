@@ -16,6 +16,7 @@ cannot run away.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +55,7 @@ class ManifestLink:
     source_type: str | None
     failures: tuple[tuple[str, str], ...] = ()
     codes: tuple[str, ...] = ()
+    chain_valid: bool = True  # this manifest and every one between it and the active manifest validate
 
     @property
     def valid(self) -> bool:
@@ -90,12 +92,13 @@ def manifest_chain(store: dict, results: dict) -> tuple[list[ManifestLink], list
         return [], []
     top_failures = (results.get("activeManifest") or {}).get("failure") or [
         s for s in store.get("validation_status") or [] if not str(s.get("code", "")).endswith((".validated", ".match"))]
-    links = [_link(active, manifests[active], 0, "active", None, top_failures)]
+    first = _link(active, manifests[active], 0, "active", None, top_failures)
+    links = [dataclasses.replace(first, chain_valid=first.valid)]
     missing: list[MissingIngredient] = []
     seen = {active}
-    queue = [(active, 0)]
+    queue = [(active, 0, links[0].chain_valid)]
     while queue:
-        label, depth = queue.pop(0)
+        label, depth, above_valid = queue.pop(0)
         for ingredient in manifests[label].get("ingredients") or []:
             if not isinstance(ingredient, dict):
                 continue
@@ -103,27 +106,33 @@ def manifest_chain(store: dict, results: dict) -> tuple[list[ManifestLink], list
             relationship = str(ingredient.get("relationship") or "ingredient")
             child = str(ingredient.get("active_manifest") or "")
             if not child or child not in manifests:
-                missing.append(MissingIngredient(title, relationship, depth + 1, "carries no Content Credentials "
-                                                                                  "of its own"))
+                if len(missing) < MAX_MANIFESTS:
+                    missing.append(MissingIngredient(title, relationship, depth + 1, "carries no Content Credentials "
+                                                                                      "of its own"))
                 continue
             if child in seen:
                 continue
             if depth + 1 > MAX_DEPTH or len(links) >= MAX_MANIFESTS:
-                missing.append(MissingIngredient(title, relationship, depth + 1,
-                                                 f"not read: the chain goes past {MAX_DEPTH} steps or "
-                                                 f"{MAX_MANIFESTS} manifests"))
+                if len(missing) < MAX_MANIFESTS:
+                    missing.append(MissingIngredient(title, relationship, depth + 1,
+                                                     f"not read: the chain goes past {MAX_DEPTH} steps or "
+                                                     f"{MAX_MANIFESTS} manifests"))
                 continue
             seen.add(child)
             failures = list(_ingredient_failures(ingredient))
             failures += _delta_failures(results, label, str(ingredient.get("label") or ""))
-            links.append(_link(child, manifests[child], depth + 1, relationship, title, failures))
-            queue.append((child, depth + 1))
+            link = _link(child, manifests[child], depth + 1, relationship, title, failures)
+            link = dataclasses.replace(link, chain_valid=above_valid and link.valid)
+            links.append(link)
+            queue.append((child, depth + 1, link.chain_valid))
     return links, missing
 
 
 def generating_link(links: list[ManifestLink]) -> ManifestLink | None:
-    """The validated manifest nearest the active one that declares a generative model made it."""
-    return next((link for link in links if link.declares_generated and link.valid), None)
+    """The manifest nearest the active one that declares a generative model made it, taken only
+    where it and every manifest between it and the active one validate (a break in the chain
+    binds nothing beyond it)."""
+    return next((link for link in links if link.declares_generated and link.chain_valid), None)
 
 
 def _link(label: str, manifest: dict, depth: int, relationship: str, title: str | None,

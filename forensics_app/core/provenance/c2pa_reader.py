@@ -66,7 +66,14 @@ def c2pa_entry(data: bytes, mime: str | None, anchors: TrustAnchors) -> Provenan
             "c2pa", f"The file carries a C2PA manifest store that the SDK cannot read ({_error_text(exc)}): the "
                     "Content Credentials are damaged or forged, and nothing in them can be relied on.",
             valid=False, flag="C2PA manifest unreadable", details={"error": _error_text(exc)})
-    return _describe(store, state, results, anchors)
+    try:
+        return _describe(store if isinstance(store, dict) else {}, state, results if isinstance(results, dict) else {},
+                         anchors)
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:  # a store of shapes the SDK never writes
+        return ProvenanceEntry(
+            "c2pa", f"The file carries a C2PA manifest store whose content cannot be read ({type(exc).__name__}): the "
+                    "Content Credentials are damaged or forged, and nothing in them can be relied on.",
+            valid=False, flag="C2PA manifest unreadable", details={"error": str(exc)[:200]})
 
 
 def _remote(exc: Exception) -> ProvenanceEntry:
@@ -117,7 +124,8 @@ def _describe(store: dict, state: str, results: dict, anchors: TrustAnchors) -> 
     if history:
         says += " History: " + "; ".join(history) + "."
     if maker is not None and maker.depth > 0:
-        says += (f" So the chain declares the image made by a generative model ({source_words(maker.source_type or '')})"
+        made = "made" if maker.source_type == "trainedAlgorithmicMedia" else "partly made"
+        says += (f" So the chain declares the image {made} by a generative model ({source_words(maker.source_type or '')})"
                  f"{' with ' + quoted(maker.agent) if maker.agent else ''}, in the manifest of "
                  f"{quoted(maker.title or 'an ingredient')}.")
     broken_ingredient = any(not link.valid for link in links[1:])

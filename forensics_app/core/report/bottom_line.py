@@ -57,15 +57,25 @@ def bottom_line(facts: Facts) -> str:
 
 
 def _declarations(facts: Facts) -> list[str]:
-    signed_generated = []
+    signed_generated, partly = [], []
     for item in facts.case.items:
         entries = entries_from_dicts((item.evidence or {}).get("provenance"))
-        if any(e.bound and e.source_type in GENERATED_SOURCES for e in entries):
+        sources = {e.source_type for e in entries if e.bound}
+        if "trainedAlgorithmicMedia" in sources:
             signed_generated.append(item.exhibit)
-    if not signed_generated:
+        elif sources & GENERATED_SOURCES:
+            partly.append(item.exhibit)
+    said = []
+    if signed_generated:
+        said.append(f"validly signed Content Credentials declare {_listed(signed_generated)} made by a generative model")
+    if partly:
+        said.append(f"they declare {_listed(partly)} partly generated (a composite)")
+    if not said:
         return []
-    return [f"Validly signed Content Credentials declare {_listed(signed_generated)} made by a generative model; "
-            "that is the files' own claim, bound to their bytes, apart from the fingerprint."]
+    text = "; ".join(said)
+    return [text[0].upper() + text[1:] + ". That is the files' own claim, bound to their bytes, apart from the "
+            "fingerprint; who signed is as the signer's certificate states it unless a trust list confirms it "
+            "(section 4)."]
 
 
 def _limits(facts: Facts) -> str:
@@ -96,6 +106,9 @@ def _matched_limits(facts: Facts) -> str:
     every = (jpeg.get("matched") or {}).get("all") or {}
     if not every:
         return said + "; the error rates of such comparisons are not validated."
+    level = jpeg.get("naming_lr")
+    if level is None or facts.naming_lr is None or abs(float(level) - facts.naming_lr) > 1e-9:
+        return said + "; their validation was measured at another naming level than this case's (section 3)."
     return (said + f"; in validation with probes saved again as JPEG {jpeg.get('quality', '?')} and compared so, "
             f"{rate(every.get('named_rightly'))} of images of enrolled generators were named rightly and "
             f"{rate(every.get('others_named'))} of images of other sources were named.")

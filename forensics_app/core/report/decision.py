@@ -74,16 +74,25 @@ def _number(value: object) -> float | None:
     return number if math.isfinite(number) and number > 0.0 else None
 
 
+def _similarity(value: object) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
+
+
 def read_decision(item: CaseItem, record: dict | None = None) -> Decision | None:
     """The exhibit's attribution (`record`, else the stored one), or None when it was not attributed."""
     record = record if record is not None else item.attribution
-    if not record:
-        return None
-    ranking = tuple(Ranked(str(m.get("generator")), float(m.get("similarity", math.nan)), _number(m.get("lr")))
-                    for m in record.get("matches") or [])
+    if not record or not isinstance(record, dict):
+        return None  # nothing, or nothing readable (the case's re-check says which)
+    matches = record.get("matches") if isinstance(record.get("matches"), list) else []
+    ranking = tuple(Ranked(str(m.get("generator")), _similarity(m.get("similarity")), _number(m.get("lr")))
+                    for m in matches if isinstance(m, dict))
+    condition = record.get("condition") if isinstance(record.get("condition"), dict) else None
     return Decision(item.exhibit, ranking, str(record.get("decision") or UNKNOWN), _number(record.get("naming_lr")),
-                    _number(record.get("closed_set_lr")), comparison_words(record.get("condition")),
-                    bool((record.get("condition") or {}).get("matched")))
+                    _number(record.get("closed_set_lr")), comparison_words(condition),
+                    bool(condition and condition.get("matched")))
 
 
 def decisions(case: Case, recomputed: dict[str, dict] | None = None) -> dict[str, Decision]:

@@ -69,8 +69,10 @@ def _policy_story(facts: Facts) -> list:
             "the image than if another enrolled generator did. It assumes what the conclusion tests, never names a "
             f"generator and is not a conclusion. It is calibrated on {calibration.source}; the largest it can "
             f"support is {format_lr(10 ** calibration.upper)}."), styles.body))
-    for key, record in sorted((facts.case.library.get("matched") or {}).items()):
-        story.append(para(markup(_matched_words(key, record)), styles.body))
+    matched = facts.case.library.get("matched")
+    for key, record in sorted(matched.items()) if isinstance(matched, dict) else []:
+        if isinstance(record, dict):
+            story.append(para(markup(_matched_words(str(key), record)), styles.body))
     if not policy.attribution.informative:
         story.append(para(red("Every likelihood ratio of an image against a generator is 1 under this policy, so no "
                               "generator can be named and the findings support neither proposition."), styles.warning))

@@ -148,6 +148,7 @@ def _declares(facts: Facts, item: CaseItem) -> str:
     entries = entries_from_dicts(item.evidence.get("provenance"))
     if not entries:
         return "<i>not read</i>"
-    if against_fingerprint(item, facts.decisions.get(item.exhibit)).contradicts:
-        return red("CONTRADICTS the fingerprint:") + " " + markup(declaration(entries))
+    flag = against_fingerprint(item, facts.decisions.get(item.exhibit)).flag
+    if flag:
+        return red(f"{flag}:") + " " + markup(declaration(entries))
     return markup(declaration(entries))

@@ -107,7 +107,7 @@ class MatchesView(QWidget):
         level = naming_lr(item)
         lines = [f"{title}: {self._verdict(item, level)}"]
         tip = []
-        closed = (item.attribution or {}).get("closed_set_lr")
+        closed = lr_of({"lr": (item.attribution or {}).get("closed_set_lr")})
         if closed is not None:  # brief here, the premise in full in the tooltip
             lines.append(closed_set_brief(matches[0]["generator"], float(closed), len(matches)) + ".")
             tip.append(closed_set_sentence(matches[0]["generator"], float(closed), len(matches)))

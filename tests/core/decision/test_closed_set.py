@@ -81,5 +81,5 @@ def test_the_closed_set_is_worded_as_a_conditional_beside_the_open_set(qtbot):
                                              {"generator": "gen-0", "similarity": 0.5, "lr": 0.2, "words": "weak"}]})
     view.show_item(item)
     assert "no enrolled generator supported" in view.header.text()
-    assert "Closed set (if one of the 2 enrolled made it): LR 250 for gen-2." in view.header.text()
+    assert "Closed set (if one of the 2 enrolled made it): LR 250 for gen-2 against the other 1." in view.header.text()
     assert "Closed set: if the image came from one of the enrolled generators" in view.header.toolTip()

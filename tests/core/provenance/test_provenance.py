@@ -219,8 +219,29 @@ def test_c2pa_chain_walk_is_bounded_and_survives_a_cycle():
     wide = {"active_manifest": "m0", "manifests": {"m0": manifest(0, range(1, 100)),
                                                    **{f"m{i}": manifest(i, []) for i in range(1, 100)}}}
     links, missing = manifest_chain(wide, {})
-    assert len(links) == MAX_MANIFESTS and len(missing) == 99 - (MAX_MANIFESTS - 1)
+    assert len(links) == MAX_MANIFESTS and len(missing) == MAX_MANIFESTS  # what is left out is counted, not listed
     assert all("not read" in m.why for m in missing)
+
+
+def test_a_generator_beyond_a_broken_link_of_the_chain_binds_nothing():
+    from forensics_app.core.provenance.c2pa_chain import generating_link, manifest_chain
+
+    made = {"title": "made", "assertions": [{"label": "c2pa.actions.v2", "data": {"actions": [
+        {"action": "c2pa.created", "softwareAgent": {"name": "Gen"},
+         "digitalSourceType": "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"}]}}]}
+    edited = {"title": "edited", "assertions": [], "ingredients": [
+        {"title": "made", "relationship": "parentOf", "active_manifest": "m2",
+         "validation_results": {"activeManifest": {"failure": [{"code": "assertion.dataHash.mismatch"}]}}}]}
+    top = {"title": "top", "assertions": [], "ingredients": [
+        {"title": "edited", "relationship": "parentOf", "active_manifest": "m1"}]}
+    store = {"active_manifest": "m0", "manifests": {"m0": top, "m1": edited, "m2": made}}
+    edited["ingredients"][0]["validation_results"] = {}
+    links, _ = manifest_chain(store, {})
+    assert generating_link(links).agent == "Gen"  # every link validates: the generator is bound
+    store["manifests"]["m0"]["ingredients"][0]["validation_results"] = {
+        "activeManifest": {"failure": [{"code": "assertion.dataHash.mismatch"}]}}
+    links, _ = manifest_chain(store, {})
+    assert links[2].valid and not links[2].chain_valid and generating_link(links) is None
 
 
 def test_damaged_manifest_is_said_never_raised(tmp_path):

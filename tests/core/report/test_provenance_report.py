@@ -56,16 +56,20 @@ def test_a_declaration_the_ranking_contradicts_is_flagged_in_table_evidence_tab_
     signed_jpeg(made, agent="DALL\u00b7E")
     exported = opened_copy(made, tmp_path / "exported.jpg", tool="ChatGPT")
     item = _attributed(exported, ["Midjourney v6", "DALL-E 3", "Stable Diffusion XL"])
-    assert declares_text(item).startswith("CONTRADICTS the fingerprint: declares: AI-generated, made with DALL\u00b7E")
+    # nothing was named: the declaration differs from a ranking, which is not a finding
+    assert declares_text(item).startswith("DIFFERS from the fingerprint's ranking: declares: AI-generated, made with "
+                                          "DALL\u00b7E")
+    named = _attributed(exported, ["Midjourney v6", "DALL-E 3"], named="Midjourney v6")
+    assert declares_text(named).startswith("CONTRADICTS the fingerprint: declares: AI-generated")
     rows = dict(provenance_rows(item))
-    assert "enrolled as \u201cDALL-E 3\u201d, but the fingerprint ranks \u201cMidjourney v6\u201d first (not named)" \
+    assert "enrolled as \u201cDALL-E 3\u201d, but the fingerprint ranks \u201cMidjourney v6\u201d first (not named" \
         in rows["Declaration and fingerprint (!)"]
     text = provenance_text(item, read_decision(item))
     assert "Against the fingerprint:" in text and "#b00020" in text  # in red in the exhibit's row
     agreeing = _attributed(exported, ["DALL-E 3", "Midjourney v6"])
     check = against_fingerprint(agreeing, read_decision(agreeing))
     assert not check.contradicts and "agrees by name" in check.text
-    assert not declares_text(agreeing).startswith("CONTRADICTS")
+    assert not declares_text(agreeing).startswith(("CONTRADICTS", "DIFFERS"))
     not_enrolled = against_fingerprint(item := _attributed(exported, ["Midjourney v6"]), read_decision(item))
     assert not not_enrolled.contradicts and "neither confirm nor contradict" in not_enrolled.text
 
