@@ -112,3 +112,22 @@ def test_a_second_analysis_reuses_the_reencoded_references_until_a_file_changes(
     images["nearest"][0].unlink()
     analyse(extractor, library, probes[:2])
     assert len(calls) == 2  # a reference moved: read again, and left out
+
+
+def test_a_cancel_while_matching_records_nothing(setting):
+    extractor, library, probes, _ = setting
+    case = new_case(extractor, "M-2")
+    for result in fingerprint_paths(extractor, probes[:1], provenance=True):
+        take_in(case, result)
+    items = fingerprinted(case)
+    asked = []
+
+    def cancel() -> bool:  # not yet at the stage's start, then at once while references are re-encoded
+        asked.append(1)
+        return len(asked) > 1
+
+    request = AnalysisRequest(np.stack([i.embedding for i in items]), extractor, library, naming_lr=10.0,
+                              stages=("attribute",), conditions=conditions_of(items))
+    assert list(run_analysis(request, cancel=cancel)) == [] and len(asked) > 1
+    assert items[0].attribution is None
+
