@@ -20,25 +20,13 @@ from PIL import Image
 from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 from PySide6.QtGui import QImage
 
-from forensics_app.core.evidence import DEFAULT_MAX_PIXELS, EvidenceError, EvidenceImage, open_evidence
+from forensics_app.core.evidence import EvidenceError, open_verified
 from forensics_app.core.fingerprint.preprocess import PreprocessConfig, azimuthal_profile, readable_spectrum
 from forensics_app.gui.workers import CancelFn, ProgressFn, Worker, error_text
 
 THUMBNAIL_PX = 96  # stored size; shown at 48 logical pixels, so sharp on 2x screens
 DISPLAY_PX = 2048  # longest side of the image shown in the image view
 KEEP_DISPLAY_IMAGES = 12
-
-
-class FileChangedError(EvidenceError):
-    """The file at an item's path is no longer the file taken in."""
-
-
-def load_verified(path: str, sha256: str | None, max_pixels: int = DEFAULT_MAX_PIXELS) -> EvidenceImage:
-    evidence = open_evidence(path, max_pixels=max_pixels)
-    if sha256 and evidence.sha256 != sha256:
-        raise FileChangedError(path, f"the file has changed since intake (SHA-256 {evidence.sha256[:12]}... now, "
-                                     f"{sha256[:12]}... then); it is not shown")
-    return evidence
 
 
 def to_qimage(pixels: np.ndarray) -> QImage:
@@ -137,7 +125,7 @@ class PreviewStore(QObject):
                 if cancel():
                     return
                 try:
-                    pixels = load_verified(path, sha).pixels
+                    pixels = open_verified(path, sha).pixels
                     thumbnail = to_qimage(downscaled(pixels, THUMBNAIL_PX))
                     spectrum = readable_spectrum(pixels, config).astype(np.float16)
                     del pixels
@@ -190,7 +178,7 @@ class PreviewStore(QObject):
                 if self._wanted != sha256:
                     return None
             try:
-                pixels = load_verified(path, sha256).pixels
+                pixels = open_verified(path, sha256).pixels
             except Exception as exc:
                 return Preview(sha256, None, None, None, exc.reason if isinstance(exc, EvidenceError) else error_text(exc))
             spectrum = np.asarray(cached, np.float32) if cached is not None else readable_spectrum(pixels, config)
@@ -241,7 +229,7 @@ class PreviewStore(QObject):
                 if cancel():
                     break
                 try:
-                    spectra.append(readable_spectrum(load_verified(path, sha).pixels, config))
+                    spectra.append(readable_spectrum(open_verified(path, sha).pixels, config))
                 except Exception as exc:
                     problems.append(f"{path}: {exc.reason if isinstance(exc, EvidenceError) else error_text(exc)}")
                 progress(done, len(references))

@@ -13,7 +13,6 @@ are compared as stored and the record says why.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import threading
@@ -23,7 +22,7 @@ import numpy as np
 
 from forensics_app.core.decision.attribution import DecisionPolicy
 from forensics_app.core.decision.conditions import Condition, jpeg_round_trip
-from forensics_app.core.evidence import EvidenceError, evidence_from_bytes, read_evidence_bytes
+from forensics_app.core.evidence import open_verified
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.library import Library
 from forensics_app.core.progress import CancelCheck
@@ -58,16 +57,6 @@ class MatchedGallery:
         if self.left_out:
             text += f"; {len(self.left_out)} reference(s) left out (moved or changed since enrolment)"
         return text
-
-
-def _reference_pixels(path: str, sha256: str, max_pixels: int) -> np.ndarray:
-    """The enrolled reference's pixels, refused when its bytes are no longer the enrolled ones."""
-    abs_path, data = read_evidence_bytes(path)
-    if hashlib.sha256(data).hexdigest() != sha256:
-        raise EvidenceError(f"{path} no longer holds the bytes enrolled (SHA-256 differs)")
-    pixels = evidence_from_bytes(abs_path, data, max_pixels).pixels
-    assert pixels is not None
-    return pixels
 
 
 #: Re-encoded reference fingerprints kept for the session: a re-analysis at another naming
@@ -133,7 +122,7 @@ def _reencoded_references(library: Library, extractor: Extractor, quality: int, 
 
         def load(entry: tuple[str, str]) -> np.ndarray:
             sha256, path = entry
-            return jpeg_round_trip(_reference_pixels(path, sha256, max_pixels), quality)
+            return jpeg_round_trip(open_verified(path, sha256, max_pixels, since="enrolment").pixels, quality)
 
         embedded = []
         for outcome in extractor.embed_stream(paths, load=load, cancel=cancel):

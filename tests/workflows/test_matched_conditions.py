@@ -95,6 +95,10 @@ def test_references_that_moved_are_left_out_and_too_few_leave_the_probe_as_store
     case = analyse(extractor, library, probes[:1])
     condition = case.items[0].attribution["condition"]
     assert not condition["matched"] and "only 0 of the 4 reference file(s) of transposed" in condition["why"]
+    from forensics_app.core.evidence import FileChangedError, open_verified
+
+    with pytest.raises(FileChangedError, match="the file has changed since enrolment"):
+        open_verified(images["transposed"][1], library.reference_paths("transposed")[1][0], since="enrolment")
     assert comparison_words(condition).startswith("Not compared in a matched condition")
     assert check_case(case).problems == []
 

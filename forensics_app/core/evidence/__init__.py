@@ -38,6 +38,7 @@ imported from the package.
 from forensics_app.core.evidence.errors import (
     EmptyFileError,
     EvidenceError,
+    FileChangedError,
     ImageTooLargeError,
     ModeConversionError,
     NotAnImageError,
@@ -57,6 +58,7 @@ from forensics_app.core.evidence.intake import (
     evidence_from_bytes,
     header_view,
     open_evidence,
+    open_verified,
     read_evidence_bytes,
 )
 from forensics_app.core.evidence.record import EvidenceImage
@@ -72,6 +74,7 @@ __all__ = [
     "PILLOW_STATE_LOCK",
     "EmptyFileError",
     "EvidenceError",
+    "FileChangedError",
     "EvidenceImage",
     "ImageTooLargeError",
     "ModeConversionError",
@@ -84,6 +87,7 @@ __all__ = [
     "header_view",
     "iter_image_files",
     "open_evidence",
+    "open_verified",
     "read_evidence_bytes",
     "scan_paths",
 ]

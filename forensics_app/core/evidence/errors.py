@@ -76,6 +76,10 @@ class EvidenceError(Exception):
         return (self.__class__, (self.path, self.reason), self.__dict__)
 
 
+class FileChangedError(EvidenceError):
+    """The file at a path no longer holds the bytes recorded for it (at intake, at enrolment)."""
+
+
 class EmptyFileError(EvidenceError):
     """The file has zero bytes (an interrupted download or copy, usually)."""
 

@@ -20,6 +20,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from forensics_app.core.evidence.errors import (
     EmptyFileError,
     EvidenceError,
+    FileChangedError,
     ImageTooLargeError,
     ModeConversionError,
     NotAnImageError,
@@ -43,6 +44,7 @@ __all__ = [
     "MAX_WARNING_NOTES",
     "PILLOW_STATE_LOCK",
     "header_view",
+    "open_verified",
     "evidence_from_bytes",
     "open_evidence",
     "read_evidence_bytes",
@@ -102,6 +104,17 @@ def open_evidence(
     _check_max_pixels(max_pixels)
     abs_path, data = read_evidence_bytes(path, max_bytes)
     return evidence_from_bytes(abs_path, data, max_pixels)
+
+
+def open_verified(path: str | os.PathLike[str], sha256: str | None, max_pixels: int = DEFAULT_MAX_PIXELS,
+                  since: str = "intake") -> EvidenceImage:
+    """The evidence at `path`, refused with :class:`FileChangedError` when its bytes are no longer
+    the ones recorded (`sha256`, taken `since` intake or enrolment); hashed once, with the decoding."""
+    evidence = open_evidence(path, max_pixels=max_pixels)
+    if sha256 and evidence.sha256 != sha256:
+        raise FileChangedError(path, f"the file has changed since {since} (SHA-256 {evidence.sha256[:12]}... now, "
+                                     f"{sha256[:12]}... then)")
+    return evidence
 
 
 def _check_max_pixels(max_pixels: int) -> None:
