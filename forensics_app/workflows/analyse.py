@@ -132,7 +132,7 @@ def _attribution(request: AnalysisRequest, policy: DecisionPolicy, cancel: Cance
     results = attribute(request.embeddings, names, gallery, policy, top=request.top) if len(request.embeddings) else []
     records = [r.to_dict() for r in results]
     snapshot = {**snapshot, "gallery": gallery_record(names, gallery)}
-    matched = _match_conditions(request, records, cancel)
+    matched = _match_conditions(request, records, cancel, snapshot.get("content_sha256"))
     if matched:
         snapshot["matched"] = matched
     named = sum(r["decision"] != UNKNOWN for r in records)
@@ -144,7 +144,8 @@ def _attribution(request: AnalysisRequest, policy: DecisionPolicy, cancel: Cance
     return AnalysisStage("attribution", records, policy, library=snapshot, detail=detail)
 
 
-def _match_conditions(request: AnalysisRequest, records: list[dict], cancel: CancelCheck | None) -> dict[str, dict]:
+def _match_conditions(request: AnalysisRequest, records: list[dict], cancel: CancelCheck | None,
+                      content_sha256: str | None) -> dict[str, dict]:
     """Re-attribute each JPEG probe against references in its condition; the matched galleries, by condition."""
     groups: dict[str, list[int]] = {}
     for index, condition in enumerate(request.conditions[:len(records)]):
@@ -154,7 +155,7 @@ def _match_conditions(request: AnalysisRequest, records: list[dict], cancel: Can
     for key, indices in groups.items():
         condition = request.conditions[indices[0]]
         matched = matched_gallery(request.library, request.extractor, condition, request.naming_lr,
-                                  request.max_pixels, cancel)
+                                  request.max_pixels, cancel, content_sha256)
         if not matched.usable:
             for index in indices:
                 records[index]["condition"] = {"key": key, "probe": request.conditions[index].describe(),

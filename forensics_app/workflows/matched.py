@@ -67,19 +67,26 @@ _REENCODED_LOCK = threading.Lock()
 
 
 def matched_gallery(library: Library, extractor: Extractor, condition: Condition, naming_lr: float | None,
-                    max_pixels: int, cancel: CancelCheck | None = None) -> MatchedGallery:
-    """The matched gallery and policy for `condition` (a JPEG quality)."""
+                    max_pixels: int, cancel: CancelCheck | None = None,
+                    content_sha256: str | None = None) -> MatchedGallery:
+    """The matched gallery and policy for `condition` (a JPEG quality).
+
+    `content_sha256`: the library snapshot's, when the caller has taken one already.
+    """
     quality = condition.jpeg_quality
     if quality is None:
         return MatchedGallery(condition, problem="the probe is compared as stored")
+    paths = {info.name: library.reference_paths(info.name) for info in library.generators()}
+    paths = {name: entries for name, entries in paths.items() if entries}  # as the gallery: none without references
     # what would be recomputed: the library's content, the extractor, and the reference files as they stand
-    key = (str(library.path), library.snapshot().get("content_sha256"), extractor.extractor_id,
+    content = content_sha256 if content_sha256 is not None else library.snapshot().get("content_sha256")
+    key = (str(library.path), content, extractor.extractor_id,
            json.dumps(extractor.card.preprocess.to_dict(), sort_keys=True), str(extractor.device), quality, max_pixels,
-           _files_now(library))
+           _files_now(paths))
     with _REENCODED_LOCK:
         kept = _REENCODED.get(key)
     if kept is None:
-        outcome = _reencoded_references(library, extractor, quality, max_pixels, cancel)
+        outcome = _reencoded_references(paths, extractor, quality, max_pixels, cancel)
         if isinstance(outcome, MatchedGallery):
             return dataclasses.replace(outcome, condition=condition)
         kept = outcome
@@ -96,12 +103,12 @@ def matched_gallery(library: Library, extractor: Extractor, condition: Condition
     return MatchedGallery(condition, names, gallery, policy, sum(len(r) for r in references.values()), left_out)
 
 
-def _files_now(library: Library) -> tuple:
+def _files_now(paths: dict[str, list[tuple[str, str]]]) -> tuple:
     """Each reference file's size and modification time (None where it is gone): a changed,
     moved or restored file is read again."""
     found = []
-    for info in library.generators():
-        for _, path in library.reference_paths(info.name):  # one without references adds nothing
+    for entries in paths.values():
+        for _, path in entries:
             try:
                 stat = os.stat(path)
                 found.append((path, stat.st_size, stat.st_mtime_ns))
@@ -110,32 +117,31 @@ def _files_now(library: Library) -> tuple:
     return tuple(found)
 
 
-def _reencoded_references(library: Library, extractor: Extractor, quality: int, max_pixels: int,
-                          cancel: CancelCheck | None) -> tuple[dict[str, np.ndarray], list[str]] | MatchedGallery:
-    """Every generator's references re-encoded at `quality` and fingerprinted, or why not."""
+def _reencoded_references(paths: dict[str, list[tuple[str, str]]], extractor: Extractor, quality: int,
+                          max_pixels: int, cancel: CancelCheck | None
+                          ) -> tuple[dict[str, np.ndarray], list[str]] | MatchedGallery:
+    """Each generator's references (`paths`: name -> (SHA-256, path)) re-encoded at `quality` and
+    fingerprinted, or why not."""
     references: dict[str, np.ndarray] = {}
     left_out: list[str] = []
-    for info in library.generators():
-        paths = library.reference_paths(info.name)
-        if not paths:  # enrolled without references: not in the gallery, so not in the matched one
-            continue
+    for name, entries in paths.items():
 
         def load(entry: tuple[str, str]) -> np.ndarray:
             sha256, path = entry
             return jpeg_round_trip(open_verified(path, sha256, max_pixels, since="enrolment").pixels, quality)
 
         embedded = []
-        for outcome in extractor.embed_stream(paths, load=load, cancel=cancel):
+        for outcome in extractor.embed_stream(entries, load=load, cancel=cancel):
             if outcome.error is not None:
-                left_out.append(f"{info.name}: {outcome.item[1]} ({outcome.error})")
+                left_out.append(f"{name}: {outcome.item[1]} ({outcome.error})")
             else:
                 embedded.append(outcome.embedding)
         if cancel is not None and cancel():
             return MatchedGallery(Condition(quality), problem="cancelled")
         if len(embedded) < MIN_MATCHED_REFERENCES:
             return MatchedGallery(Condition(quality), left_out=left_out,
-                                  problem=f"only {len(embedded)} of the {len(paths)} reference file(s) of {info.name} "
+                                  problem=f"only {len(embedded)} of the {len(entries)} reference file(s) of {name} "
                                           "could be read as enrolled, so its references cannot be brought to the "
                                           "probe's condition")
-        references[info.name] = np.stack(embedded)
+        references[name] = np.stack(embedded)
     return references, left_out
