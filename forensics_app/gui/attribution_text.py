@@ -8,11 +8,9 @@ unsupported decision is spelt with core's constants, never with a word of our ow
 
 from __future__ import annotations
 
-import math
-
 from forensics_app.core.decision.attribution import UNKNOWN, UNKNOWN_TEXT
 from forensics_app.core.case import CaseItem
-from forensics_app.core.decision.likelihood import format_lr, support_words
+from forensics_app.core.decision.likelihood import format_lr, readable_lr, support_words
 
 #: How the first-ranked generator of an image no generator is named for is marked.
 NOT_NAMED = "(not named)"
@@ -56,12 +54,7 @@ def naming_lr(item: CaseItem) -> float | None:
 def lr_of(match: dict | None) -> float | None:
     """The match's likelihood ratio (None for a case analysed before LRs were stored, or one
     whose value is not a positive number: the case's re-check reports that)."""
-    value = (match or {}).get("lr")
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) and number > 0 else None
+    return readable_lr((match or {}).get("lr"))
 
 
 def lr_text(match: dict | None) -> str:

@@ -275,7 +275,7 @@ def _disagreement(stored: dict, fresh: dict) -> str | None:
         if not abs(similarity - new["similarity"]) <= _SIMILARITY_TOL:
             return (f"{new['generator']}: the similarity is stated as {similarity:.4f}; the stored fingerprint "
                     f"gives {new['similarity']:.4f}")
-        if not (lr > 0 and abs(math.log10(lr) - math.log10(new["lr"])) <= _LOG_LR_TOL):
+        if not _same_lr(lr, new["lr"]):
             return f"{new['generator']}: the likelihood ratio is stated as {lr:.4g}; the stored fingerprint gives {new['lr']:.4g}"
         if old.get("words") != new["words"]:
             return f"{new['generator']}: the support is worded {old.get('words')!r}, the scale says {new['words']!r}"

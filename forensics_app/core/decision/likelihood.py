@@ -166,6 +166,16 @@ def support_sentence(lr: float, proposition: str, alternative: str) -> str:
     return f"The findings provide {support_words(lr)} for the proposition that {alternative}, rather than that {proposition}."
 
 
+def readable_lr(value: object) -> float | None:
+    """A stored likelihood ratio (or naming level) as a number: None where none was stored or
+    the value is not a finite positive number (a case's re-check says which)."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) and number > 0.0 else None
+
+
 def format_lr(lr: float) -> str:
     """LR in a form an analyst reads aloud: '1/40' well below 1, whole numbers above 10.
 

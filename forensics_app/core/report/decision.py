@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 
 from forensics_app.core.decision.attribution import UNKNOWN, DecisionPolicy
+from forensics_app.core.decision.likelihood import readable_lr
 from forensics_app.core.case import Case, CaseItem
 from forensics_app.core.decision.conditions import comparison_words
 
@@ -66,14 +67,6 @@ class Decision:
         return self.ranking[0] if self.ranking else None
 
 
-def _number(value: object) -> float | None:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) and number > 0.0 else None
-
-
 def _similarity(value: object) -> float:
     try:
         return float(value)  # type: ignore[arg-type]
@@ -87,11 +80,11 @@ def read_decision(item: CaseItem, record: dict | None = None) -> Decision | None
     if not record or not isinstance(record, dict):
         return None  # nothing, or nothing readable (the case's re-check says which)
     matches = record.get("matches") if isinstance(record.get("matches"), list) else []
-    ranking = tuple(Ranked(str(m.get("generator")), _similarity(m.get("similarity")), _number(m.get("lr")))
+    ranking = tuple(Ranked(str(m.get("generator")), _similarity(m.get("similarity")), readable_lr(m.get("lr")))
                     for m in matches if isinstance(m, dict))
     condition = record.get("condition") if isinstance(record.get("condition"), dict) else None
-    return Decision(item.exhibit, ranking, str(record.get("decision") or UNKNOWN), _number(record.get("naming_lr")),
-                    _number(record.get("closed_set_lr")), comparison_words(condition),
+    return Decision(item.exhibit, ranking, str(record.get("decision") or UNKNOWN), readable_lr(record.get("naming_lr")),
+                    readable_lr(record.get("closed_set_lr")), comparison_words(condition),
                     bool(condition and condition.get("matched")))
 
 

@@ -27,7 +27,7 @@ from forensics_app.core.decision.attribution import UNKNOWN_TEXT
 from forensics_app.core.case import CaseItem
 from forensics_app.core.decision.closed_set import closed_set_brief, closed_set_sentence
 from forensics_app.core.decision.conditions import comparison_words
-from forensics_app.core.decision.likelihood import format_lr, support_words
+from forensics_app.core.decision.likelihood import format_lr, readable_lr, support_words
 from forensics_app.gui.attribution_text import (
     decision_text,
     is_named,
@@ -107,7 +107,7 @@ class MatchesView(QWidget):
         level = naming_lr(item)
         lines = [f"{title}: {self._verdict(item, level)}"]
         tip = []
-        closed = lr_of({"lr": (item.attribution or {}).get("closed_set_lr")})
+        closed = readable_lr((item.attribution or {}).get("closed_set_lr"))
         if closed is not None:  # brief here, the premise in full in the tooltip
             lines.append(closed_set_brief(matches[0]["generator"], float(closed), len(matches)) + ".")
             tip.append(closed_set_sentence(matches[0]["generator"], float(closed), len(matches)))
