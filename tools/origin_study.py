@@ -21,6 +21,7 @@ import numpy as np
 
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.fingerprint.residual_stats import select_statistics
+from forensics_app.core.validation.lr_figures import cllr_figures
 from tools.stream_study import STUDY_STATS, compute
 
 
@@ -39,8 +40,10 @@ def photo_streams(folder: Path, extractor: Extractor, cache: Path, quality: int)
 
 
 def cllr(llr_generated: np.ndarray, llr_photo: np.ndarray) -> float:
-    """Cllr of natural-log LRs (bits): 0 perfect, 1 uninformative."""
-    return float(0.5 * (np.mean(np.logaddexp(0, -llr_generated)) + np.mean(np.logaddexp(0, llr_photo))) / np.log(2))
+    """Cllr (lir's, as `evaluate` reports it) of natural-log LRs: 0 perfect, 1 uninformative."""
+    llrs = np.concatenate([llr_generated, llr_photo]) / np.log(10.0)
+    same = np.concatenate([np.ones(llr_generated.size, bool), np.zeros(llr_photo.size, bool)])
+    return float(cllr_figures(llrs, same)["cllr"])
 
 
 def main() -> None:
