@@ -380,6 +380,13 @@ def cmd_report(args: argparse.Namespace) -> int:
 # --- parser ------------------------------------------------------------------------------
 
 
+def _case_arguments(parser: argparse.ArgumentParser) -> None:
+    """The images a command analyses, and the case file it may save them in."""
+    parser.add_argument("paths", nargs="+")
+    parser.add_argument("--case", help="also save the analysis as a case file")
+    parser.add_argument("--reference", help="case reference (with --case)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = common_options()
     nested = common_options(nested=True)
@@ -394,10 +401,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("gui", parents=[common], help="the desktop app (the default)")
     p.set_defaults(func=cmd_gui)
     p = sub.add_parser("attribute", parents=[common], help="rank enrolled generators for images or folders")
-    p.add_argument("paths", nargs="+")
+    _case_arguments(p)
     p.add_argument("--top", type=int, help="show only the best N generators per image")
-    p.add_argument("--case", help="also save the analysis as a case file")
-    p.add_argument("--reference", help="case reference (with --case)")
     p.set_defaults(func=cmd_attribute)
     p = sub.add_parser("enroll", parents=[common], help="enrol a generator from its reference images")
     p.add_argument("name")
@@ -423,9 +428,7 @@ def build_parser() -> argparse.ArgumentParser:
     actions.add_parser("rebuild", parents=[nested], help="re-enrol a library made with other weights from its stored image paths")
     p.set_defaults(func=cmd_library)
     p = sub.add_parser("cluster", parents=[common], help="group images by common source")
-    p.add_argument("paths", nargs="+")
-    p.add_argument("--case", help="also save the analysis as a case file")
-    p.add_argument("--reference", help="case reference (with --case)")
+    _case_arguments(p)
     p.set_defaults(func=cmd_cluster)
     p = sub.add_parser("verify", parents=[common], help="do two images share a source?")
     p.add_argument("first"); p.add_argument("second")
