@@ -65,10 +65,6 @@ class ManifestLink:
     def declares_generated(self) -> bool:
         return self.source_type in GENERATED_SOURCES
 
-    @property
-    def declares_capture(self) -> bool:
-        return self.source_type in CAPTURED_SOURCES
-
 
 @dataclass(frozen=True)
 class MissingIngredient:
