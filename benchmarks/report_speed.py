@@ -27,7 +27,6 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 
-from forensics_app.core.decision.attribution import UNKNOWN, DecisionPolicy
 from forensics_app.core.fingerprint.extractor import Extractor, ExtractorError, write_extractor
 from forensics_app.core.fingerprint.network import FingerprintNet, NetworkConfig
 from forensics_app.core.fingerprint.preprocess import PreprocessConfig
@@ -73,8 +72,7 @@ def build_case(work: Path, extractor: Extractor, images: int, size: int):
     request = AnalysisRequest(np.stack([item.embedding for item in items]), extractor, library)
     for stage in run_analysis(request):
         record(case, items, stage)
-    policy = DecisionPolicy.from_dict(case.settings["policy"])
-    tippett = library_comparisons(library.reference_sets(), extractor.background(), policy)
+    tippett = library_comparisons(library.reference_sets(), extractor.background(), case.settings.policy)
     library.close()
     return case, tippett
 
@@ -99,7 +97,7 @@ def main() -> None:
         started = time.perf_counter()
         result = write_report(case, out, extractor_card=card, tippett=tippett)
         seconds = time.perf_counter() - started
-        named = sum(1 for item in case.items if item.attribution and item.attribution.get("decision") != UNKNOWN)
+        named = sum(1 for item in case.items if item.attribution and item.attribution.named)
         print(f"report of {len(case.items)} images ({named} with a generator named): {seconds:.1f} s, "
               f"{result.pages} pages, {out.stat().st_size / 1_048_576:.2f} MiB")
         if args.keep:

@@ -193,7 +193,7 @@ def check_attribution(state: State) -> str:
     case = new_case(extractor, "SELF-CHECK")
     case.examiner = "forensics-app --self-check"
     case.question = "Does this installation fingerprint, attribute and report correctly?"
-    case.settings.update(crops=extractor.card.preprocess.crops_per_image, device=str(extractor.device))
+    case.settings.crops, case.settings.device = extractor.card.preprocess.crops_per_image, str(extractor.device)
     for result in state.fingerprints[1:]:
         take_in(case, result)
     items = fingerprinted(case)
@@ -201,14 +201,14 @@ def check_attribution(state: State) -> str:
     for stage in run_analysis(request):
         record(case, items, stage)
     state.case, state.attribution = case, items[0].attribution
-    best = (state.attribution or {}).get("matches", [None])[0]
-    if best is None or best["generator"] != GENERATOR_NAME:
+    best = state.attribution.best if state.attribution is not None else None
+    if best is None or best.generator != GENERATOR_NAME:
         raise CheckFailed(f"the enrolled generator is not ranked for {items[0].exhibit}")
-    if not (np.isfinite(best["similarity"]) and -1.001 <= best["similarity"] <= 1.001 and best["lr"] > 0.0):
-        raise CheckFailed(f"similarity {best['similarity']} or likelihood ratio {best['lr']} is out of range")
-    return (f"{Path(items[0].path).name} against the library: similarity {best['similarity']:.3f}, likelihood ratio "
-            f"{best['lr']:.2g}, decision '{state.attribution['decision']}' at a naming level of "
-            f"{state.attribution['naming_lr']:g}")
+    if not (np.isfinite(best.similarity) and -1.001 <= best.similarity <= 1.001 and best.lr is not None):
+        raise CheckFailed(f"similarity {best.similarity} or likelihood ratio {best.lr} is out of range")
+    return (f"{Path(items[0].path).name} against the library: similarity {best.similarity:.3f}, likelihood ratio "
+            f"{best.lr:.2g}, decision '{state.attribution.decision}' at a naming level of "
+            f"{state.attribution.naming_lr:g}")
 
 
 def check_report(state: State) -> str:

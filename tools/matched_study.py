@@ -18,11 +18,13 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from forensics_app.core.case import StoredAttribution
 from forensics_app.core.decision.attribution import UNKNOWN
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.library import Library
@@ -42,9 +44,9 @@ def jpeg_copies(paths: list[Path], folder: Path, quality: int) -> list[Path]:
     return out
 
 
-def rates(records: list[dict], truth: np.ndarray, enrolled: list[str], group: np.ndarray) -> dict:
-    first = np.array([r["matches"][0]["generator"] for r in records])
-    decision = np.array([r["decision"] for r in records])
+def rates(records: Sequence[StoredAttribution], truth: np.ndarray, enrolled: list[str], group: np.ndarray) -> dict:
+    first = np.array([r.best.generator for r in records])
+    decision = np.array([r.decision for r in records])
     inside = np.isin(truth, enrolled)
     out = {}
     for name, mask in (("all", np.ones(truth.size, bool)), ("text_to_image", group)):
@@ -102,7 +104,7 @@ def main() -> None:
                 conditions = conditions_of(probes) if matched else ()
                 request = AnalysisRequest(embeddings, extractor, library, stages=("attribute",), conditions=conditions)
                 stage = next(iter(run_analysis(request)))
-                run[mode] = rates(stage.value, labels[~reference], enrolled, group[~reference])
+                run[mode] = rates(stage.records, labels[~reference], enrolled, group[~reference])
             library.close()
             report["runs"].append(run)
             print(json.dumps(run), flush=True)

@@ -52,7 +52,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 
 def cmd_attribute(args: argparse.Namespace) -> int:
-    from forensics_app.core.decision.attribution import UNKNOWN, UNKNOWN_TEXT
+    from forensics_app.core.decision.attribution import UNKNOWN_TEXT
     from forensics_app.core.display_text import one_line
     from forensics_app.core.decision.likelihood import format_lr
     from forensics_app.core.report import against_fingerprint, read_decision
@@ -68,17 +68,16 @@ def cmd_attribute(args: argparse.Namespace) -> int:
         record = {"exhibit": item.exhibit, "path": item.path, "sha256": item.sha256,
                   "provenance": (item.evidence or {}).get("provenance", [])}
         if item.attribution is not None:
-            record.update(item.attribution)
+            record.update(item.attribution.to_dict())
             check = against_fingerprint(item, read_decision(item))
             if check.text:
                 record["against_fingerprint"] = {"text": check.text, "contradicts": check.contradicts}
             if check.contradicts:
                 contradictions.append(one_line(f"{item.exhibit}: {check.flag}: {check.text}"))
-            best = item.attribution["matches"][0]
-            named = item.attribution["decision"] != UNKNOWN
+            best = item.attribution.best
             rows.append([item.exhibit, Path(item.path).name, (item.sha256 or "")[:12],
-                         item.attribution["decision"] if named else UNKNOWN_TEXT, best["generator"],
-                         f"{best['similarity']:.3f}", format_lr(best["lr"]), best["words"]])
+                         item.attribution.decision if item.attribution.named else UNKNOWN_TEXT, best.generator,
+                         f"{best.similarity:.3f}", format_lr(best.lr), best.words])
         else:
             record["error"] = item.error
             rows.append([item.exhibit, Path(item.path).name, (item.sha256 or "-")[:12], "rejected", "-", "-", "-",

@@ -102,10 +102,9 @@ def print_conditions(args: argparse.Namespace, case) -> None:
         return
     said: dict[str, str] = {}
     for item in case.items:
-        condition = (item.attribution or {}).get("condition") or {}
-        key = condition.get("key")
-        if key and key not in said:
-            said[key] = (f"matched condition {key}: {condition.get('references', '')}" if condition.get("matched")
-                         else f"condition {key} not matched ({condition.get('why', '')}): compared as stored")
+        condition = item.attribution.condition if item.attribution is not None else None
+        if condition is not None and condition.key not in said:
+            said[condition.key] = (f"matched condition {condition.key}: {condition.references}" if condition.matched
+                                   else f"condition {condition.key} not matched ({condition.why}): compared as stored")
     for line in said.values():
         print(line, file=sys.stderr)

@@ -39,23 +39,14 @@ FINGERPRINTING = "Fingerprinting"
 
 def is_foreign(case: Case, extractor: Extractor | None) -> bool:
     """The case was fingerprinted with other weights: its fingerprints cannot meet ours."""
-    return extractor is not None and case.extractor.get("id") not in (None, extractor.extractor_id)
+    return extractor is not None and case.extractor is not None and case.extractor.id != extractor.extractor_id
 
 
 def foreign_case_text(case: Case, extractor: Extractor | None) -> str:
-    return (f"This case was fingerprinted with extractor {case.extractor.get('id')}, but the loaded "
+    return (f"This case was fingerprinted with extractor {case.extractor.id if case.extractor else '?'}, but the loaded "
             f"extractor is {extractor.extractor_id if extractor else 'none'}. Fingerprints of different "
             "weights cannot be compared, so its saved results are shown as they were. Use Analysis > "
             "Re-fingerprint all images to redo it with the current extractor.")
-
-
-def saved_policy(case: Case) -> DecisionPolicy | None:
-    """The policy a saved case was decided by; None when it has none (or an unreadable one)."""
-    data = case.settings.get("policy")
-    try:
-        return DecisionPolicy.from_dict(data) if data else None
-    except (KeyError, TypeError, ValueError):
-        return None
 
 
 class AnalysisRunner(QObject):
@@ -73,7 +64,7 @@ class AnalysisRunner(QObject):
         self._scan_timer.timeout.connect(self._flush_scan)
 
     def case_opened(self, case: Case) -> None:
-        self.policy = saved_policy(case)
+        self.policy = case.settings.policy
         self.attribution_note = ""
         self._scan_buffer.clear()
 
@@ -166,7 +157,7 @@ class AnalysisRunner(QObject):
         def cancelled(_found: int) -> None:
             if case is w.case:
                 plain.information(w, APP_TITLE, "Re-fingerprinting was cancelled: nothing changed; every image keeps "
-                                  f"its fingerprint from extractor {case.extractor.get('id', '?')}.")
+                                  f"its fingerprint from extractor {case.extractor.id if case.extractor else '?'}.")
 
         def done(_found: int) -> None:
             if case is not w.case:

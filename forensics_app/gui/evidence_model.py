@@ -98,7 +98,7 @@ def cell_value(item: CaseItem, column: int):
         first = top_match(item)
         if first is None:
             return ""
-        return first["generator"] if is_named(item) else f"{first['generator']} {NOT_NAMED}"
+        return first.generator if is_named(item) else f"{first.generator} {NOT_NAMED}"
     if name == "LR":
         return lr_of(top_match(item))
     if name == "Decision":
@@ -141,10 +141,10 @@ def cell_tooltip(item: CaseItem, column: int) -> str:
             return cell_text(item, column)
         strength = f"LR {lr_text(first)}" + (f", {words_of(first)}" if words_of(first) else "")
         if is_named(item):
-            return f"{first['generator']}: {strength}; named (the LR reaches the naming level)"
+            return f"{first.generator}: {strength}; named (the LR reaches the naming level)"
         level = naming_lr(item)
         below = f"below the naming level of {format_lr(level)}" if level else "below the naming level"
-        return (f"{UNKNOWN_TEXT}. Most similar enrolled generator: {first['generator']} ({strength}), {below}, "
+        return (f"{UNKNOWN_TEXT}. Most similar enrolled generator: {first.generator} ({strength}), {below}, "
                 "so it is not named; the whole ranking is in Ranked matches")
     if name == "Declares" and (check := declaration_check(item)).text:
         return f"{cell_text(item, column)}\n\nAgainst the fingerprint: {check.text}.\n\n{tooltip(item)}"

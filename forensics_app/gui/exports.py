@@ -76,5 +76,5 @@ def write_table_csv(case: Case, path: Path) -> None:
                 item.exhibit, item.path, item.sha256 or "", evidence.get("md5", ""), evidence.get("width", ""),
                 evidence.get("height", ""), evidence.get("size_bytes", ""), evidence.get("format", ""),
                 status_text(item), decision_text(item), "" if level is None else f"{level:g}",
-                top["generator"] if top else "", f"{top['similarity']:.4f}" if top else "",
+                top.generator if top else "", f"{top.similarity:.4f}" if top else "",
                 "" if lr is None else f"{lr:.6g}", words_of(top), "" if item.cluster is None else item.cluster]])

@@ -160,7 +160,7 @@ class Inspector(QObject):
             if first is None:
                 reference, note = self._cluster_reference(item)
                 return reference, f"No enrolled generator is ranked for this image; compared with its cluster: {note}"
-            reference, note = self._generator_reference(first["generator"])
+            reference, note = self._generator_reference(first.generator)
             return reference, f"Ranked first for {item.exhibit}: {note}"
         if choice == CLUSTER:
             return self._cluster_reference(item)

@@ -27,7 +27,7 @@ def hover_text(item: CaseItem) -> str:
     """Exhibit, file, group and decision; the LR only where a generator was named."""
     named = named_match(item)
     if named is not None:
-        match = f"{named['generator']} (LR {lr_text(named)}, {words_of(named)})"
+        match = f"{named.generator} (LR {lr_text(named)}, {words_of(named)})"
     elif top_match(item) is not None:
         match = decision_text(item)
     else:
@@ -97,7 +97,7 @@ def colourings(items: list[CaseItem]) -> dict[str, list[str]]:
     """Each point's label under every colouring the map offers."""
     def first(item: CaseItem) -> str:
         match = top_match(item)
-        return match["generator"] if match else "not attributed"
+        return match.generator if match else "not attributed"
 
     return {
         BY_CLUSTER: ["not clustered" if i.cluster is None else f"cluster {i.cluster}" for i in items],

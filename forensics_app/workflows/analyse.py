@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from forensics_app.core.decision.grouping import groups_at
 from forensics_app.core.decision.map import MIN_MAP_IMAGES, tsne_map
-from forensics_app.core.decision.attribution import UNKNOWN, DecisionPolicy, attribute
-from forensics_app.core.case import Case, CaseItem, ReferencePoints
+from forensics_app.core.decision.attribution import DecisionPolicy, attribute
+from forensics_app.core.case import Case, CaseItem, ReferencePoints, StoredAttribution
 from forensics_app.core.case.check import gallery_record
-from forensics_app.core.decision.conditions import Condition, condition_of
+from forensics_app.core.decision.conditions import ComparedCondition, Condition, condition_of
 from forensics_app.core.evidence import DEFAULT_MAX_PIXELS
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.library import Library
@@ -49,16 +48,68 @@ class AnalysisRequest:
 
 @dataclass(frozen=True)
 class AnalysisStage:
-    """One finished stage: 'attribution' (Attribution dicts, or None without a library),
-    'clusters' (labels) or 'map' (coordinates, or None with the reason in `note`)."""
+    """One finished stage of the analysis, with the policy it was decided by.
 
-    name: str
-    value: Any
+    Each kind of stage records itself in the case (`record_in`); `note` says why a stage
+    gave nothing (no library, too few images for a map), `detail` is its audit entry.
+    """
+
     policy: DecisionPolicy
     note: str = ""
+    detail: str = ""
+
+    name = "stage"
+
+    def record_in(self, case: Case, items: list[CaseItem]) -> None:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Attributions(AnalysisStage):
+    """Each image's ranking and decision (None without a library), and the library it was made against."""
+
+    records: tuple[StoredAttribution, ...] | None = None
     library: dict = field(default_factory=dict)
-    detail: str = ""  # the audit entry's text
-    references: list[ReferencePoints] = field(default_factory=list)  # 'map': the library's references on it
+
+    name = "attribution"
+
+    def record_in(self, case: Case, items: list[CaseItem]) -> None:
+        records = self.records if self.records is not None else (None,) * len(items)
+        for item, attribution in zip(items, records):
+            item.attribution = attribution
+        case.library = self.library or {}
+        if self.records:
+            case.log("attribute", None, self.detail)
+
+
+@dataclass(frozen=True)
+class Groups(AnalysisStage):
+    """Each image's group of likely common source."""
+
+    labels: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+
+    name = "clusters"
+
+    def record_in(self, case: Case, items: list[CaseItem]) -> None:
+        for item, label in zip(items, self.labels):
+            item.cluster = int(label)
+        case.log("cluster", None, self.detail)
+
+
+@dataclass(frozen=True)
+class MapPlacement(AnalysisStage):
+    """The images' places on the map (None, with the reason in `note`), and the library's references on it."""
+
+    coordinates: np.ndarray | None = None
+    references: list[ReferencePoints] = field(default_factory=list)
+
+    name = "map"
+
+    def record_in(self, case: Case, items: list[CaseItem]) -> None:
+        case.map = None if self.coordinates is None else np.asarray(self.coordinates).round(4).tolist()
+        case.map_references = list(self.references) if self.coordinates is not None else []
+        if self.coordinates is not None:
+            case.log("map", None, self.detail)
 
 
 def group_labels(embeddings: np.ndarray, policy: DecisionPolicy) -> np.ndarray:
@@ -87,12 +138,12 @@ def run_analysis(request: AnalysisRequest, progress: ProgressCallback | None = N
             yield attribution
         elif stage == "cluster":
             labels = group_labels(embeddings, policy)
-            yield AnalysisStage("clusters", labels, policy,
-                                detail=f"{n} images in {len(set(labels.tolist()))} group(s) at a likelihood ratio of "
-                                       f"{policy.naming_lr:g} or more")
+            yield Groups(policy, labels=labels,
+                         detail=f"{n} images in {len(set(labels.tolist()))} group(s) at a likelihood ratio of "
+                                f"{policy.naming_lr:g} or more")
         elif n < MIN_MAP_IMAGES:
-            yield AnalysisStage("map", None, policy, f"The map needs at least {MIN_MAP_IMAGES} fingerprinted images; "
-                                                     f"the case has {n}.")
+            yield MapPlacement(policy, f"The map needs at least {MIN_MAP_IMAGES} fingerprinted images; "
+                                       f"the case has {n}.")
         else:
             references = _map_references(request.library)
             shown = [refs for _, refs in references]
@@ -103,9 +154,9 @@ def run_analysis(request: AnalysisRequest, progress: ProgressCallback | None = N
                 points.append(ReferencePoints(name, [(float(x), float(y)) for x, y in coords[start:start + len(refs)]]))
                 start += len(refs)
             with_refs = f" and {start - n} references of {len(points)} enrolled generator(s)" if points else ""
-            yield AnalysisStage("map", coords[:n], policy, references=points,
-                                detail=f"t-SNE of {n} images{with_refs}, perplexity {request.perplexity:g}, "
-                                       f"seed {request.seed}")
+            yield MapPlacement(policy, coordinates=coords[:n], references=points,
+                               detail=f"t-SNE of {n} images{with_refs}, perplexity {request.perplexity:g}, "
+                                      f"seed {request.seed}")
     if progress is not None:
         progress(len(stages), len(stages))
 
@@ -122,29 +173,29 @@ def conditions_of(items: Sequence[CaseItem]) -> tuple[Condition, ...]:
     return tuple(condition_of((item.evidence or {}).get("provenance")) for item in items)
 
 
-def _attribution(request: AnalysisRequest, policy: DecisionPolicy, cancel: CancelCheck | None) -> AnalysisStage:
+def _attribution(request: AnalysisRequest, policy: DecisionPolicy, cancel: CancelCheck | None) -> Attributions:
     if request.library is None:
-        return AnalysisStage("attribution", None, policy, "no library is open")
+        return Attributions(policy, "no library is open")
     names, gallery = request.library.gallery()
     snapshot = request.library.snapshot()
     if not names:
-        return AnalysisStage("attribution", None, policy, "the library is empty", snapshot)
+        return Attributions(policy, "the library is empty", library=snapshot)
     results = attribute(request.embeddings, names, gallery, policy, top=request.top) if len(request.embeddings) else []
-    records = [r.to_dict() for r in results]
+    records = [StoredAttribution.of(r) for r in results]
     snapshot = {**snapshot, "gallery": gallery_record(names, gallery)}
     matched = _match_conditions(request, records, cancel, snapshot.get("content_sha256"))
     if matched:
         snapshot["matched"] = matched
-    named = sum(r["decision"] != UNKNOWN for r in records)
+    named = sum(r.named for r in records)
     detail = (f"{len(records)} images against {len(names)} generator(s), {named} named; library "
               f"{snapshot.get('content_sha256', '')[:16]}")
     if matched:
         detail += "; JPEG probes compared with references re-encoded at " + ", ".join(
             f"quality {key.split('-', 1)[1]}" for key in matched)
-    return AnalysisStage("attribution", records, policy, library=snapshot, detail=detail)
+    return Attributions(policy, detail=detail, records=tuple(records), library=snapshot)
 
 
-def _match_conditions(request: AnalysisRequest, records: list[dict], cancel: CancelCheck | None,
+def _match_conditions(request: AnalysisRequest, records: list[StoredAttribution], cancel: CancelCheck | None,
                       content_sha256: str | None) -> dict[str, dict]:
     """Re-attribute each JPEG probe against references in its condition; the matched galleries, by condition."""
     groups: dict[str, list[int]] = {}
@@ -158,14 +209,13 @@ def _match_conditions(request: AnalysisRequest, records: list[dict], cancel: Can
                                   request.max_pixels, cancel, content_sha256)
         if not matched.usable:
             for index in indices:
-                records[index]["condition"] = {"key": key, "probe": request.conditions[index].describe(),
-                                               "matched": False, "why": matched.problem}
+                records[index] = records[index].with_condition(ComparedCondition(
+                    key, request.conditions[index].describe(), matched=False, why=matched.problem))
             continue
         fresh = attribute(request.embeddings[indices], matched.names, matched.gallery, matched.policy, top=request.top)
         for index, result in zip(indices, fresh):
-            records[index] = {**result.to_dict(), "condition": {
-                "key": key, "probe": request.conditions[index].describe(), "matched": True,
-                "references": matched.describe()}}
+            records[index] = StoredAttribution.of(result, ComparedCondition(
+                key, request.conditions[index].describe(), matched=True, references=matched.describe()))
         stored[key] = {"gallery": gallery_record(matched.names, matched.gallery), "policy": matched.policy.to_dict(),
                        "references": matched.describe(), "left_out": matched.left_out[:50]}
     return stored
@@ -174,21 +224,5 @@ def _match_conditions(request: AnalysisRequest, records: list[dict], cancel: Can
 
 def record(case: Case, items: list[CaseItem], stage: AnalysisStage) -> None:
     """Write one finished stage into the case, with the policy it was decided by."""
-    case.settings["policy"] = stage.policy.to_dict()
-    case.settings["naming_lr"] = stage.policy.naming_lr
-    if stage.name == "attribution":
-        values = stage.value if stage.value is not None else [None] * len(items)
-        for item, attribution in zip(items, values):
-            item.attribution = attribution
-        case.library = stage.library or {}
-        if stage.value:
-            case.log("attribute", None, stage.detail)
-    elif stage.name == "clusters":
-        for item, label in zip(items, stage.value):
-            item.cluster = int(label)
-        case.log("cluster", None, stage.detail)
-    elif stage.name == "map":
-        case.map = None if stage.value is None else np.asarray(stage.value).round(4).tolist()
-        case.map_references = list(stage.references) if stage.value is not None else []
-        if stage.value is not None:
-            case.log("map", None, stage.detail)
+    case.settings.policy = stage.policy
+    stage.record_in(case, items)

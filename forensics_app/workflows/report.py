@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 
-from forensics_app.core.decision.attribution import DecisionPolicy
 from forensics_app.core.case import Case
 from forensics_app.core.fingerprint.extractor import Extractor, ModelCard
 from forensics_app.core.library import Library
@@ -26,14 +25,14 @@ def tippett_comparisons(case: Case, library: Library | None, extractor: Extracto
                         ) -> tuple[np.ndarray, np.ndarray] | None:
     """The library's comparisons of known source under the case's policy, for the Tippett
     plot; None unless the open library is, byte for byte, the one the case was decided with."""
-    if library is None or extractor is None or "policy" not in case.settings:
+    policy = case.settings.policy
+    if library is None or extractor is None or policy is None:
         return None
-    if case.extractor.get("id") != extractor.extractor_id:
+    if case.extractor is None or case.extractor.id != extractor.extractor_id:
         return None
     wanted = case.library.get("content_sha256")
     if not wanted or library.snapshot().get("content_sha256") != wanted:
         return None
-    policy = DecisionPolicy.from_dict(case.settings["policy"])
     return library_comparisons(library.reference_sets(), extractor.background(), policy)
 
 

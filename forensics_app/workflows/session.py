@@ -32,8 +32,9 @@ class SessionSettings:
     naming_lr: float | None = None  # None: the program's default level
 
     def record_in(self, case: Case) -> None:
-        case.settings.update(crops=self.crops, device=self.device, max_pixels=self.max_pixels,
-                             perplexity=self.perplexity)
+        settings = case.settings
+        settings.crops, settings.device, settings.max_pixels, settings.perplexity = (
+            self.crops, self.device, self.max_pixels, self.perplexity)
 
 
 def session_settings(extractor: Extractor, max_pixels: int = DEFAULT_MAX_PIXELS, perplexity: float = 30.0,

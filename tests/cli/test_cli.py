@@ -164,7 +164,7 @@ def test_cluster_groups_generators_and_saves_a_case(capsys, images, tmp_path):
     case = load_case(case_path)
     assert [item.cluster for item in case.items] == [r["cluster"] for r in records]
     assert [e.action for e in case.audit[-2:]] == ["cluster", "map"] and len(case.map) == len(files)
-    assert case.settings["policy"]["naming_lr"] == data["policy"]["naming_lr"]
+    assert case.settings.policy.naming_lr == data["policy"]["naming_lr"]
 
 
 def test_attribute_saves_a_case_the_app_can_open(capsys, images, tmp_path):
@@ -173,11 +173,11 @@ def test_attribute_saves_a_case_the_app_can_open(capsys, images, tmp_path):
     code, data, _ = run(capsys, "attribute", *map(str, images["nearest"][5:7]), "--json", "--case", str(case_path), "--reference", "R-1")
     records = data["results"]
     case = load_case(case_path)
-    assert case.settings["policy"] == data["policy"]
-    assert [i.attribution["decision"] for i in case.items] == [r["decision"] for r in records]
+    assert case.settings.policy.to_dict() == data["policy"]
+    assert [i.attribution.decision for i in case.items] == [r["decision"] for r in records]
     assert code == EXIT_OK and case.reference == "R-1" and len(case.items) == 2
-    assert case.items[0].sha256 == records[0]["sha256"] and case.items[0].attribution["matches"]
-    assert case.library["generators"] and case.extractor["id"]
+    assert case.items[0].sha256 == records[0]["sha256"] and case.items[0].attribution.matches
+    assert case.library["generators"] and case.extractor.id
 
 
 def test_verify(capsys, images):

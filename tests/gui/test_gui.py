@@ -138,19 +138,19 @@ def assert_table_follows_the_policy(window: MainWindow) -> None:
     for row, item in enumerate(window.case.items):
         if item.error:
             continue
-        matches = item.attribution["matches"]
-        assert matches and all("lr" in m and "words" in m for m in matches)
-        level = item.attribution["naming_lr"]
-        named = [m for m in matches if m["generator"] == item.attribution["decision"]]
+        matches = item.attribution.matches
+        assert matches and all(m.lr is not None and m.words for m in matches)
+        level = item.attribution.naming_lr
+        named = [m for m in matches if m.generator == item.attribution.decision]
         if named:
-            assert named[0]["lr"] >= level
-            assert cell(window, row, "First-ranked") == cell(window, row, "Decision") == named[0]["generator"]
-            assert cell(window, row, "LR") == format_lr(named[0]["lr"])
+            assert named[0].lr >= level
+            assert cell(window, row, "First-ranked") == cell(window, row, "Decision") == named[0].generator
+            assert cell(window, row, "LR") == format_lr(named[0].lr)
         else:
-            assert matches[0]["lr"] < level
+            assert matches[0].lr < level
             assert cell(window, row, "Decision") == UNKNOWN_TEXT
-            assert cell(window, row, "First-ranked") == f"{matches[0]['generator']} (not named)"
-            assert cell(window, row, "LR") == format_lr(matches[0]["lr"])
+            assert cell(window, row, "First-ranked") == f"{matches[0].generator} (not named)"
+            assert cell(window, row, "LR") == format_lr(matches[0].lr)
 
 
 def test_embedding_runs_off_the_gui_thread_and_the_table_gets_matches(qtbot, window, tmp_path):
@@ -170,7 +170,7 @@ def test_embedding_runs_off_the_gui_thread_and_the_table_gets_matches(qtbot, win
     assert actions.count("intake") == 6 and "attribute" in actions and "cluster" in actions
     # the policy that decided is the window's, said in the status bar and recorded in the case
     assert window.policy is not None and window.policy.naming_lr == DEFAULT_NAMING_LR
-    assert window.case.settings["policy"] == window.policy.to_dict()
+    assert window.case.settings.policy == window.policy
     assert format_lr(DEFAULT_NAMING_LR) in window.policy_label.text()
     assert window.policy_label.toolTip() == window.policy.describe()
 
@@ -189,7 +189,7 @@ def test_the_naming_level_decides_what_is_named_and_the_ranking_stays(qtbot, win
     window.library.changed.emit()
     wait_idle(qtbot, window)
     assert_table_follows_the_policy(window)
-    assert all(window.case.items[r].attribution["matches"][0]["generator"] == "Nearest GAN" for r in range(6))
+    assert all(window.case.items[r].attribution.matches[0].generator == "Nearest GAN" for r in range(6))
     assert any(cell(window, r, "Decision") == "Nearest GAN" for r in range(6))
     assert all(cell(window, r, "Decision") == UNKNOWN_TEXT for r in range(12, 15))
 
@@ -200,13 +200,13 @@ def test_the_naming_level_decides_what_is_named_and_the_ranking_stays(qtbot, win
     wait_idle(qtbot, window)
     assert_table_follows_the_policy(window)
     assert all(cell(window, r, "Decision") == UNKNOWN_TEXT for r in range(15))
-    assert window.policy.naming_lr == top and window.case.settings["naming_lr"] == top
+    assert window.policy.naming_lr == top and window.case.settings.naming_lr == top
     assert [e.action for e in window.case.audit][-3:] == ["settings", "attribute", "cluster"]
     window.select_item(window.case.items[0])
     matches = window.inspector.matches
     assert UNKNOWN_TEXT in matches.header.text()
     assert matches.table.rowCount() == 2 and matches.table.item(0, 1).text() == "Nearest GAN"
-    assert matches.table.item(0, 3).text() == format_lr(window.case.items[0].attribution["matches"][0]["lr"])
+    assert matches.table.item(0, 3).text() == format_lr(window.case.items[0].attribution.matches[0].lr)
     assert not matches.table.item(0, 1).font().bold()
 
     # the CSV keeps the raw ranking beside the decision
@@ -288,7 +288,7 @@ def test_enrolling_from_a_selection_adds_a_generator_and_reranks_the_images(qtbo
     assert [(g.name, g.family, g.reference_count) for g in generators] == [("Nearest GAN", "GAN", 3)]
     assert window.library_panel.stack.currentWidget() is window.library_panel.list_page
     assert all(cell(window, r, "Decision") != "" for r in range(6)), "every image is ranked again"
-    assert all(window.case.items[r].attribution["matches"][0]["generator"] == "Nearest GAN" for r in range(6))
+    assert all(window.case.items[r].attribution.matches[0].generator == "Nearest GAN" for r in range(6))
     assert_table_follows_the_policy(window)
     assert "1 generator(s), 3 reference(s)" in window.library_label.text()
     assert [e.action for e in window.case.audit][-3:] == ["enrol", "attribute", "cluster"]
@@ -493,7 +493,7 @@ def test_refingerprint_is_all_or_nothing(qtbot, window, tmp_path, dialogs):
     paths = save_pngs(generate("nearest", 4, size=96, seed=21), tmp_path / "in", "nearest")
     window.add_paths([str(p) for p in paths])
     wait_idle(qtbot, window)
-    before, stamp = _fingerprints(window), dict(window.case.extractor)
+    before, stamp = _fingerprints(window), window.case.extractor
     assert len(before) == 4
     # one file changes after intake: nothing may change, and the analyst is told which
     paths[1].write_bytes(paths[0].read_bytes())

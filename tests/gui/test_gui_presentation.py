@@ -49,9 +49,9 @@ def test_an_unknown_decision_names_no_generator_and_the_folder_tells_equal_names
 
     for row in (row_a, row_b):
         item = window.case.items[row]
-        assert item.attribution["matches"], "the ranking is kept for the matches pane"
+        assert item.attribution.matches, "the ranking is kept for the matches pane"
         if cell(window, row, "Decision") == UNKNOWN_TEXT:
-            first = item.attribution["matches"][0]["generator"]
+            first = item.attribution.matches[0].generator
             assert cell(window, row, "First-ranked") == f"{first} (not named)" and cell(window, row, "LR") != ""
             tip = window.model.index(row, COLUMN["Decision"]).data(Qt.ToolTipRole)
             assert tip.startswith(UNKNOWN_TEXT) and "so it is not named" in tip

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from forensics_app.core.case.check import check_case
-from forensics_app.core.decision.conditions import Condition, comparison_words, condition_from_quality, condition_of, snap_quality
+from forensics_app.core.decision.conditions import Condition, condition_from_quality, condition_of, snap_quality
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.library import Library
 from forensics_app.workflows.analyse import AnalysisRequest, conditions_of, record, run_analysis
@@ -66,17 +66,18 @@ def test_jpeg_probes_are_compared_with_references_at_their_quality_and_the_case_
     case = analyse(extractor, library, probes)
     jpeg, png = case.items[:4], case.items[4]
     for item in jpeg:
-        condition = item.attribution["condition"]
-        assert condition["matched"] and condition["key"] == "jpeg-70"
-        assert "8 reference(s) of 2 generator(s) re-encoded as JPEG quality 70" in condition["references"]
-        assert comparison_words(condition).startswith("Matched condition: the image is stored as JPEG quality 72")
-    assert "condition" not in png.attribution  # a PNG is compared with the references as stored
+        condition = item.attribution.condition
+        assert condition.matched and condition.key == "jpeg-70"
+        assert "8 reference(s) of 2 generator(s) re-encoded as JPEG quality 70" in condition.references
+        assert condition.words().startswith("Matched condition: the image is stored as JPEG quality 72")
+    assert png.attribution.condition is None  # a PNG is compared with the references as stored
+    assert "condition" not in png.attribution.to_dict()
     assert set(case.library["matched"]) == {"jpeg-70"}
     assert "JPEG probes compared with references re-encoded at quality 70" in case.audit[-1].detail
     assert check_case(case).problems == []
     # the matched gallery is not the stored one: the similarities differ from a comparison as stored
-    as_stored = analyse(extractor, library, probes[:1], matched=False).items[0].attribution["matches"]
-    assert [m["similarity"] for m in as_stored] != [m["similarity"] for m in case.items[0].attribution["matches"]]
+    as_stored = analyse(extractor, library, probes[:1], matched=False).items[0].attribution.matches
+    assert [m.similarity for m in as_stored] != [m.similarity for m in case.items[0].attribution.matches]
     gallery = case.library["matched"]["jpeg-70"]["gallery"]
     gallery["names"] = gallery["names"][::-1]  # the saved matched gallery edited outside the program
     assert any(p.startswith("E0001: rank 1") for p in check_case(case).problems)
@@ -88,18 +89,18 @@ def test_references_that_moved_are_left_out_and_too_few_leave_the_probe_as_store
     extractor, library, probes, images = setting
     images["transposed"][0].unlink()
     case = analyse(extractor, library, probes[:1])
-    condition = case.items[0].attribution["condition"]
-    assert condition["matched"] and "1 reference(s) left out (moved or changed since enrolment)" in condition["references"]
+    condition = case.items[0].attribution.condition
+    assert condition.matched and "1 reference(s) left out (moved or changed since enrolment)" in condition.references
     for path in images["transposed"][1:4]:
         path.write_bytes(path.read_bytes() + b"\0")  # changed since enrolment: refused by its hash
     case = analyse(extractor, library, probes[:1])
-    condition = case.items[0].attribution["condition"]
-    assert not condition["matched"] and "only 0 of the 4 reference file(s) of transposed" in condition["why"]
+    condition = case.items[0].attribution.condition
+    assert not condition.matched and "only 0 of the 4 reference file(s) of transposed" in condition.why
     from forensics_app.core.evidence import FileChangedError, open_verified
 
     with pytest.raises(FileChangedError, match="the file has changed since enrolment"):
         open_verified(images["transposed"][1], library.reference_paths("transposed")[1][0], since="enrolment")
-    assert comparison_words(condition).startswith("Not compared in a matched condition")
+    assert condition.words().startswith("Not compared in a matched condition")
     assert check_case(case).problems == []
 
 

@@ -56,8 +56,8 @@ def test_cli_and_window_give_one_answer_for_one_case(qtbot, tmp_path, capsys, mo
     gui_items = sorted(window.case.items, key=lambda item: enrolled.index(next(p for p in enrolled if str(p) == item.path)))
 
     assert [item.path for item in gui_items] == [record["path"] for record in cli["results"]]
-    assert [i.attribution["decision"] for i in gui_items] == [r["decision"] for r in cli["results"]]
-    assert window.case.settings["policy"] == cli_case.settings["policy"] == cli["policy"]
+    assert [i.attribution.decision for i in gui_items] == [r["decision"] for r in cli["results"]]
+    assert window.case.settings.policy == cli_case.settings.policy == DecisionPolicy.from_dict(cli["policy"])
     assert window.case.settings == cli_case.settings  # the same settings, recorded by the same code
     assert partition([i.cluster for i in gui_items]) == partition([i.cluster for i in cli_case.items])
     assert any(r["decision"] == "unknown" for r in cli["results"])
@@ -85,5 +85,5 @@ def test_the_window_and_the_commands_record_the_same_settings(extractor_dir):
     extractor = Extractor.load(extractor_dir, device="cpu")
     case = Case()
     session_settings(extractor, 4_000_000, perplexity=12.0, naming_lr=1000.0).record_in(case)
-    assert case.settings == {"crops": extractor.card.preprocess.crops_per_image, "device": "cpu",
+    assert case.settings.to_dict() == {"crops": extractor.card.preprocess.crops_per_image, "device": "cpu",
                              "max_pixels": 4_000_000, "perplexity": 12.0}

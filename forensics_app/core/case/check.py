@@ -33,6 +33,8 @@ from forensics_app.core.decision.grouping import groups_at
 from forensics_app.core.decision.attribution import DecisionPolicy, attribute
 from forensics_app.core.decision.conditions import condition_of
 from forensics_app.core.case.model import AuditEntry, Case, CaseItem
+from forensics_app.core.case.results import StoredAttribution
+from forensics_app.core.case.settings import same_number as _same
 
 __all__ = ["INTEGRITY_ACTION", "CaseCheck", "check_case", "failed_openings", "gallery_from_record", "gallery_record"]
 
@@ -72,7 +74,7 @@ class CaseCheck:
 
     problems: list[str] = field(default_factory=list)
     unchecked: list[str] = field(default_factory=list)
-    recomputed: dict[str, dict] = field(default_factory=dict)  # exhibit -> attribution dict
+    recomputed: dict[str, StoredAttribution] = field(default_factory=dict)  # by exhibit
     checked: int = 0  # attributions recomputed
 
     @property
@@ -149,36 +151,12 @@ def _check_exhibits(case: Case, result: CaseCheck) -> None:
 
 
 def _check_policy(case: Case, result: CaseCheck) -> DecisionPolicy | None:
-    data = case.settings.get("policy")
-    if not data:
+    """The stored policy; its stated thresholds and level were checked as it was read (load problems)."""
+    policy = case.settings.policy
+    if policy is None and not case.settings.policy_problem:
         if any(i.attribution for i in case.items) or any(i.cluster is not None for i in case.items):
             result.problems.append("the case states results but records no decision policy")
-        return None
-    try:
-        policy = DecisionPolicy.from_dict(data)
-    except (KeyError, TypeError, ValueError) as exc:
-        result.problems.append(f"the stored decision policy cannot be read ({exc})")
-        return None
-    for key, value in (("threshold", policy.threshold), ("pair_threshold", policy.pair_threshold)):
-        if key in data and not _same(data[key], value):
-            result.problems.append(f"the policy states a {key.replace('_', ' ')} of {data[key]!r}, but its "
-                                   f"calibration gives {value!r}")
-    stated = case.settings.get("naming_lr")
-    if stated is not None and not _same(stated, policy.naming_lr):
-        result.problems.append(f"the settings state a naming level of {stated!r}, the policy {policy.naming_lr:g}")
-    if "threshold" in case.settings and not _same(case.settings["threshold"], policy.threshold):
-        result.problems.append(f"the settings state a threshold of {case.settings['threshold']!r}, but the policy "
-                               f"gives {policy.threshold!r}")
     return policy
-
-
-def _same(stated: Any, value: float | None) -> bool:
-    if value is None or stated is None:
-        return stated is None and value is None
-    try:
-        return math.isclose(float(stated), float(value), rel_tol=1e-6, abs_tol=1e-9)
-    except (TypeError, ValueError):
-        return False
 
 
 def _check_attributions(case: Case, items: list[CaseItem], policy: DecisionPolicy, result: CaseCheck) -> None:
@@ -212,13 +190,11 @@ def _check_attributions(case: Case, items: list[CaseItem], policy: DecisionPolic
                 continue
         recomputed = attribute(np.stack([i.embedding for i in members]), *used)
         for item, fresh in zip(members, recomputed):
-            fresh_dict = fresh.to_dict()
-            condition = (item.attribution or {}).get("condition")
-            if isinstance(condition, dict):  # matched or not, the record of how it was compared stays
-                fresh_dict["condition"] = dict(condition)
-            result.recomputed[item.exhibit] = fresh_dict
+            # matched or not, the record of how it was compared stays
+            recomputed = StoredAttribution.of(fresh, item.attribution.condition)
+            result.recomputed[item.exhibit] = recomputed
             result.checked += 1
-            why = _disagreement(item.attribution or {}, fresh_dict)
+            why = _disagreement(item.attribution, recomputed)
             if why:
                 result.problems.append(f"{item.exhibit}: {why}")
 
@@ -236,10 +212,7 @@ def _matched_problem(key: str, used: tuple, dim: int, policy: DecisionPolicy) ->
 
 def _matched_key(item: CaseItem) -> str:
     """The condition an attribution was compared in ('' for references as stored)."""
-    condition = item.attribution.get("condition") if isinstance(item.attribution, dict) else None
-    if isinstance(condition, dict) and condition.get("matched"):
-        return str(condition.get("key") or "?")
-    return ""
+    return item.attribution.condition.key if item.attribution and item.attribution.matched else ""
 
 
 def _matched(case: Case, key: str) -> tuple[list[str], np.ndarray, DecisionPolicy] | None:
@@ -255,48 +228,36 @@ def _matched(case: Case, key: str) -> tuple[list[str], np.ndarray, DecisionPolic
         return None
 
 
-def _disagreement(stored: dict, fresh: dict) -> str | None:
+def _disagreement(stored: StoredAttribution, fresh: StoredAttribution) -> str | None:
     """How a stored attribution differs from the recomputed one, or None."""
-    if stored.get("decision") != fresh["decision"]:
-        return (f"the case states the decision {stored.get('decision')!r}; the stored fingerprint gives "
-                f"{fresh['decision']!r}")
-    if not _same(stored.get("naming_lr"), fresh["naming_lr"]):
-        return f"the attribution states a naming level of {stored.get('naming_lr')!r}, the policy {fresh['naming_lr']:g}"
-    matches = stored.get("matches")
-    if not isinstance(matches, list) or not matches:
+    if stored.decision != fresh.decision:
+        return f"the case states the decision {stored.decision!r}; the stored fingerprint gives {fresh.decision!r}"
+    if not _same(stored.naming_lr, fresh.naming_lr):
+        return f"the attribution states a naming level of {stored.naming_lr!r}, the policy {fresh.naming_lr:g}"
+    if not stored.matches:
         return "the attribution states no ranking"
-    for rank, (old, new) in enumerate(zip(matches, fresh["matches"]), start=1):
-        if not isinstance(old, dict) or old.get("generator") != new["generator"]:
-            return f"rank {rank} is stated as {_get(old, 'generator')!r}; the stored fingerprint ranks {new['generator']!r}"
-        try:
-            similarity, lr = float(old.get("similarity")), float(old.get("lr"))
-        except (TypeError, ValueError):
+    for rank, (old, new) in enumerate(zip(stored.matches, fresh.matches), start=1):
+        if old.generator != new.generator:
+            return f"rank {rank} is stated as {old.generator!r}; the stored fingerprint ranks {new.generator!r}"
+        if math.isnan(old.similarity) or old.lr is None:
             return f"rank {rank} states no readable similarity or likelihood ratio"
-        if not abs(similarity - new["similarity"]) <= _SIMILARITY_TOL:
-            return (f"{new['generator']}: the similarity is stated as {similarity:.4f}; the stored fingerprint "
-                    f"gives {new['similarity']:.4f}")
-        if not _same_lr(lr, new["lr"]):
-            return f"{new['generator']}: the likelihood ratio is stated as {lr:.4g}; the stored fingerprint gives {new['lr']:.4g}"
-        if old.get("words") != new["words"]:
-            return f"{new['generator']}: the support is worded {old.get('words')!r}, the scale says {new['words']!r}"
-    if len(matches) > len(fresh["matches"]):
+        if not abs(old.similarity - new.similarity) <= _SIMILARITY_TOL:
+            return (f"{new.generator}: the similarity is stated as {old.similarity:.4f}; the stored fingerprint "
+                    f"gives {new.similarity:.4f}")
+        if not _same_lr(old.lr, new.lr):
+            return f"{new.generator}: the likelihood ratio is stated as {old.lr:.4g}; the stored fingerprint gives {new.lr:.4g}"
+    if len(stored.matches) > len(fresh.matches):
         return "the ranking names more generators than the library held"
-    stated, computed = stored.get("closed_set_lr"), fresh.get("closed_set_lr")
+    stated, computed = stored.closed_set_lr, fresh.closed_set_lr
     if (stated is None) != (computed is None) or (computed is not None and not _same_lr(stated, computed)):
         return f"the closed-set likelihood ratio is stated as {stated!r}; the stored fingerprint gives {computed!r}"
     return None
 
 
-def _same_lr(stated: Any, computed: float) -> bool:
-    try:
-        value = float(stated)
-    except (TypeError, ValueError):
-        return False
-    return value > 0 and abs(math.log10(value) - math.log10(computed)) <= _LOG_LR_TOL
-
-
-def _get(record: Any, key: str) -> Any:
-    return record.get(key) if isinstance(record, dict) else None
+def _same_lr(stated: float | None, computed: float | None) -> bool:
+    if stated is None or computed is None:
+        return stated is computed
+    return stated > 0 and abs(math.log10(stated) - math.log10(computed)) <= _LOG_LR_TOL
 
 
 def _check_groups(items: list[CaseItem], policy: DecisionPolicy, result: CaseCheck) -> None:

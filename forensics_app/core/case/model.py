@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from forensics_app.core.case.results import StoredAttribution, UnreadableAttribution
+from forensics_app.core.case.settings import CaseSettings, ExtractorStamp
 from forensics_app.core.regular_file import FileRefused, read_regular_file
 
 CASE_FORMAT = 1
@@ -41,15 +43,6 @@ MAX_CASE_BYTES = 1024 * 2**20
 
 class CaseError(Exception):
     """A case file cannot be read or written; the message says why."""
-
-
-def extractor_stamp(card) -> dict:
-    """What a case records of the extractor: its id, weights hash and calibration.
-
-    The calibration is kept so that a report can state how scores were calibrated even
-    when other weights are installed by the time it is written.
-    """
-    return {"id": card.extractor_id, "sha256": card.sha256, "calibration": card.calibration.to_dict()}
 
 
 def utc_now() -> str:
@@ -113,7 +106,7 @@ class CaseItem:
     error: str | None = None
     embedding: np.ndarray | None = None
     padded: bool = False
-    attribution: dict | None = None  # Attribution.to_dict()
+    attribution: StoredAttribution | None = None
     cluster: int | None = None
     #: The earlier exhibit holding the very same bytes (same SHA-256), when there is one.
     same_as: str | None = None
@@ -127,12 +120,22 @@ class CaseItem:
     def to_dict(self) -> dict:
         data = asdict(self)
         data["embedding"] = _encode(self.embedding)
+        data["attribution"] = self.attribution.to_dict() if self.attribution is not None else None
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> "CaseItem":
+    def from_dict(cls, data: dict, problems: list[str] | None = None) -> "CaseItem":
+        """The item back; an attribution that is not one is left out and said in `problems`."""
         values = dict(data)
         values["embedding"] = _decode(values.get("embedding"))
+        stored = values.get("attribution")
+        try:
+            values["attribution"] = StoredAttribution.from_dict(stored) if stored else None
+        except UnreadableAttribution as exc:
+            values["attribution"] = None
+            if problems is not None:
+                problems.append(f"{values.get('exhibit')}: its stored attribution cannot be read ({exc}): it was "
+                                "edited outside the program")
         return cls(**values)
 
 
@@ -159,8 +162,8 @@ class Case:
     question: str = ""
     case_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     created: str = field(default_factory=utc_now)
-    extractor: dict = field(default_factory=dict)  # id, sha256
-    settings: dict = field(default_factory=dict)  # threshold, crops, device, ...
+    extractor: ExtractorStamp | None = None  # None until the first image is fingerprinted
+    settings: CaseSettings = field(default_factory=CaseSettings)
     library: dict = field(default_factory=dict)  # Library.snapshot()
     items: list[CaseItem] = field(default_factory=list)
     map: list[list[float]] | None = None  # t-SNE coordinates, one per fingerprinted item
@@ -230,8 +233,8 @@ class Case:
             "question": self.question,
             "case_id": self.case_id,
             "created": self.created,
-            "extractor": self.extractor,
-            "settings": self.settings,
+            "extractor": self.extractor.to_dict() if self.extractor is not None else {},
+            "settings": self.settings.to_dict(),
             "library": self.library,
             "items": [item.to_dict() for item in self.items],
             "map": self.map,
@@ -244,23 +247,27 @@ class Case:
         if data.get("format") != CASE_FORMAT:
             raise CaseError(f"unsupported case format {data.get('format')!r}; this program reads format {CASE_FORMAT}")
         try:
-            return cls(
+            problems: list[str] = []
+            settings, settings_problems = CaseSettings.from_dict(data.get("settings", {}))
+            case = cls(
                 reference=data.get("reference", ""),
                 examiner=data.get("examiner", ""),
                 organisation=data.get("organisation", ""),
                 question=data.get("question", ""),
                 case_id=data["case_id"],
                 created=data["created"],
-                extractor=data.get("extractor", {}),
-                settings=data.get("settings", {}),
+                extractor=ExtractorStamp.from_dict(data.get("extractor")),
+                settings=settings,
                 library=data.get("library", {}),
-                items=[CaseItem.from_dict(item) for item in data.get("items", [])],
+                items=[CaseItem.from_dict(item, problems) for item in data.get("items", [])],
                 map=data.get("map"),
                 map_references=[ReferencePoints.from_dict(r) for r in data.get("map_references") or []],
                 audit=[AuditEntry(**entry) for entry in data.get("audit", [])],
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise CaseError(f"the case file is damaged ({exc!r})") from exc
+        case.load_problems = settings_problems + problems
+        return case
 
     def save(self, path: Path) -> None:
         """Write atomically: a full disk or a crash leaves the previous file intact."""

@@ -25,15 +25,15 @@ from forensics_app.core.decision.attribution import (
     verify,
 )
 from forensics_app.core.decision.closed_set import CLOSED_SET_PREMISE, closed_set_brief, closed_set_sentence
-from forensics_app.core.decision.conditions import Condition, comparison_words, condition_of, jpeg_round_trip
+from forensics_app.core.decision.conditions import ComparedCondition, Condition, condition_of, jpeg_round_trip
 from forensics_app.core.decision.grouping import cluster, groups_at
 from forensics_app.core.decision.likelihood import LRCalibration, fit_lr_calibration, format_lr, support_words
 from forensics_app.core.decision.map import MIN_MAP_IMAGES, TooFewImagesError, tsne_map
 
 __all__ = [
     "CLOSED_SET_PREMISE", "DEFAULT_NAMING_LR", "MIN_MAP_IMAGES", "NAMING_LEVELS", "UNKNOWN", "UNKNOWN_TEXT",
-    "Attribution", "Condition", "DecisionPolicy", "LRCalibration", "Match", "TooFewImagesError", "Verification",
-    "attribute", "build_policy", "closed_set_brief", "closed_set_sentence", "cluster", "comparison_words",
+    "Attribution", "ComparedCondition", "Condition", "DecisionPolicy", "LRCalibration", "Match", "TooFewImagesError", "Verification",
+    "attribute", "build_policy", "closed_set_brief", "closed_set_sentence", "cluster",
     "condition_of", "fit_lr_calibration", "format_lr", "groups_at", "jpeg_round_trip", "similarity_matrix",
     "support_words", "tsne_map", "verify",
 ]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -114,7 +114,6 @@ class Attribution:
     matches: list[Match]  # every enrolled generator, most similar first
     decision: str  # a generator name, or UNKNOWN
     naming_lr: float = DEFAULT_NAMING_LR
-    extra: dict = field(default_factory=dict)
     closed_set_lr: float | None = None  # the first-ranked generator against the other enrolled ones
 
     @property
@@ -124,13 +123,6 @@ class Attribution:
     @property
     def named(self) -> bool:
         return self.decision != UNKNOWN
-
-    def to_dict(self) -> dict:
-        data = {"decision": self.decision, "naming_lr": self.naming_lr,
-                "matches": [{**asdict(m), "words": m.words} for m in self.matches]}
-        if self.closed_set_lr is not None:
-            data["closed_set_lr"] = self.closed_set_lr
-        return data
 
 
 def attribution_comparisons(references: Mapping[str, np.ndarray], background: Background | None) -> tuple[np.ndarray, np.ndarray]:

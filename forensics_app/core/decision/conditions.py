@@ -81,12 +81,36 @@ def jpeg_round_trip(pixels: np.ndarray, quality: int) -> np.ndarray:
         return np.asarray(image.convert("RGB"))
 
 
-def comparison_words(record: dict | None) -> str:
-    """How an attribution's comparison was made, from its stored ``condition`` record ('' when as stored)."""
-    if not isinstance(record, dict) or not record:
-        return ""
-    probe = str(record.get("probe") or "")
-    if record.get("matched"):
-        return f"Matched condition: the image is {probe}; {record.get('references', '')}."
-    return (f"Not compared in a matched condition (the image is {probe}): {record.get('why', 'not recorded')}; "
-            "compared with the references as stored, which may understate or misplace its likelihood ratios.")
+@dataclass(frozen=True)
+class ComparedCondition:
+    """How one attribution was compared: the probe's condition and, when matched, the references'.
+
+    Stored with the attribution, so the report and the re-check say which condition was
+    used; `why` says why a JPEG probe could not be matched (compared as stored instead).
+    """
+
+    key: str
+    probe: str
+    matched: bool
+    references: str = ""
+    why: str = ""
+
+    def words(self) -> str:
+        """How the comparison was made, in the report's and the ranked pane's words."""
+        if self.matched:
+            return f"Matched condition: the image is {self.probe}; {self.references}."
+        return (f"Not compared in a matched condition (the image is {self.probe}): {self.why or 'not recorded'}; "
+                "compared with the references as stored, which may understate or misplace its likelihood ratios.")
+
+    def to_dict(self) -> dict:
+        data = {"key": self.key, "probe": self.probe, "matched": self.matched}
+        data.update({"references": self.references} if self.matched else {"why": self.why})
+        return data
+
+    @classmethod
+    def from_dict(cls, data: object) -> "ComparedCondition | None":
+        """The stored record back; None when there is none or it is not a record."""
+        if not isinstance(data, dict) or not data:
+            return None
+        return cls(str(data.get("key") or "?"), str(data.get("probe") or ""), bool(data.get("matched")),
+                   str(data.get("references") or ""), str(data.get("why") or ""))

@@ -59,7 +59,7 @@ class Facts:
 
 def card_matches(card: ModelCard | None, case: Case) -> bool:
     """True when the model card given is the one the case was computed with."""
-    return card is not None and card.extractor_id == case.extractor.get("id")
+    return card is not None and case.extractor is not None and card.extractor_id == case.extractor.id
 
 
 class Steps:
@@ -93,7 +93,7 @@ def gather(case: Case, card: ModelCard | None, versions: dict[str, str], steps: 
         files[item.exhibit] = recheck_file(item)
         steps.step()
     config = card.preprocess if card is not None and card_matches(card, case) else PreprocessConfig()
-    max_pixels = int(case.settings.get("max_pixels") or DEFAULT_MAX_PIXELS)
+    max_pixels = int(case.settings.max_pixels or DEFAULT_MAX_PIXELS)
     figures = []
     for item, why in chosen:
         figures.append(spectrum_figure(item, why, files[item.exhibit], config, max_pixels))

@@ -47,7 +47,7 @@ def method_section(facts: Facts) -> list:
         para("Extractor", styles.h2),
         field_table(_extractor_pairs(facts)),
         para("Settings", styles.h2),
-        field_table(_settings_pairs(facts.case.settings) or [("Settings", para("<i>none recorded in the case</i>"))]),
+        field_table(_settings_pairs(facts.case.settings.to_dict()) or [("Settings", para("<i>none recorded in the case</i>"))]),
         *_library_story(facts.case.library),
     ]
 
@@ -124,8 +124,9 @@ def _settings_pairs(settings: dict) -> list[tuple[str, Cell]]:
 def _extractor_pairs(facts: Facts) -> list[tuple[str, Cell]]:
     case, card, styles = facts.case, facts.card, paragraph_styles()
     pairs: list[tuple[str, Cell]] = [
-        ("Extractor id", para(stated(case.extractor.get("id"), "not recorded"))),
-        ("Weights SHA-256", para(markup(case.extractor.get("sha256") or "not recorded"), styles.hash)),
+        ("Extractor id", para(stated(case.extractor.id if case.extractor else None, "not recorded"))),
+        ("Weights SHA-256", para(markup((case.extractor.sha256 if case.extractor else "") or "not recorded"),
+                                 styles.hash)),
     ]
     if card is None:
         return pairs + [("Model card", para("<i>not available when the report was written; the identity above is "

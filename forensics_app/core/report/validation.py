@@ -37,7 +37,7 @@ def read_validation(card: ModelCard | None, case: Case) -> Validation:
     """The dev-set figures of the card the case was computed with, or the reason there are none."""
     if card is None:
         return Validation(None, "the extractor's model card was not available when this report was written")
-    if card.extractor_id != case.extractor.get("id"):
+    if case.extractor is None or card.extractor_id != case.extractor.id:
         return Validation(None, f"the installed extractor {card.extractor_id} is not the one the case was computed "
                                 "with, so its validation does not apply")
     background = card.extra.get("background") or {}

@@ -26,8 +26,7 @@ from PySide6.QtWidgets import (
 from forensics_app.core.decision.attribution import UNKNOWN_TEXT
 from forensics_app.core.case import CaseItem
 from forensics_app.core.decision.closed_set import closed_set_brief, closed_set_sentence
-from forensics_app.core.decision.conditions import comparison_words
-from forensics_app.core.decision.likelihood import format_lr, readable_lr, support_words
+from forensics_app.core.decision.likelihood import format_lr, support_words
 from forensics_app.gui.attribution_text import (
     decision_text,
     is_named,
@@ -107,11 +106,11 @@ class MatchesView(QWidget):
         level = naming_lr(item)
         lines = [f"{title}: {self._verdict(item, level)}"]
         tip = []
-        closed = readable_lr((item.attribution or {}).get("closed_set_lr"))
+        closed = item.attribution.closed_set_lr
         if closed is not None:  # brief here, the premise in full in the tooltip
-            lines.append(closed_set_brief(matches[0]["generator"], float(closed), len(matches)) + ".")
-            tip.append(closed_set_sentence(matches[0]["generator"], float(closed), len(matches)))
-        compared = comparison_words((item.attribution or {}).get("condition"))
+            lines.append(closed_set_brief(matches[0].generator, float(closed), len(matches)) + ".")
+            tip.append(closed_set_sentence(matches[0].generator, float(closed), len(matches)))
+        compared = item.attribution.comparison
         if compared:
             lines.append(compared)
         self.header.setText("\n".join(lines))
@@ -122,7 +121,7 @@ class MatchesView(QWidget):
         bold.setBold(True)
         for row, match in enumerate(matches):
             lr = lr_of(match)
-            cells = [str(row + 1), match["generator"], f"{match['similarity']:.3f}", lr_text(match), words_of(match)]
+            cells = [str(row + 1), match.generator, f"{match.similarity:.3f}", lr_text(match), words_of(match)]
             for column, text in enumerate(cells):
                 cell = QTableWidgetItem(text)
                 if column not in (1, len(HEADERS) - 1):
@@ -151,5 +150,5 @@ class MatchesView(QWidget):
             return (f"{UNKNOWN_TEXT}: no generator reaches {at}. The source may be a generator the "
                     "library does not hold, or a camera.")
         named = named_match(item) or {"generator": decision_text(item)}
-        return (f"{named['generator']} is named: LR {lr_text(named)}, {words_of(named)}, at or above {at}. "
+        return (f"{named.generator} is named: LR {lr_text(named)}, {words_of(named)}, at or above {at}. "
                 "Generators at or above the naming level are in bold.")

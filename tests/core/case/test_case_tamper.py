@@ -85,7 +85,7 @@ def test_an_edited_decision_and_score_is_found_even_with_a_forged_seal(saved_cas
     result = check_case(case)
     assert case.load_problems == []
     assert any(item["exhibit"] in p and "decision" in p for p in result.problems)
-    assert result.recomputed[item["exhibit"]]["decision"] == "unknown"
+    assert result.recomputed[item["exhibit"]].decision == "unknown"
 
 
 def test_a_deleted_rejection_and_its_audit_entries_are_found(saved_case, tmp_path):

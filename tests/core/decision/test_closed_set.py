@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from forensics_app.core.decision.attribution import DecisionPolicy, attribute, build_policy
-from forensics_app.core.case import CaseItem
+from forensics_app.core.case import CaseItem, RankedMatch, StoredAttribution
 from forensics_app.core.case.check import _disagreement
 from forensics_app.core.decision.closed_set import closed_set_comparisons, closed_set_margins, closed_set_sentence
 from forensics_app.core.vectors import normalise
@@ -45,12 +45,13 @@ def test_attribution_gives_the_first_ranked_a_closed_set_lr_stored_and_checked()
     probe = normalise(references["gen-2"].mean(axis=0, keepdims=True) + 0.05 * rng.standard_normal((1, 16)))
     result = attribute(probe, names, gallery, policy)[0]
     assert result.matches[0].generator == "gen-2" and result.closed_set_lr > 1.0
-    stored = result.to_dict()
-    assert stored["closed_set_lr"] == result.closed_set_lr
+    stored = StoredAttribution.of(result)
+    assert stored.to_dict()["closed_set_lr"] == result.closed_set_lr
+    assert StoredAttribution.from_dict(stored.to_dict()) == stored
     again = DecisionPolicy.from_dict(policy.to_dict())
     assert again.closed_set == policy.closed_set
-    assert _disagreement(stored, attribute(probe, names, gallery, again)[0].to_dict()) is None
-    edited = {**stored, "closed_set_lr": stored["closed_set_lr"] * 50}
+    assert _disagreement(stored, StoredAttribution.of(attribute(probe, names, gallery, again)[0])) is None
+    edited = StoredAttribution.from_dict({**stored.to_dict(), "closed_set_lr": stored.closed_set_lr * 50})
     assert "closed-set likelihood ratio" in _disagreement(edited, stored)
 
 
@@ -62,7 +63,7 @@ def test_a_policy_stored_before_the_closed_set_still_opens_and_gives_none():
     assert old.closed_set is None
     gallery = normalise(np.stack([r.mean(axis=0) for r in references.values()]))
     result = attribute(references["gen-0"][:1], list(references), gallery, old)[0]
-    assert result.closed_set_lr is None and "closed_set_lr" not in result.to_dict()
+    assert result.closed_set_lr is None and "closed_set_lr" not in StoredAttribution.of(result).to_dict()
     assert build_policy({"one": references["gen-0"]}, None).closed_set is None  # one generator: no closed set
 
 
@@ -76,9 +77,8 @@ def test_the_closed_set_is_worded_as_a_conditional_beside_the_open_set(qtbot):
     view = MatchesView()
     qtbot.addWidget(view)
     item = CaseItem(exhibit="E0001", path="/x/a.png", evidence={"sha256": "0" * 64},
-                    attribution={"decision": "unknown", "naming_lr": 100.0, "closed_set_lr": 250.0,
-                                 "matches": [{"generator": "gen-2", "similarity": 0.8, "lr": 3.0, "words": "weak"},
-                                             {"generator": "gen-0", "similarity": 0.5, "lr": 0.2, "words": "weak"}]})
+                    attribution=StoredAttribution("unknown", 100.0, (RankedMatch("gen-2", 0.8, 3.0),
+                                                                     RankedMatch("gen-0", 0.5, 0.2)), 250.0))
     view.show_item(item)
     assert "no enrolled generator supported" in view.header.text()
     assert "Closed set (if one of the 2 enrolled made it): LR 250 for gen-2 against the other 1." in view.header.text()

@@ -38,12 +38,13 @@ def test_forty_exhibits_are_read_once_and_declare_in_a_few_lines_each(tmp_path):
 
 
 def _attributed(path, ranking, named=None):
+    from forensics_app.core.case import RankedMatch, StoredAttribution
     from forensics_app.core.decision.attribution import UNKNOWN
 
     evidence = {"path": str(path), "sha256": None, "provenance": provenance_record(path, None)}
-    matches = [{"generator": g, "similarity": 0.9 - i / 10, "lr": 3.0 / (i + 1)} for i, g in enumerate(ranking)]
+    matches = tuple(RankedMatch(g, 0.9 - i / 10, 3.0 / (i + 1)) for i, g in enumerate(ranking))
     return CaseItem(exhibit="E0001", path=str(path), evidence=evidence,
-                    attribution={"matches": matches, "decision": named or UNKNOWN, "naming_lr": 100.0})
+                    attribution=StoredAttribution(named or UNKNOWN, 100.0, matches))
 
 
 def test_a_declaration_the_ranking_contradicts_is_flagged_in_table_evidence_tab_and_report(tmp_path):

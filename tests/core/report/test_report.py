@@ -16,7 +16,7 @@ import pytest
 from pypdf import PdfReader
 
 from forensics_app.cli import EXIT_FAILED, EXIT_REJECTED, main
-from forensics_app.core.decision.attribution import UNKNOWN, UNKNOWN_TEXT, DecisionPolicy
+from forensics_app.core.decision.attribution import UNKNOWN, UNKNOWN_TEXT
 from forensics_app.core.case import Case, load_case
 from forensics_app.core.fingerprint.extractor import Extractor, ModelCard, read_card
 from forensics_app.core.library import Library
@@ -29,6 +29,7 @@ from forensics_app.core.report.wording import lr_words
 from forensics_app.workflows.analyse import STAGES, AnalysisRequest, conditions_of, record, run_analysis
 from forensics_app.workflows.enrol import enrol
 from forensics_app.workflows.intake import fingerprint_paths, fingerprinted, new_case, take_in
+from forensics_app.workflows.session import session_settings
 from forensics_app.testing.tiny_generators import generate, save_pngs
 
 REFERENCE = "R-2024/017"
@@ -122,7 +123,7 @@ def analysed_case(extractor: Extractor, paths: list[Path], library: Library | No
                   stages: tuple[str, ...] = STAGES, reference: str = "") -> Case:
     """A case made as the window and the commands make one: intake, then the analysis stages."""
     case = new_case(extractor, reference)
-    case.settings.update(crops=extractor.card.preprocess.crops_per_image, device=str(extractor.device))
+    session_settings(extractor).record_in(case)
     for result in fingerprint_paths(extractor, paths, provenance=True):
         take_in(case, result)
     items = fingerprinted(case)
@@ -165,7 +166,7 @@ def scene(tmp_path_factory, extractor_dir, extractor):
     case = analysed_case(extractor, probes, library, reference=REFERENCE)
     case_path = root / "case.fcase"
     case.save(case_path)
-    policy = DecisionPolicy.from_dict(case.settings["policy"])
+    policy = case.settings.policy
     tippett = library_comparisons(library.reference_sets(), extractor.background(), policy)
     library.close()
     by_path = {Path(item.path).name: item for item in case.items}
@@ -198,7 +199,7 @@ def test_every_exhibit_and_its_hashes_appear_whole(scene):
 
 def test_extractor_weights_and_library_are_identified(scene):
     case, text = scene["case"], scene["text"]
-    assert case.extractor["sha256"] in text and case.extractor["id"] in text
+    assert case.extractor.sha256 in text and case.extractor.id in text
     assert case.library["content_sha256"] in text
     assert "nearest" in text and "transposed" in text
     assert "Python" in text and "torch" in text and "Qt" in text
@@ -268,7 +269,7 @@ def test_checks_metadata_rejections_and_limitations(scene):
 
 
 def attributed(case: Case) -> list:
-    return [item for item in case.items if item.attribution and item.attribution["matches"]]
+    return [item for item in case.items if item.attribution and item.attribution.matches]
 
 
 def test_each_exhibit_gets_the_enfsi_words_of_its_likelihood_ratio(scene):
@@ -276,22 +277,22 @@ def test_each_exhibit_gets_the_enfsi_words_of_its_likelihood_ratio(scene):
     assert len(items) == 9
     rows = summary_rows(scene["flat"], [item.exhibit for item in scene["case"].items])
     for item in items:
-        best = item.attribution["matches"][0]
-        assert f"{lr_words(best['lr'])}, LR {format_lr(best['lr'])}" in rows[item.exhibit], item.exhibit
+        best = item.attribution.matches[0]
+        assert f"{lr_words(best.lr)}, LR {format_lr(best.lr)}" in rows[item.exhibit], item.exhibit
     conclusions = scene["flat"][scene["flat"].index("7. Conclusions"):]
     assert "<words>" not in conclusions and "&lt;" not in conclusions  # no template is printed
     for item in items:  # every exhibit in an ENFSI sentence, with its generator, words and LR
-        best = item.attribution["matches"][0]
-        named = item.attribution["decision"] == best["generator"]
-        assert item.exhibit in conclusions and f"provide {support_words(best['lr'])} for the proposition" in conclusions
-        assert f"{best['generator']} is {'named' if named else 'not named'}" in conclusions
-        assert format_lr(best["lr"]) in conclusions
+        best = item.attribution.matches[0]
+        named = item.attribution.decision == best.generator
+        assert item.exhibit in conclusions and f"provide {support_words(best.lr)} for the proposition" in conclusions
+        assert f"{best.generator} is {'named' if named else 'not named'}" in conclusions
+        assert format_lr(best.lr) in conclusions
     for level in VERBAL_SCALE:  # the whole scale is printed once, in the method
         assert level.words in scene["flat"]
 
 
 def test_no_stronger_words_than_the_likelihood_ratios(scene):
-    lrs = [m["lr"] for item in attributed(scene["case"]) for m in item.attribution["matches"]]
+    lrs = [m.lr for item in attributed(scene["case"]) for m in item.attribution.matches]
     assert max(lrs) < 1_000
     findings = scene["flat"][scene["flat"].index("1. Summary"):scene["flat"].index("2. Method")]
     findings += scene["flat"][scene["flat"].index("4. The exhibits"):]
@@ -302,15 +303,15 @@ def test_no_stronger_words_than_the_likelihood_ratios(scene):
 
 def test_unknown_decisions_name_no_generator(scene):
     items = attributed(scene["case"])
-    unknown = [item for item in items if item.attribution["decision"] == UNKNOWN]
-    named = [item for item in items if item.attribution["decision"] != UNKNOWN]
+    unknown = [item for item in items if item.attribution.decision == UNKNOWN]
+    named = [item for item in items if item.attribution.decision != UNKNOWN]
     assert unknown and named, "the case needs both kinds of decision"
     rows = summary_rows(scene["flat"], [item.exhibit for item in scene["case"].items])
     for item in unknown:
         assert UNKNOWN_TEXT in rows[item.exhibit]
         assert not re.search(r"\S+ named", rows[item.exhibit])
     for item in named:
-        assert f"{item.attribution['decision']} named" in rows[item.exhibit]
+        assert f"{item.attribution.decision} named" in rows[item.exhibit]
     conclusions = scene["flat"][scene["flat"].index("7. Conclusions"):]
     assert f"for {len(unknown)}, {UNKNOWN_TEXT}" in conclusions
 
@@ -362,7 +363,7 @@ def test_without_validation_or_comparisons_the_report_says_so(scene):
 
 def test_a_case_without_a_stored_policy_says_so(scene, tmp_path):
     case = load_case(scene["case_path"])
-    del case.settings["policy"]
+    case.settings.policy = None
     write_report(case, tmp_path / "old.pdf", extractor_card=None)
     text = flat("\n".join(pdf_text(tmp_path / "old.pdf")[1]))
     assert "This case records no decision policy" in text
@@ -431,7 +432,7 @@ def test_evidence_is_never_overwritten_and_cancel_writes_nothing(scene, tmp_path
 def test_page_one_opens_with_a_bottom_line_built_from_the_stored_decisions(scene):
     page_one = flat(scene["pages"][0])
     assert "Bottom line. Asked:" in page_one and "enrolled generator(s)." in page_one
-    named = {d.get("decision") for d in (i.attribution for i in scene["case"].items if i.attribution)} - {UNKNOWN}
+    named = {d.decision for d in (i.attribution for i in scene["case"].items if i.attribution)} - {UNKNOWN}
     for generator in named:
         assert f"The fingerprint supports {generator} as the source of" in page_one
     assert "It cannot say that an image comes from a generator that is not enrolled" in page_one
@@ -444,7 +445,7 @@ def test_page_one_opens_with_a_bottom_line_built_from_the_stored_decisions(scene
 
 def test_each_exhibit_gives_its_closed_set_lr_as_a_conditional_and_the_method_explains_it(scene):
     attributed = [i for i in scene["case"].items if i.attribution]
-    assert all(i.attribution.get("closed_set_lr") is not None for i in attributed)  # two generators enrolled
+    assert all(i.attribution.closed_set_lr is not None for i in attributed)  # two generators enrolled
     flat_text = scene["flat"]
     assert flat_text.count("Closed set (if one of the 2 enrolled made it): LR") >= len(attributed)
     assert "Closed set. Beside each conclusion the report gives a closed-set LR" in flat_text

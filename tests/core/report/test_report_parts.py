@@ -96,10 +96,11 @@ def test_verbal_scale_is_enfsi_on_the_likelihood_ratio(lr, words):
 
 def test_an_lr_of_one_supports_neither_proposition():
     from forensics_app.core.report.conclusions_section import conclusion_sentence
-    from forensics_app.core.report.decision import Decision, Ranked
+    from forensics_app.core.case import RankedMatch
+    from forensics_app.core.report.decision import Decision
 
     def sentence(lr: float) -> str:
-        return conclusion_sentence([Decision("E0001", (Ranked("gen", 0.5, lr),), "unknown", 100.0)])
+        return conclusion_sentence([Decision("E0001", (RankedMatch("gen", 0.5, lr),), "unknown", 100.0)])
 
     assert "no support for either proposition" in sentence(1.0)
     assert "support for the proposition that another source made it, rather than that gen made the exhibit" in \
@@ -192,10 +193,11 @@ def test_names_in_any_script_and_form_print_as_written(tmp_path, extractor):
 
 def test_exhibits_that_conclude_alike_share_one_enfsi_sentence():
     from forensics_app.core.report.conclusions_section import conclusion_sentence, concluding_alike
-    from forensics_app.core.report.decision import Decision, Ranked
+    from forensics_app.core.case import RankedMatch
+    from forensics_app.core.report.decision import Decision
 
     def decided(exhibit, lr, named=False):
-        return Decision(exhibit, (Ranked("Model X", 0.9, lr),), "Model X" if named else "unknown", 100.0)
+        return Decision(exhibit, (RankedMatch("Model X", 0.9, lr),), "Model X" if named else "unknown", 100.0)
 
     groups = concluding_alike([decided("E0001", 3.0), decided("E0002", 5.5), decided("E0003", 400.0, named=True),
                                decided("E0004", 0.2)])
