@@ -257,13 +257,13 @@ def run(args: argparse.Namespace) -> list[Path]:
     window.table.sortByColumn(COLUMN["Folder"], Qt.AscendingOrder)  # the two upload_000.png apart by folder
 
     # inspect one image of the generator that is not enrolled
-    subject = next(i for i in window.case.items if "web-forum" in i.path and not i.error)
+    subject = next(i for i in window.session.case.items if "web-forum" in i.path and not i.error)
     window.select_item(subject)
     spectrum = window.inspector.spectrum
     session.wait(lambda: spectrum.current == subject.sha256 and spectrum.shown_reference is not None,
                  what="the spectrum and its cluster mean")
     # hover over another point of the map so the hover label shows
-    other = next(index for index, item in enumerate(window.map_items) if item is not subject)
+    other = next(index for index, item in enumerate(window.map_pane.items) if item is not subject)
     position = window.map_view.widget_position(other)
     QTest.mouseMove(window.map_view.canvas, position)
     session.wait(lambda: window.map_view._annotation is not None and window.map_view._annotation.get_visible(),
@@ -289,23 +289,23 @@ def run(args: argparse.Namespace) -> list[Path]:
     session.grab(window.splitters["left"].widget(1), "08-map-by-cluster")
     window.map_view.set_colour_mode(BY_MATCH)
     session.grab(window.splitters["left"].widget(1), "09-map-by-attribution")
-    window.select_item(next(i for i in window.case.items if "seized-phone" in i.path and not i.error))
+    window.select_item(next(i for i in window.session.case.items if "seized-phone" in i.path and not i.error))
     session.grab(window.splitters["right"].widget(1), "10-matches")
     session.grab(window.splitters["right"].widget(2), "11-library")
-    damaged = next(i for i in window.case.items if i.error)
+    damaged = next(i for i in window.session.case.items if i.error)
     window.select_item(damaged)
     session.grab(window.splitters["left"].widget(0), "12-table-with-rejection")
 
     # a long batch in a new case: the window mid-run, then after Cancel
-    window.dirty = False
-    window.new_case()
+    window.session.dirty = False
+    window.case_files.new_case()
     mid_run = []
 
     def grab_mid_run(done: int, total: int, remaining: float) -> None:
         if 0 < done < total and not mid_run and window.jobs.current_job.label == "Fingerprinting":
             mid_run.append(done)
             session.grab(window, "15-long-batch-running")
-            window.cancel_work()
+            window.job_status.cancel()
 
     window.jobs.progress.connect(grab_mid_run)
     window.add_paths([str(sets["long"][0].parent)])
@@ -313,15 +313,15 @@ def run(args: argparse.Namespace) -> list[Path]:
     window.jobs.progress.disconnect(grab_mid_run)
     session.grab(window.statusBar(), "16-after-cancel-status")
 
-    dialog = SettingsDialog(window, window.preferences, window.policy)
+    dialog = SettingsDialog(window, window.settings_actions.preferences, window.session.policy)
     dialog.show()
     session.grab(dialog, "13-settings")
     dialog.close()
-    about = AboutDialog(window, app_versions(window.extractor), window.card.to_dict())
+    about = AboutDialog(window, app_versions(window.session.extractor), window.session.card.to_dict())
     about.show()
     session.grab(about, "14-about")
     about.close()
-    window.dirty = False  # a scripted session: nothing to keep
+    window.session.dirty = False  # a scripted session: nothing to keep
     window.close()
     return session.saved
 

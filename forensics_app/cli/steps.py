@@ -57,25 +57,18 @@ def analyse(args: argparse.Namespace, extractor, library, results, stages: tuple
     """
     if getattr(args, "case", None) and "map" not in stages:
         stages = (*stages, "map")
-    from forensics_app.workflows.analyse import record, run_analysis
-    from forensics_app.workflows.intake import fingerprinted, new_case, note_skipped, take_in
-    from forensics_app.workflows.session import analysis_request, session_settings
+    from forensics_app.workflows.analyse import run_analysis
+    from forensics_app.workflows.intake import new_case
+    from forensics_app.workflows.session import Session, session_settings
 
-    case = new_case(extractor, getattr(args, "reference", "") or "")
-    settings = session_settings(extractor, args.max_pixels, naming_lr=args.naming_lr)
-    settings.record_in(case)
+    session = Session(extractor, library, new_case(extractor, getattr(args, "reference", "") or ""))
     for result in results:
-        if result.skipped:
-            note_skipped(case, result)
-        else:
-            take_in(case, result)
-    items = fingerprinted(case)
-    request = analysis_request(items, extractor, library, settings, stages, top=getattr(args, "top", None))
-    policy = None
+        session.take_in(result, once=False)
+    items, request = session.analysis(session_settings(extractor, args.max_pixels, naming_lr=args.naming_lr), stages,
+                                      top=getattr(args, "top", None))
     for stage in run_analysis(request):
-        record(case, items, stage)
-        policy = stage.policy
-    return case, items, policy
+        session.record(items, stage)
+    return session.case, items, session.policy
 
 
 def optional_library(args: argparse.Namespace, extractor):

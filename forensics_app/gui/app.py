@@ -33,7 +33,7 @@ def run_gui(device: str = "auto", argv: list[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setWindowIcon(app_icon())
     window = MainWindow(device=None if device in (None, "auto") else device)
-    if window.extractor is None:
-        print(f"warning: {window.extractor_problem}", file=sys.stderr)
+    if window.session.extractor is None:
+        print(f"warning: {window.session.extractor_problem}", file=sys.stderr)
     window.show()
     return app.exec()

@@ -197,18 +197,14 @@ class EvidenceTableModel(QAbstractTableModel):
         if self.case.items:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self.case.items) - 1, len(COLUMNS) - 1))
 
-    def add(self, take_in: Callable[[], CaseItem]) -> CaseItem:
-        """Run `take_in`, which appends one item to the case, inside Qt's row insertion.
-
-        The case is changed by the intake workflow, not by the model, so the model
-        announces the row around that call rather than appending the item itself.
-        """
-        row = len(self.case.items)
+    def begin_append(self, row: int) -> None:
+        """The session is about to append row `row` (its ``inserting`` event): Qt's row insertion begins."""
         self.beginInsertRows(QModelIndex(), row, row)
-        item = take_in()
-        self._index_rows(row)
+
+    def end_append(self, item: CaseItem) -> None:
+        """The row was appended (the session's ``inserted`` event)."""
+        self._index_rows(len(self.case.items) - 1)
         self.endInsertRows()
-        return item
 
     def item(self, row: int) -> CaseItem:
         return self.case.items[row]

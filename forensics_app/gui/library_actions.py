@@ -27,6 +27,7 @@ from forensics_app.core.library.rebuild import rebuild_library
 from forensics_app.gui import plain_messages as plain
 from forensics_app.gui.enrol_text import enrol_summary
 from forensics_app.gui.job_status import APP_TITLE, say_cancelled, say_failure
+from forensics_app.gui.preferences import last_folder
 from forensics_app.gui.tasks import call_job, workflow_job
 from forensics_app.gui.widgets.dialogs import EnrolDialog
 from forensics_app.gui.widgets.library_panel import LibraryPanel
@@ -39,10 +40,12 @@ LIBRARY_FILTER = "Library files (*.sqlite *.falib);;All files (*)"
 
 
 class LibraryActions(QObject):
-    """`changed`: the generators changed (re-rank); `generators(list)`: their names."""
+    """`changed`: the generators changed (re-rank); `names_changed(list)`: their names;
+    `opened(library)`: the library attribution now uses (None: none)."""
 
     changed = Signal()
     names_changed = Signal(list)
+    opened = Signal(object)  # the open Library, or None when none could be opened
 
     def __init__(self, parent: QWidget, panel: LibraryPanel, jobs: JobQueue, settings: QSettings,
                  selection: Callable[[], list[Reference]], audit: Callable[[str, str], None]) -> None:
@@ -84,12 +87,14 @@ class LibraryActions(QObject):
         except (LibraryError, ValueError, OSError) as exc:
             self._set_problem(f"The library cannot be opened: {exc}")
             return
+        self.opened.emit(self.library)
         self.refresh()
 
     def close(self) -> None:
         if self.library is not None:
             self.library.close()
             self.library = None
+            self.opened.emit(None)
 
     def _set_problem(self, text: str, can_rebuild: bool = False) -> None:
         self.problem = text
@@ -127,7 +132,7 @@ class LibraryActions(QObject):
     # --- enrolment --------------------------------------------------------------------------
 
     def _folder(self, title: str) -> str:
-        start = str(self.settings.value("paths/last_folder", str(Path.home())))
+        start = last_folder(self.settings)
         return QFileDialog.getExistingDirectory(self.window, title, start)
 
     def enrol_from_folder(self) -> None:

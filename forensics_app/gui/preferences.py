@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
@@ -100,3 +101,13 @@ def forget_case(settings: QSettings, path: str | None = None) -> list[str]:
     paths = [] if path is None else [p for p in recent_cases(settings) if p != path]
     settings.setValue("cases/recent", paths)
     return paths
+
+
+def last_folder(settings: QSettings) -> str:
+    """Where the analyst last took files from (the home folder before any): file dialogs start there."""
+    return str(settings.value("paths/last_folder", str(Path.home())))
+
+
+def remember_folder(settings: QSettings, path: str | Path) -> None:
+    path = Path(path)
+    settings.setValue("paths/last_folder", str(path if path.is_dir() else path.parent))

@@ -9,23 +9,25 @@ changed or went missing since intake are named to the analyst, as the report nam
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QSettings
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMainWindow
 
+from forensics_app.core.case import Case, CaseItem
 from forensics_app.gui import plain_messages as plain
-from forensics_app.core.case import Case, extractor_stamp
 from forensics_app.gui.exports import app_versions, write_table_csv
 from forensics_app.gui.job_status import APP_TITLE
+from forensics_app.gui.preferences import last_folder
 from forensics_app.gui.tasks import workflow_job
-from forensics_app.gui.workers import Job
+from forensics_app.gui.workers import Job, JobQueue
+from forensics_app.workflows.session import Session, SessionSettings
 
 if TYPE_CHECKING:
     from forensics_app.core.report import ReportResult
-    from forensics_app.gui.main_window import MainWindow
 
 MAX_WARNINGS_SHOWN = 20
 
@@ -45,62 +47,68 @@ def report_text(result: ReportResult, still_open: bool) -> str:
 
 
 class ReportExport(QObject):
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, session: Session, jobs: JobQueue, settings: QSettings, parent: QMainWindow,
+                 selected: Callable[[], list[CaseItem]], session_settings: Callable[[], SessionSettings | None]) -> None:
+        super().__init__(parent)
+        self.session, self.jobs, self.settings, self.parent_window = session, jobs, settings, parent
+        self.selected, self.session_settings = selected, session_settings
+
+    def _say(self, text: str) -> None:
+        self.parent_window.statusBar().showMessage(text, 5000)
 
     def copy_hashes(self) -> None:
         """SHA-256 of the selected images in `sha256sum` format, so `sha256sum -c` can check them."""
-        lines = [f"{i.sha256}  {i.path}" for i in self.window.selected_items() if i.sha256]
+        lines = [f"{i.sha256}  {i.path}" for i in self.selected() if i.sha256]
         if lines:
             QGuiApplication.clipboard().setText("\n".join(lines) + "\n")
-            self.window.statusBar().showMessage(f"SHA-256 of {len(lines)} image(s) copied", 5000)
+            self._say(f"SHA-256 of {len(lines)} image(s) copied")
 
     def export_csv(self) -> None:
-        w = self.window
-        path, _ = QFileDialog.getSaveFileName(w, "Export table as CSV", w.last_folder(), "CSV (*.csv)")
+        case = self.session.case
+        path, _ = QFileDialog.getSaveFileName(self.parent_window, "Export table as CSV", last_folder(self.settings),
+                                              "CSV (*.csv)")
         if not path:
             return
         try:
-            write_table_csv(w.case, Path(path))
+            write_table_csv(case, Path(path))
         except OSError as exc:
-            plain.critical(w, APP_TITLE, f"The table could not be written to {path}: {exc.strerror or exc}")
+            plain.critical(self.parent_window, APP_TITLE, f"The table could not be written to {path}: "
+                                                          f"{exc.strerror or exc}")
             return
-        w.statusBar().showMessage(f"{len(w.case.items)} row(s) exported to {path}", 5000)
+        self._say(f"{len(case.items)} row(s) exported to {path}")
 
     def export_report(self) -> None:
         """File > Export report: the report workflow in a worker, stopped by Cancel."""
-        w = self.window
+        session, window = self.session, self.parent_window
         try:
             from forensics_app.workflows.report import write_case_report
         except ImportError as exc:
-            plain.warning(w, APP_TITLE, f"The report module is not available in this build ({exc}).")
+            plain.warning(window, APP_TITLE, f"The report module is not available in this build ({exc}).")
             return
-        if w.card is None:
-            plain.warning(w, APP_TITLE, w.extractor_problem or "No extractor is loaded.")
+        if session.card is None:
+            plain.warning(window, APP_TITLE, session.extractor_problem or "No extractor is loaded.")
             return
-        if not w.case.items:
-            plain.information(w, APP_TITLE, "Add images to the case before writing its report.")
+        if not session.case.items:
+            plain.information(window, APP_TITLE, "Add images to the case before writing its report.")
             return
-        start = str(Path(w.last_folder()) / f"{w.case.reference or 'report'}.pdf")
-        path, _ = QFileDialog.getSaveFileName(w, "Export report", start, "PDF (*.pdf)")
+        start = str(Path(last_folder(self.settings)) / f"{session.case.reference or 'report'}.pdf")
+        path, _ = QFileDialog.getSaveFileName(window, "Export report", start, "PDF (*.pdf)")
         if not path:
             return
         if not path.lower().endswith(".pdf"):
             path += ".pdf"
-        case = w.case
-        if not case.extractor:
-            case.extractor = extractor_stamp(w.card)
-        w.settings_actions.note_in(case)
+        case = session.case
+        session.stamp_extractor()
+        session.note_settings(self.session_settings())
         snapshot = Case.from_dict(case.to_dict())
 
         def done(result: ReportResult) -> None:
             case.audit.append(result.audit_entry)  # the entry the core logged in the copy
-            if case is w.case:
-                w.mark_dirty()
+            if case is session.case:
+                session.mark_dirty()
             say = plain.warning if result.warnings else plain.information
-            say(w, APP_TITLE, report_text(result, case is w.case))
+            say(window, APP_TITLE, report_text(result, case is session.case))
 
-        job = workflow_job(write_case_report, snapshot, Path(path), w.card, app_versions(w.extractor),
-                           library=w.library.library, extractor=w.extractor)
-        w.jobs.submit(Job("Writing the report", job, on_result=done, on_error=w.job_status.job_failed))
+        job = workflow_job(write_case_report, snapshot, Path(path), session.card, app_versions(session.extractor),
+                           library=session.library, extractor=session.extractor)
+        self.jobs.submit(Job("Writing the report", job, on_result=done))

@@ -9,90 +9,99 @@ fingerprints computed from now on.
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtWidgets import QMainWindow
 
-from forensics_app.gui import plain_messages as plain
 from forensics_app.core.decision.attribution import DEFAULT_NAMING_LR, DecisionPolicy
-from forensics_app.core.case import Case
-from forensics_app.core.fingerprint.extractor import Extractor, ExtractorError
 from forensics_app.core.decision.likelihood import format_lr, support_words
+from forensics_app.core.fingerprint.extractor import Extractor, ExtractorError
+from forensics_app.gui import plain_messages as plain
 from forensics_app.gui.analysis_runner import POLICY_STAGES
 from forensics_app.gui.job_status import APP_TITLE
-from forensics_app.gui.preferences import Preferences, save_preferences, torch_device
+from forensics_app.gui.preferences import Preferences, load_preferences, save_preferences, torch_device
 from forensics_app.gui.widgets.dialogs import SettingsDialog
-from forensics_app.workflows.session import session_settings
-
-if TYPE_CHECKING:
-    from forensics_app.gui.main_window import MainWindow
+from forensics_app.workflows.session import Session, SessionSettings, session_settings
 
 
 class SettingsActions(QObject):
-    """Owns how `window.extractor`, `window.card` and `window.preferences` change."""
+    """Owns the analyst's `preferences` and how the session's extractor follows them.
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    `analysis_wanted(stages)`: a changed setting needs these stages redone;
+    `extractor_changed(extractor)`: the extractor was loaded on another device;
+    `changed()`: the settings changed (the status bar says them).
+    """
+
+    analysis_wanted = Signal(tuple)
+    extractor_changed = Signal(object)
+    changed = Signal()
+
+    def __init__(self, session: Session, settings: QSettings, parent: QMainWindow, device: str | None = None) -> None:
+        super().__init__(parent)
+        self.session, self.settings, self.parent_window = session, settings, parent
+        self.preferences: Preferences = load_preferences(settings)
+        self.device_override = device if device not in (None, "") else None
 
     def load_extractor(self) -> bool:
         """Load the weights on the preferred (or overriding) device; False, with the reason
-        in `window.extractor_problem`, when that fails (the window keeps what it had)."""
-        w = self.window
-        device = w.device_override or torch_device(w.preferences.device)
+        in the session's `extractor_problem`, when that fails (the session keeps what it had)."""
+        session = self.session
+        device = self.device_override or torch_device(self.preferences.device)
         try:
             extractor = Extractor.load(device=device)
         except ExtractorError as exc:
-            w.extractor_problem = str(exc)
+            session.extractor_problem = str(exc)
             return False
-        w.card, w.extractor, w.extractor_problem = extractor.card, extractor, None
+        session.card, session.extractor, session.extractor_problem = extractor.card, extractor, None
         self.apply_crops()
         return True
 
     def apply_crops(self) -> None:
         """Crops per image is a preprocessing parameter: new fingerprints use the setting,
-        while `window.card` stays the card as shipped."""
-        w = self.window
-        if w.extractor is not None and w.card is not None:
-            grid = 3 if w.preferences.crops == 9 else 1
-            w.extractor.card = dataclasses.replace(w.card, preprocess=dataclasses.replace(w.card.preprocess, grid=grid))
+        while the session's `card` stays the card as shipped."""
+        session = self.session
+        if session.extractor is not None and session.card is not None:
+            grid = 3 if self.preferences.crops == 9 else 1
+            session.extractor.card = dataclasses.replace(session.card, preprocess=dataclasses.replace(
+                session.card.preprocess, grid=grid))
 
-    def note_in(self, case: Case) -> None:
-        """What the case records of the settings besides the policy, which `record` writes
-        (the same fields, in the same way, as an analysis and the commands record them)."""
-        w = self.window
-        if w.extractor is not None:
-            session_settings(w.extractor, perplexity=w.preferences.perplexity).record_in(case)
+    def session_settings(self) -> SessionSettings | None:
+        """What the open case records of the settings besides the policy (the same fields,
+        in the same way, as the commands record them); None without an extractor."""
+        if self.session.extractor is None:
+            return None
+        return session_settings(self.session.extractor, perplexity=self.preferences.perplexity,
+                                naming_lr=self.preferences.naming_lr)
 
     def edit(self) -> None:
-        chosen = SettingsDialog.ask(self.window, self.window.preferences, self.window.policy)
+        chosen = SettingsDialog.ask(self.parent_window, self.preferences, self.session.policy)
         if chosen is not None:
             self.apply(chosen)
 
     def apply(self, chosen: Preferences) -> None:
         """Save the settings and act on what changed: device, crops, naming level, perplexity."""
-        w = self.window
-        old, w.preferences = w.preferences, chosen
-        if chosen.device != old.device and w.device_override is None:
-            previous = w.extractor
+        session = self.session
+        old, self.preferences = self.preferences, chosen
+        if chosen.device != old.device and self.device_override is None:
+            previous = session.extractor
             if self.load_extractor():
-                w.library.extractor = w.extractor
+                self.extractor_changed.emit(session.extractor)
             else:
-                plain.warning(w, APP_TITLE, f"{w.extractor_problem}\nThe app stays on "
-                                    f"{previous.device if previous else 'no device'}.")
-                w.extractor, w.extractor_problem = previous, None
-                w.preferences = chosen = chosen.with_(device=old.device)
-        save_preferences(w.settings, chosen)
+                plain.warning(self.parent_window, APP_TITLE, f"{session.extractor_problem}\nThe app stays on "
+                              f"{previous.device if previous else 'no device'}.")
+                session.extractor, session.extractor_problem = previous, None
+                self.preferences = chosen = chosen.with_(device=old.device)
+        save_preferences(self.settings, chosen)
         self.apply_crops()
         changes = [f"{field.name} {getattr(old, field.name)} -> {getattr(chosen, field.name)}"
                    for field in dataclasses.fields(Preferences) if getattr(old, field.name) != getattr(chosen, field.name)]
-        if changes and w.case.items:
-            w.audit("settings", "; ".join(changes))
+        if changes and session.case.items:
+            session.audit("settings", "; ".join(changes))
         stages = (POLICY_STAGES if old.naming_lr != chosen.naming_lr else ()) + \
             (("map",) if old.perplexity != chosen.perplexity else ())
         if stages:
-            w.runner.schedule_analysis(stages)
-        w.update_status()
+            self.analysis_wanted.emit(stages)
+        self.changed.emit()
 
 
 def policy_status(policy: DecisionPolicy | None, naming_lr: float | None) -> tuple[str, str]:

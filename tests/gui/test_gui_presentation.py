@@ -39,7 +39,7 @@ def test_an_unknown_decision_names_no_generator_and_the_folder_tells_equal_names
     with qtbot.waitSignal(window.analysis_finished, timeout=60_000):
         drop(window, [first, second])
     wait_idle(qtbot, window)
-    rows = {window.case.items[r].path: r for r in range(window.model.rowCount())}
+    rows = {window.session.case.items[r].path: r for r in range(window.model.rowCount())}
     row_a, row_b = rows[str(first)], rows[str(second)]
     assert cell(window, row_a, "File") == cell(window, row_b, "File") == "upload_000.png"
     assert cell(window, row_a, "Folder").endswith("case-a/uploads")
@@ -48,7 +48,7 @@ def test_an_unknown_decision_names_no_generator_and_the_folder_tells_equal_names
     assert folder_tip == str(first)
 
     for row in (row_a, row_b):
-        item = window.case.items[row]
+        item = window.session.case.items[row]
         assert item.attribution.matches, "the ranking is kept for the matches pane"
         if cell(window, row, "Decision") == UNKNOWN_TEXT:
             first = item.attribution.matches[0].generator
@@ -56,9 +56,9 @@ def test_an_unknown_decision_names_no_generator_and_the_folder_tells_equal_names
             tip = window.model.index(row, COLUMN["Decision"]).data(Qt.ToolTipRole)
             assert tip.startswith(UNKNOWN_TEXT) and "so it is not named" in tip
     assert UNKNOWN_TEXT in {cell(window, row_a, "Decision"), cell(window, row_b, "Decision")}
-    window.select_item(window.case.items[row_a])  # the matches pane's header reads as text, not markup
+    window.select_item(window.session.case.items[row_a])  # the matches pane's header reads as text, not markup
     header = window.inspector.matches.header.text()
-    assert header.startswith(f"{window.case.items[row_a].exhibit} upload_000.png: ") and "<" not in header
+    assert header.startswith(f"{window.session.case.items[row_a].exhibit} upload_000.png: ") and "<" not in header
 
     # the columns fit their content up to a cap; what is longer is elided and whole in the tooltip
     table = window.table
@@ -102,14 +102,14 @@ def test_about_tells_the_model_card_in_words_without_raw_json_or_a_sideways_scro
     assert about.card_view.horizontalScrollBar().maximum() == 0
 
     # the extractor the window runs with (a test recipe, few figures) reads as sentences too
-    own = _plain_about(window.card.to_dict())
+    own = _plain_about(window.session.card.to_dict())
     qtbot.addWidget(own)
-    assert window.extractor.extractor_id in own.card_view.toPlainText()
+    assert window.session.extractor.extractor_id in own.card_view.toPlainText()
     assert "{" not in own.card_view.toPlainText()
     versions = _plain_about(None)
     qtbot.addWidget(versions)
     assert "No extractor" in versions.card_view.toPlainText()
-    assert "Forensics App" in app_versions(window.extractor)
+    assert "Forensics App" in app_versions(window.session.extractor)
 
 
 def _references(dim: int, count: int, odd: int | None, seed: int = 0) -> tuple[np.ndarray, list[tuple[str, str]]]:
@@ -137,7 +137,7 @@ def test_reference_spread_names_the_outlier_and_leaves_a_tight_set_alone():
 
 
 def test_the_library_panel_shows_how_alike_references_are_and_warns_of_an_outlier(qtbot, window):
-    dim = window.extractor.embedding_dim
+    dim = window.session.extractor.embedding_dim
     for name, odd, seed in (("consistent", None, 1), ("with-a-stray", 4, 2)):
         embeddings, paths = _references(dim, 10, odd, seed)
         refs = [(sha, path.replace("model", name), e) for (sha, path), e in zip(paths, embeddings)]
@@ -206,7 +206,7 @@ def test_names_with_markup_are_plain_text_in_tooltips_and_labels(qtbot, window, 
     """A generator or file named with a tag shows the tag's characters, never formatting."""
     import html
 
-    dim = window.extractor.embedding_dim
+    dim = window.session.extractor.embedding_dim
     rogue = "<b style='color:green'>MATCH CONFIRMED</b>"
     embeddings, paths = _references(dim, 3, None, 5)
     window.library.library.enroll(rogue, [(sha, path, e) for (sha, path), e in zip(paths, embeddings)])
@@ -241,10 +241,10 @@ def test_a_file_with_endlessly_nested_metadata_becomes_an_exhibit_in_the_window(
     with qtbot.waitSignal(window.analysis_finished, timeout=60_000):
         drop(window, [path])
     wait_idle(qtbot, window)
-    assert [item.path for item in window.case.items] == [str(path)]
-    item = window.case.items[0]
+    assert [item.path for item in window.session.case.items] == [str(path)]
+    item = window.session.case.items[0]
     assert item.error is None and item.evidence["provenance"]
-    assert any(entry.action == "intake" for entry in window.case.audit)
+    assert any(entry.action == "intake" for entry in window.session.case.audit)
 
 
 def test_every_attributed_row_shows_its_first_ranked_generator_and_sorts_by_lr(qtbot, window, tmp_path):
@@ -311,7 +311,7 @@ def test_the_spectrum_is_compared_with_the_first_ranked_generator_by_default(qtb
     from forensics_app.gui.widgets.spectrum_view import FIRST_RANKED
 
     references = save_pngs(generate("nearest", 6, seed=9), tmp_path / "refs", "r")  # readable, for the mean spectrum
-    embeddings = window.extractor.embed_pixels(generate("nearest", 6, seed=9))
+    embeddings = window.session.extractor.embed_pixels(generate("nearest", 6, seed=9))
     window.library.library.enroll("nearest-model", [(hashlib.sha256(path.read_bytes()).hexdigest(), str(path), e)
                                                     for path, e in zip(references, embeddings)])
     window.library.refresh()
@@ -319,7 +319,7 @@ def test_the_spectrum_is_compared_with_the_first_ranked_generator_by_default(qtb
     with qtbot.waitSignal(window.analysis_finished, timeout=60_000):
         drop(window, [probe])
     wait_idle(qtbot, window)
-    window.select_item(window.case.items[0])
+    window.select_item(window.session.case.items[0])
     spectrum = window.inspector.spectrum
     assert spectrum.comparison() == FIRST_RANKED
     qtbot.waitUntil(lambda: (spectrum.shown_reference or "").startswith("generator:nearest-model"), timeout=30_000)
@@ -339,7 +339,7 @@ def test_every_enrolled_generator_and_the_status_bar_fit_at_1440_by_900(qtbot, w
     with qtbot.waitSignal(window.analysis_finished, timeout=60_000):
         drop(window, probe)
     wait_idle(qtbot, window)
-    window.select_item(window.case.items[0])
+    window.select_item(window.session.case.items[0])
     spectrum = window.inspector.spectrum
     qtbot.waitUntil(lambda: len(spectrum.canvas.figure.axes) >= 2, timeout=30_000)  # drawn: the layout is final
     window.grab()  # lays out and paints the whole window as a screen would

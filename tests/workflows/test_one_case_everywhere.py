@@ -52,20 +52,20 @@ def test_cli_and_window_give_one_answer_for_one_case(qtbot, tmp_path, capsys, mo
     qtbot.addWidget(window)
     with qtbot.waitSignal(window.analysis_finished, timeout=120_000):
         window.add_paths([str(p) for p in enrolled])
-    qtbot.waitUntil(lambda: window.worker is None, timeout=120_000)
-    gui_items = sorted(window.case.items, key=lambda item: enrolled.index(next(p for p in enrolled if str(p) == item.path)))
+    qtbot.waitUntil(lambda: window.jobs.current is None, timeout=120_000)
+    gui_items = sorted(window.session.case.items, key=lambda item: enrolled.index(next(p for p in enrolled if str(p) == item.path)))
 
     assert [item.path for item in gui_items] == [record["path"] for record in cli["results"]]
     assert [i.attribution.decision for i in gui_items] == [r["decision"] for r in cli["results"]]
-    assert window.case.settings.policy == cli_case.settings.policy == DecisionPolicy.from_dict(cli["policy"])
-    assert window.case.settings == cli_case.settings  # the same settings, recorded by the same code
+    assert window.session.case.settings.policy == cli_case.settings.policy == DecisionPolicy.from_dict(cli["policy"])
+    assert window.session.case.settings == cli_case.settings  # the same settings, recorded by the same code
     assert partition([i.cluster for i in gui_items]) == partition([i.cluster for i in cli_case.items])
     assert any(r["decision"] == "unknown" for r in cli["results"])
 
     # the reports of both cases state the same groups and the same policy
     cli_pdf, gui_pdf = tmp_path / "cli.pdf", tmp_path / "gui.pdf"
     assert main(["report", str(case_path), "--out", str(cli_pdf)]) == EXIT_OK
-    write_case_report(window.case, gui_pdf, window.card, library=window.library.library, extractor=window.extractor)
+    write_case_report(window.session.case, gui_pdf, window.session.card, library=window.library.library, extractor=window.session.extractor)
     groups = len({i.cluster for i in cli_case.items})
     policy_text = DecisionPolicy.from_dict(cli["policy"]).describe()
     for pdf in (cli_pdf, gui_pdf):
@@ -73,7 +73,7 @@ def test_cli_and_window_give_one_answer_for_one_case(qtbot, tmp_path, capsys, mo
         assert f"The analysis stored {groups} group(s)" in text
         assert " ".join(policy_text.split())[:80] in text
         assert "Tippett plot was not provided" not in text and "not provided with this report" not in text
-    window.dirty = False
+    window.session.dirty = False
 
 
 def test_the_window_and_the_commands_record_the_same_settings(extractor_dir):

@@ -175,7 +175,7 @@ def test_the_window_warns_when_it_opens_an_edited_case(saved_case, tmp_path, qtb
     assert window.case_files.open_case(path, confirmed=True)
     warning = next(text for text in shown if "does not agree with itself" in text)
     assert _named(data)["exhibit"] in warning
-    assert window.dirty and window.case.audit[-1].action == "integrity"
+    assert window.session.dirty and window.session.case.audit[-1].action == "integrity"
     document = QTextDocument()
     document.setHtml(as_shown("<b>VERIFIED MATCH</b>"))
     assert document.toPlainText() == "<b>VERIFIED MATCH</b>"
