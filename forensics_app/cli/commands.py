@@ -66,7 +66,7 @@ def cmd_attribute(args: argparse.Namespace) -> int:
     records, rows, contradictions = [], [], []
     for item in case.items:
         record = {"exhibit": item.exhibit, "path": item.path, "sha256": item.sha256,
-                  "provenance": (item.evidence or {}).get("provenance", [])}
+                  "provenance": [entry.to_dict() for entry in item.provenance or ()]}
         if item.attribution is not None:
             record.update(item.attribution.to_dict())
             check = against_fingerprint(item, read_decision(item))

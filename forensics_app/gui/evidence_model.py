@@ -47,10 +47,8 @@ def status_text(item: CaseItem) -> str:
 
 
 def _size_text(item: CaseItem) -> str:
-    evidence = item.evidence or {}
-    if not evidence:
-        return ""
-    return f"{evidence.get('width')} x {evidence.get('height')}"
+    evidence = item.evidence
+    return "" if evidence is None else f"{evidence.width} x {evidence.height}"
 
 
 def file_name(item: CaseItem) -> str:
@@ -91,7 +89,7 @@ def cell_value(item: CaseItem, column: int):
     if name == "Size":
         return _size_text(item)
     if name == "Format":
-        return (item.evidence or {}).get("format", "")
+        return item.format
     if name == "Status":
         return status_text(item)
     if name == "First-ranked":
@@ -122,8 +120,7 @@ def cell_text(item: CaseItem, column: int) -> str:
 def _sort_key(item: CaseItem, column: int):
     name = COLUMNS[column]
     if name == "Size":  # by pixel count, not alphabetically
-        evidence = item.evidence or {}
-        return int(evidence.get("width", 0)) * int(evidence.get("height", 0))
+        return item.evidence.width * item.evidence.height if item.evidence is not None else 0
     value = cell_value(item, column)
     if value is None:
         return -1
@@ -157,9 +154,9 @@ def cell_tooltip(item: CaseItem, column: int) -> str:
 def tooltip(item: CaseItem) -> str:
     if item.error:
         return f"{item.path}\nRejected: {item.error}"
-    evidence = item.evidence or {}
-    lines = [item.path, f"SHA-256 {item.sha256}", f"{evidence.get('size_bytes', 0):,} bytes, {evidence.get('mode', '')}"]
-    lines += list(evidence.get("notes", []))
+    lines = [item.path, f"SHA-256 {item.sha256}"]
+    if item.evidence is not None:
+        lines += [f"{item.evidence.size_bytes:,} bytes, {item.evidence.mode}", *item.evidence.notes]
     if item.padded:
         lines.append("smaller than one crop: padded by mirroring for the fingerprint")
     return "\n".join(lines)

@@ -70,11 +70,12 @@ def write_table_csv(case: Case, path: Path) -> None:
         writer.writerow(["exhibit", "path", "sha256", "md5", "width", "height", "bytes", "format", "status",
                          "decision", "naming_lr", "top_ranked", "top_similarity", "top_lr", "top_support", "cluster"])
         for item in case.items:
-            evidence, top = item.evidence or {}, top_match(item)
+            evidence, top = item.evidence, top_match(item)
             lr, level = lr_of(top), naming_lr(item)
             writer.writerow([spreadsheet_safe(cell) for cell in [
-                item.exhibit, item.path, item.sha256 or "", evidence.get("md5", ""), evidence.get("width", ""),
-                evidence.get("height", ""), evidence.get("size_bytes", ""), evidence.get("format", ""),
+                item.exhibit, item.path, item.sha256 or "", *((evidence.md5, evidence.width, evidence.height,
+                                                               evidence.size_bytes, evidence.format)
+                                                              if evidence is not None else ("",) * 5),
                 status_text(item), decision_text(item), "" if level is None else f"{level:g}",
                 top.generator if top else "", f"{top.similarity:.4f}" if top else "",
                 "" if lr is None else f"{lr:.6g}", words_of(top), "" if item.cluster is None else item.cluster]])

@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QTabWidget, QTextBrowser
 
 from forensics_app.core.case import Case, CaseItem
-from forensics_app.core.evidence import MAX_COUNTED_FRAMES
+from forensics_app.core.evidence import MAX_COUNTED_FRAMES, EvidenceImage
 from forensics_app.gui.attribution_text import top_match
 from forensics_app.gui.previews import AverageSpectrum, PreviewStore
 from forensics_app.gui.provenance_text import provenance_rows
@@ -29,12 +29,12 @@ class _Markup(str):
     """HTML this module wrote itself; every other value is escaped, whatever it starts with."""
 
 
-def frames_text(evidence: dict) -> str:
+def frames_text(evidence: EvidenceImage) -> str:
     """The frame or page count as what it is: an animated PNG declares its count, a TIFF's is counted to a cap."""
-    frames = int(evidence.get("frames", 1) or 1)
-    if frames > 1 and evidence.get("format") == "PNG":
+    frames = max(1, int(evidence.frames or 1))
+    if frames > 1 and evidence.format == "PNG":
         return f"{frames:,} declared by the file (not counted)"
-    if frames >= MAX_COUNTED_FRAMES and evidence.get("format") == "TIFF":
+    if frames >= MAX_COUNTED_FRAMES and evidence.format == "TIFF":
         return f"more than {MAX_COUNTED_FRAMES:,} pages (not counted further)"
     return f"{frames:,}"
 
@@ -52,19 +52,19 @@ def evidence_html(item: CaseItem) -> str:
         rows.append(("Same bytes as", item.same_as))
     if item.error:
         rows.append(("Rejected", item.error))
-    evidence = item.evidence or {}
-    if evidence:
-        rows += [("SHA-256", _code(evidence.get("sha256"))), ("MD5", _code(evidence.get("md5"))),
-                 ("Format", f"{evidence.get('format')} ({evidence.get('mode')})"),
-                 ("Dimensions", f"{evidence.get('width')} x {evidence.get('height')} pixels"),
-                 ("File size", f"{evidence.get('size_bytes', 0):,} bytes"),
+    evidence = item.evidence
+    if evidence is not None:
+        rows += [("SHA-256", _code(evidence.sha256)), ("MD5", _code(evidence.md5)),
+                 ("Format", f"{evidence.format} ({evidence.mode})"),
+                 ("Dimensions", f"{evidence.width} x {evidence.height} pixels"),
+                 ("File size", f"{evidence.size_bytes:,} bytes"),
                  ("Frames", frames_text(evidence)),
-                 ("ICC profile", "yes" if evidence.get("has_icc_profile") else "no")]
-        rows += [(f"EXIF {key}", value) for key, value in sorted(evidence.get("exif", {}).items())]
-        rows += [(f"Text {key}", value) for key, value in sorted(evidence.get("text_metadata", {}).items())]
-        rows += [("Note", note) for note in evidence.get("notes", [])]
+                 ("ICC profile", "yes" if evidence.has_icc_profile else "no")]
+        rows += [(f"EXIF {key}", value) for key, value in sorted(evidence.exif.items())]
+        rows += [(f"Text {key}", value) for key, value in sorted(evidence.text_metadata.items())]
+        rows += [("Note", note) for note in evidence.notes]
         rows += provenance_rows(item)
-        if not evidence.get("exif"):
+        if not evidence.exif:
             rows.append(("EXIF", "none found (generated images rarely carry any; its absence proves nothing)"))
     if item.padded:
         rows.append(("Fingerprint", "smaller than one crop: padded by mirroring"))

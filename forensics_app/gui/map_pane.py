@@ -104,5 +104,5 @@ def colourings(items: list[CaseItem]) -> dict[str, list[str]]:
         BY_MATCH: [decision_text(i) or "not attributed" for i in items],
         BY_FIRST: [first(i) for i in items],
         BY_FOLDER: [folder_text(i) or "(no folder)" for i in items],
-        BY_FORMAT: [(i.evidence or {}).get("format") or "unknown" for i in items],
+        BY_FORMAT: [i.format or "unknown" for i in items],
     }

@@ -8,7 +8,7 @@ fingerprint columns: a declaration never changes the match, the LR or the decisi
 from __future__ import annotations
 
 from forensics_app.core.case import CaseItem
-from forensics_app.core.provenance import DeclarationCheck, declaration, entries_from_dicts
+from forensics_app.core.provenance import DeclarationCheck, declaration
 from forensics_app.core.report import against_fingerprint, read_decision
 
 HEADER_TIP = ("What the file itself declares about its maker (C2PA, PNG text, EXIF, XMP) and structural findings. "
@@ -21,7 +21,7 @@ def declares_text(item: CaseItem) -> str:
     A declaration the fingerprint's ranking contradicts says so at the front of the cell,
     where a glance down the column finds it.
     """
-    entries = entries_from_dicts((item.evidence or {}).get("provenance"))
+    entries = list(item.provenance or ())
     if not entries:
         return ""
     text = declaration(entries)
@@ -36,7 +36,7 @@ def declaration_check(item: CaseItem) -> DeclarationCheck:
 
 def provenance_rows(item: CaseItem) -> list[tuple[str, str]]:
     """(label, sentence) rows for the Evidence tab, the declaration first."""
-    entries = entries_from_dicts((item.evidence or {}).get("provenance"))
+    entries = list(item.provenance or ())
     if not item.evidence:
         return []
     if not entries:

@@ -170,7 +170,7 @@ def _map_references(library: Library | None) -> list[tuple[str, np.ndarray]]:
 
 def conditions_of(items: Sequence[CaseItem]) -> tuple[Condition, ...]:
     """Each item's storage condition, read from the provenance taken in with it."""
-    return tuple(condition_of((item.evidence or {}).get("provenance")) for item in items)
+    return tuple(condition_of(item.provenance) for item in items)
 
 
 def _attribution(request: AnalysisRequest, policy: DecisionPolicy, cancel: CancelCheck | None) -> Attributions:

@@ -72,15 +72,14 @@ def inspect_paths(paths: Sequence[str | Path], progress: ProgressCallback | None
             progress(done, len(files))
 
 
-def provenance_record(path: str | Path, sha256: str | None) -> list[dict[str, Any]]:
-    """The entries stored in a case item; a file that changed since it was hashed is said so."""
+def provenance_record(path: str | Path, sha256: str | None) -> tuple[ProvenanceEntry, ...]:
+    """The entries a case item keeps of `path`; a file that changed since it was hashed is said so."""
     inspection = inspect_file(path)
     if inspection.error:
-        return [ProvenanceEntry("unreadable", f"Provenance was not read: {inspection.error}.",
-                                flag="unreadable").to_dict()]
-    entries = [e.to_dict() for e in inspection.entries]
+        return (ProvenanceEntry("unreadable", f"Provenance was not read: {inspection.error}.", flag="unreadable"),)
+    entries = list(inspection.entries)
     if sha256 and inspection.sha256 != sha256:
         entries.insert(0, ProvenanceEntry(
             "unreadable", "The file changed between its intake hash and the provenance read: what follows describes "
-                          "other bytes than those fingerprinted.", flag="file changed during intake").to_dict())
-    return entries
+                          "other bytes than those fingerprinted.", flag="file changed during intake"))
+    return tuple(entries)

@@ -68,11 +68,11 @@ def take_in(case: Case, result: FileFingerprint) -> CaseItem:
     # absolute, so a guard or a report finds the file from any working folder
     item = CaseItem(exhibit=case.next_exhibit(), path=os.path.abspath(result.path), error=result.error,
                     embedding=result.embedding, padded=result.padded,
-                    evidence=result.evidence.metadata_dict() if result.evidence else None)
+                    evidence=result.evidence.without_pixels() if result.evidence else None,
+                    # what the file declares, kept apart from the fingerprint
+                    provenance=tuple(result.provenance) if result.evidence is not None else None)
     if item.sha256:  # a byte-identical copy is its own exhibit, marked as repeating the first
         item.same_as = next((i.exhibit for i in case.items if i.sha256 == item.sha256 and not i.error), None)
-    if item.evidence is not None:  # what the file declares, kept apart from the fingerprint
-        item.evidence["provenance"] = [e.to_dict() for e in result.provenance]
     case.items.append(item)
     case.log("intake" if item.error is None else "rejected", item.sha256,
              f"{item.exhibit} {item.path}" + (f": {item.error}" if item.error else "")

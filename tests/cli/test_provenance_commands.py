@@ -12,6 +12,7 @@ import shutil
 
 from PIL import Image
 
+from forensics_app.testing.evidence_records import evidence_record
 from forensics_app.cli import EXIT_OK, EXIT_REJECTED, main
 from forensics_app.core.case import load_case
 from forensics_app.testing.c2pa_signing import signed_jpeg, tampered_copy
@@ -65,8 +66,8 @@ def test_attribute_json_and_case_carry_provenance_apart_from_the_lr(capsys, tmp_
     assert exif_entry["generator"] == "Midjourney" and "freely editable" in exif_entry["says"]
     assert not any(e.get("generator") for e in plain_record["provenance"])
     assert plain_record["matches"] == declared_record["matches"]  # metadata never moves the LR
-    stored = load_case(case_path).items[1].evidence["provenance"]
-    assert stored == declared_record["provenance"]
+    stored = load_case(case_path).items[1].provenance
+    assert [entry.to_dict() for entry in stored] == declared_record["provenance"]
 
 
 def test_window_shows_the_declaration_apart_from_the_match(tmp_path):
@@ -79,12 +80,12 @@ def test_window_shows_the_declaration_apart_from_the_match(tmp_path):
     exif = Image.Exif()
     exif[0x0131] = "Made with Midjourney"
     Image.new("RGB", (32, 32)).save(path, "PNG", exif=exif)
-    item = CaseItem("E0001", str(path), evidence={"sha256": None, "provenance": provenance_record(path, None)})
+    item = CaseItem("E0001", str(path), evidence=evidence_record(path), provenance=provenance_record(path, None))
     assert cell_text(item, COLUMN["Declares"]).startswith("declares: made with Midjourney [EXIF, editable]")
     assert "PNG saved as .jpg" in cell_text(item, COLUMN["Declares"])
     html = evidence_html(item)
     assert "Provenance exif" in html and "Provenance file-format (!)" in html
-    assert cell_text(CaseItem("E0002", "old.png", evidence={"sha256": None}), COLUMN["Declares"]) == ""
+    assert cell_text(CaseItem("E0002", "old.png", evidence=evidence_record("old.png")), COLUMN["Declares"]) == ""
 
 
 def test_inspect_does_not_wait_on_a_named_pipe(capsys, tmp_path):
@@ -115,8 +116,9 @@ def test_evidence_values_that_start_with_a_tag_are_shown_as_text():
     from forensics_app.gui.inspector import evidence_html
 
     forged = "<tt></tt><h1 style='color:green'>MATCH CONFIRMED</h1><img src='/etc/hosts'>"
-    item = CaseItem("E0001", "x.png", evidence={"sha256": "ab" * 32, "md5": "cd" * 16, "exif": {"Software": forged},
-                                               "text_metadata": {"parameters": "<a href='http://x'>link</a>"}})
+    item = CaseItem("E0001", "x.png", evidence=evidence_record(
+        "x.png", sha256="ab" * 32, md5="cd" * 16, exif={"Software": forged},
+        text_metadata={"parameters": "<a href='http://x'>link</a>"}))
     html = evidence_html(item)
     assert "<h1" not in html and "<img" not in html and "<a href" not in html
     assert "&lt;h1" in html and "MATCH CONFIRMED" in html

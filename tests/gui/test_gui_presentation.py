@@ -243,7 +243,7 @@ def test_a_file_with_endlessly_nested_metadata_becomes_an_exhibit_in_the_window(
     wait_idle(qtbot, window)
     assert [item.path for item in window.session.case.items] == [str(path)]
     item = window.session.case.items[0]
-    assert item.error is None and item.evidence["provenance"]
+    assert item.error is None and item.provenance
     assert any(entry.action == "intake" for entry in window.session.case.audit)
 
 

@@ -10,6 +10,7 @@ from forensics_app.core.case.check import check_case
 from forensics_app.core.decision.conditions import Condition, condition_from_quality, condition_of, snap_quality
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.library import Library
+from forensics_app.core.provenance import ProvenanceEntry
 from forensics_app.workflows.analyse import AnalysisRequest, conditions_of, record, run_analysis
 from forensics_app.workflows.enrol import enrol
 from forensics_app.workflows.intake import fingerprint_paths, fingerprinted, new_case, take_in
@@ -20,10 +21,11 @@ def test_a_probe_condition_is_read_from_its_jpeg_tables_and_snapped_to_the_ladde
     assert condition_from_quality("83 (exact libjpeg tables)") == Condition(85, 83, True)
     assert condition_from_quality("unknown") == Condition() and not Condition().matched
     assert snap_quality(100) == 100 and snap_quality(97) == 95 and snap_quality(45) == 50
-    assert condition_of([{"kind": "c2pa"}, {"kind": "jpeg", "details": {"quality": "72 (estimated)"}}]).key == "jpeg-70"
-    assert condition_of([{"kind": "png-text"}]).key == "as stored"
+    jpeg = ProvenanceEntry("jpeg", "JPEG", details={"quality": "72 (estimated)"})
+    assert condition_of([ProvenanceEntry("c2pa", "signed"), jpeg]).key == "jpeg-70"
+    assert condition_of([ProvenanceEntry("png-text", "text")]).key == "as stored"
     assert "stored as JPEG quality 72 (estimated from its quantisation tables, matched at 70)" == \
-        condition_of([{"kind": "jpeg", "details": {"quality": "72 (estimated)"}}]).describe()
+        condition_of([jpeg]).describe()
 
 
 def jpeg_copies(paths, folder, quality):

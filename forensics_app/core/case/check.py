@@ -182,7 +182,7 @@ def _check_attributions(case: Case, items: list[CaseItem], policy: DecisionPolic
             continue
         if key:
             why = _matched_problem(key, used, gallery.shape[1], policy)
-            stated = [i for i in members if condition_of((i.evidence or {}).get("provenance")).key != key]
+            stated = [i for i in members if condition_of(i.provenance).key != key]
             result.problems += [f"{i.exhibit}: it states matched condition {key!r}, which its file's JPEG tables do "
                                 "not give" for i in stated]
             if why:

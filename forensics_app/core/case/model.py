@@ -33,6 +33,8 @@ import numpy as np
 
 from forensics_app.core.case.results import StoredAttribution, UnreadableAttribution
 from forensics_app.core.case.settings import CaseSettings, ExtractorStamp
+from forensics_app.core.evidence.record import EvidenceImage
+from forensics_app.core.provenance.entry import ProvenanceEntry
 from forensics_app.core.regular_file import FileRefused, read_regular_file
 
 CASE_FORMAT = 1
@@ -102,7 +104,7 @@ class CaseItem:
 
     exhibit: str
     path: str
-    evidence: dict | None = None  # EvidenceImage.metadata_dict(), None when rejected at intake
+    evidence: EvidenceImage | None = None  # without pixels; None when rejected at intake
     error: str | None = None
     embedding: np.ndarray | None = None
     padded: bool = False
@@ -112,31 +114,61 @@ class CaseItem:
     same_as: str | None = None
     #: The analyst's note on this exhibit (each change logged); printed in the report.
     note: str = ""
+    #: What the file declares, read at intake from the bytes that were hashed; None in a
+    #: case from before declarations were read (an empty tuple: read, nothing found).
+    provenance: tuple[ProvenanceEntry, ...] | None = None
 
     @property
     def sha256(self) -> str | None:
-        return (self.evidence or {}).get("sha256")
+        return self.evidence.sha256 if self.evidence is not None else None
+
+    @property
+    def format(self) -> str:
+        """The file's format as Pillow named it ('' for a file rejected at intake)."""
+        return self.evidence.format if self.evidence is not None else ""
 
     def to_dict(self) -> dict:
-        data = asdict(self)
+        data = {name: getattr(self, name) for name in ("exhibit", "path", "error", "padded", "cluster", "same_as", "note")}
         data["embedding"] = _encode(self.embedding)
         data["attribution"] = self.attribution.to_dict() if self.attribution is not None else None
+        data["evidence"] = None
+        if self.evidence is not None:  # the provenance is kept inside the evidence record, as ever
+            data["evidence"] = self.evidence.metadata_dict()
+            if self.provenance is not None:
+                data["evidence"]["provenance"] = [entry.to_dict() for entry in self.provenance]
         return data
 
     @classmethod
     def from_dict(cls, data: dict, problems: list[str] | None = None) -> "CaseItem":
-        """The item back; an attribution that is not one is left out and said in `problems`."""
+        """The item back; a stored attribution or evidence record that cannot be read is left
+        out and said in `problems`."""
         values = dict(data)
+        exhibit = values.get("exhibit")
         values["embedding"] = _decode(values.get("embedding"))
         stored = values.get("attribution")
         try:
             values["attribution"] = StoredAttribution.from_dict(stored) if stored else None
         except UnreadableAttribution as exc:
             values["attribution"] = None
-            if problems is not None:
-                problems.append(f"{values.get('exhibit')}: its stored attribution cannot be read ({exc}): it was "
-                                "edited outside the program")
+            _said(problems, f"{exhibit}: its stored attribution cannot be read ({exc}): it was edited outside the "
+                            "program")
+        evidence = values.pop("evidence", None)
+        values["evidence"], values["provenance"] = None, None
+        if evidence is not None:
+            try:
+                values["evidence"] = EvidenceImage.from_metadata_dict(evidence)
+                declared = evidence.get("provenance")
+                if declared is not None:
+                    values["provenance"] = tuple(ProvenanceEntry.from_dict(d) for d in declared if isinstance(d, dict))
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                _said(problems, f"{exhibit}: its stored evidence record cannot be read ({exc!r}): it was edited "
+                                "outside the program")
         return cls(**values)
+
+
+def _said(problems: list[str] | None, problem: str) -> None:
+    if problems is not None:
+        problems.append(problem)
 
 
 @dataclass

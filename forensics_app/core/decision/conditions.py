@@ -15,6 +15,7 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 from PIL import Image
@@ -63,12 +64,18 @@ def condition_from_quality(text: str | None) -> Condition:
     return Condition(snap_quality(quality), quality, "exact" in (text or ""))
 
 
-def condition_of(provenance: Sequence[dict] | None) -> Condition:
+class Declared(Protocol):
+    """What a condition is read from: a provenance entry's kind and the fields it read."""
+
+    kind: str
+    details: dict[str, str]
+
+
+def condition_of(provenance: Sequence[Declared] | None) -> Condition:
     """A probe's condition from the provenance read at intake (its JPEG entry), else as stored."""
-    for entry in provenance or []:
-        if isinstance(entry, dict) and entry.get("kind") == "jpeg":
-            details = entry.get("details")
-            return condition_from_quality(str(details.get("quality", "")) if isinstance(details, dict) else "")
+    for entry in provenance or ():
+        if entry.kind == "jpeg":
+            return condition_from_quality(str(entry.details.get("quality", "")))
     return Condition()
 
 

@@ -34,7 +34,7 @@ from forensics_app.core.regular_file import FileRefused, read_regular_file
 
 __all__ = ["KINDS", "TRUST_VARIABLE", "DeclarationCheck", "ProvenanceEntry", "ReferenceSizes", "TrustAnchors",
            "c2pa_status", "check_declaration",
-           "declaration", "entries_from_dicts", "load_anchors", "read_provenance", "read_provenance_bytes"]
+           "declaration", "load_anchors", "read_provenance", "read_provenance_bytes"]
 
 _MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "WebP": "image/webp", "TIFF": "image/tiff", "HEIF": "image/heif",
          "AVIF": "image/avif", "JPEG XL": "image/jxl"}
@@ -91,11 +91,6 @@ def read_provenance_bytes(path: str | os.PathLike[str], data: bytes, anchors: Tr
     if image is not None:
         entries.append(size_entry(image.size[0], image.size[1], reference_sizes))
     return [e for e in entries if e is not None]
-
-
-def entries_from_dicts(stored: list[dict] | None) -> list[ProvenanceEntry]:
-    """Entries stored in a case (``item.evidence['provenance']``); [] when none were read."""
-    return [ProvenanceEntry.from_dict(d) for d in stored or [] if isinstance(d, dict)]
 
 
 def c2pa_status(data: bytes) -> str | None:

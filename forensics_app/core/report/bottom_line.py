@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import defaultdict
 
 from forensics_app.core.decision.likelihood import format_lr, support_words
-from forensics_app.core.provenance import entries_from_dicts
 from forensics_app.core.provenance.c2pa_chain import GENERATED_SOURCES
 from forensics_app.core.report.facts import Facts
 from forensics_app.core.report.layout import markup, red
@@ -59,7 +58,7 @@ def bottom_line(facts: Facts) -> str:
 def _declarations(facts: Facts) -> list[str]:
     signed_generated, partly = [], []
     for item in facts.case.items:
-        entries = entries_from_dicts((item.evidence or {}).get("provenance"))
+        entries = list(item.provenance or ())
         sources = {e.source_type for e in entries if e.bound}
         if "trainedAlgorithmicMedia" in sources:
             signed_generated.append(item.exhibit)

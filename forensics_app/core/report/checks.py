@@ -61,7 +61,7 @@ class FileCheck:
 
 def evidence_path(item: CaseItem) -> str:
     """The absolute path recorded at intake, or the path as given for a rejected file."""
-    return str((item.evidence or {}).get("path") or item.path)
+    return str((item.evidence.path if item.evidence is not None else "") or item.path)
 
 
 def recheck_file(item: CaseItem) -> FileCheck:
@@ -79,7 +79,7 @@ def recheck_file(item: CaseItem) -> FileCheck:
         sha256, md5 = hashlib.sha256(data).hexdigest(), hashlib.md5(data).hexdigest()
         if item.evidence is None:
             status = NOT_TAKEN_IN
-        elif sha256 == item.evidence.get("sha256") and md5 == item.evidence.get("md5"):
+        elif sha256 == item.evidence.sha256 and md5 == item.evidence.md5:
             status = UNCHANGED
         else:
             status = CHANGED

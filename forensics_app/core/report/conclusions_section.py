@@ -104,7 +104,7 @@ def _case_limitations(facts: Facts) -> list[str]:
     if padded:
         found.append("<b>In this case</b>, these images are smaller than one crop and were padded by mirroring, which "
                      "makes their fingerprints less reliable: " + markup(", ".join(padded)) + ".")
-    lossy = [item.exhibit for item in facts.analysis.items if (item.evidence or {}).get("format") in ("JPEG", "WEBP", "MPO")]
+    lossy = [item.exhibit for item in facts.analysis.items if item.format in ("JPEG", "WEBP", "MPO")]
     if lossy:
         found.append("<b>In this case</b>, these images are stored in a lossy format: " + markup(", ".join(lossy)) + ".")
     flagged = [f.exhibit for f in facts.files.values() if f.flagged]

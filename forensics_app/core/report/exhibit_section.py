@@ -105,7 +105,7 @@ def _group(facts: Facts, item: CaseItem) -> str:
 
 
 def _file_text(facts: Facts, item: CaseItem, check: FileCheck) -> str:
-    path, evidence = Path(evidence_path(item)), item.evidence or {}
+    path, evidence = Path(evidence_path(item)), item.evidence
     lines = [f"<b>{clipped(unicodedata.normalize('NFC', path.name), 200)}</b> in {clipped(path.parent)}"]
     if item.same_as:
         lines.append(f"<i>The same bytes (SHA-256) as {markup(item.same_as)}.</i>")
@@ -114,14 +114,14 @@ def _file_text(facts: Facts, item: CaseItem, check: FileCheck) -> str:
     form = normal_form_note(path.name)
     if form:
         lines.append(f"<i>File name {markup(form)}: another file can show the same name.</i>")
-    if not evidence:
+    if evidence is None:
         lines.append(red("rejected at intake") + f": {markup(item.error or 'not taken in')}")
         if check.readable:
             lines.append(_hash("SHA-256", check.sha256) + " <font size=5.4 color='#555555'>(read now)</font>")
         return "<br/>".join(lines)
-    lines.append(markup(f"{evidence.get('format', '?')}, {evidence.get('width', '?')} x {evidence.get('height', '?')} px, "
-                        f"{evidence.get('mode', '?')}, {byte_size(evidence.get('size_bytes'))}") + _group(facts, item))
-    lines += [_hash("SHA-256", evidence.get("sha256")), _hash("MD5", evidence.get("md5")) + "  " + _export(check)]
+    lines.append(markup(f"{evidence.format}, {evidence.width} x {evidence.height} px, "
+                        f"{evidence.mode}, {byte_size(evidence.size_bytes)}") + _group(facts, item))
+    lines += [_hash("SHA-256", evidence.sha256), _hash("MD5", evidence.md5) + "  " + _export(check)]
     if check.status != UNCHANGED and check.readable:
         lines += [_hash("SHA-256", check.sha256, changed=True), _hash("MD5", check.md5, changed=True) + " "
                   + red("now")]

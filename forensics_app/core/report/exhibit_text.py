@@ -38,18 +38,18 @@ def picture_problem(facts: Facts, item: CaseItem) -> str:
 
 def metadata_line(item: CaseItem) -> str:
     """EXIF fields a camera or editor writes, text chunks quoted short, ICC and intake notes."""
-    evidence = item.evidence or {}
-    exif = evidence.get("exif") or {}
+    evidence = item.evidence
+    exif = evidence.exif if evidence is not None else {}
     found = [f"{tag} {exif[tag]}" for tag in SHOWN_TAGS if exif.get(tag)]
     other = len([tag for tag in exif if tag not in SHOWN_TAGS])
     parts = ["EXIF " + ("; ".join(found) if found else "none" if not exif else "with no camera or software field")
              + (f" (+{other} other tag(s))" if other else "")]
-    for key, value in (evidence.get("text_metadata") or {}).items():
+    for key, value in (evidence.text_metadata if evidence is not None else {}).items():
         quoted = value if len(value) <= TEXT_QUOTE_CHARS else f"{value[:TEXT_QUOTE_CHARS]}... ({len(value)} characters)"
         parts.append(f"text '{key}': {quoted}")
-    if evidence.get("has_icc_profile"):
+    if evidence is not None and evidence.has_icc_profile:
         parts.append("ICC profile")
-    parts += list(evidence.get("notes") or [])
+    parts += list(evidence.notes if evidence is not None else [])
     return "<b>Metadata:</b> " + clipped("; ".join(parts), 1_500)
 
 

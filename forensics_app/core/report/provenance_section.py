@@ -11,7 +11,7 @@ outcome and any structural finding (a renamed file, data after the image's end) 
 from __future__ import annotations
 
 from forensics_app.core.case import CaseItem
-from forensics_app.core.provenance import DeclarationCheck, ProvenanceEntry, check_declaration, declaration, entries_from_dicts
+from forensics_app.core.provenance import DeclarationCheck, ProvenanceEntry, check_declaration, declaration
 from forensics_app.core.report.decision import Decision
 from forensics_app.core.report.facts import Facts
 from forensics_app.core.report.layout import markup, para, paragraph_styles, red
@@ -22,7 +22,7 @@ def provenance_note(facts: Facts) -> list:
     styles = paragraph_styles()
     declaring = signed = flagged = 0
     for item in facts.case.items:
-        entries = entries_from_dicts((item.evidence or {}).get("provenance"))
+        entries = list(item.provenance or ())
         declaring += any(e.generator for e in entries)
         signed += any(e.kind == "c2pa" and e.valid is not None for e in entries)
         flagged += any(e.flag for e in entries)
@@ -40,14 +40,14 @@ def against_fingerprint(item: CaseItem, decision: Decision | None) -> Declaratio
     """The exhibit's declaration set against the ranking the report states (recomputed where it was)."""
     if decision is None:
         return DeclarationCheck()
-    entries = entries_from_dicts((item.evidence or {}).get("provenance"))
+    entries = list(item.provenance or ())
     return check_declaration(entries, [r.generator for r in decision.ranking],
                              decision.decision if decision.named else None)
 
 
 def provenance_text(item: CaseItem, decision: Decision | None = None) -> str:
     """One exhibit's declaration, C2PA outcome and structural findings, as cell markup."""
-    entries = entries_from_dicts((item.evidence or {}).get("provenance"))
+    entries = list(item.provenance or ())
     lines = [f"<b>Provenance:</b> {_declared(item, entries)}"]
     check = against_fingerprint(item, decision)
     if check.text:

@@ -19,7 +19,7 @@ from forensics_app.core.decision.attribution import UNKNOWN_TEXT
 from forensics_app.core.case import CaseItem
 from forensics_app.core.case.check import failed_openings
 from forensics_app.core.display_text import normal_form_note
-from forensics_app.core.provenance import declaration, entries_from_dicts
+from forensics_app.core.provenance import declaration
 from forensics_app.core.report.bottom_line import bottom_line
 from forensics_app.core.report.checks import evidence_path
 from forensics_app.core.report.decision import Decision
@@ -145,7 +145,7 @@ def _support(facts: Facts, item: CaseItem) -> str:
 def _declares(facts: Facts, item: CaseItem) -> str:
     if not item.evidence:
         return "-"
-    entries = entries_from_dicts(item.evidence.get("provenance"))
+    entries = list(item.provenance or ())
     if not entries:
         return "<i>not read</i>"
     flag = against_fingerprint(item, facts.decisions.get(item.exhibit)).flag

@@ -18,6 +18,8 @@ from forensics_app.core.case import (
 from forensics_app.core.case.check import check_case
 from forensics_app.core.decision.attribution import build_policy
 from forensics_app.core.decision.conditions import ComparedCondition
+from forensics_app.core.provenance import ProvenanceEntry
+from forensics_app.testing.evidence_records import evidence_record
 
 
 def _policy():
@@ -33,8 +35,9 @@ def _case() -> Case:
                                     closed_set_lr=40.0,
                                     condition=ComparedCondition("jpeg-85", "stored as JPEG quality 85", True,
                                                                 references="3 reference(s) re-encoded"))
-    case.items.append(CaseItem("E0001", "/x/a.png", {"sha256": "0" * 64}, embedding=np.ones(8, np.float32),
-                               attribution=attribution, cluster=0))
+    case.items.append(CaseItem("E0001", "/x/a.png", evidence_record("/x/a.png", exif={"Software": "editor"}),
+                               embedding=np.ones(8, np.float32), attribution=attribution, cluster=0,
+                               provenance=(ProvenanceEntry("exif", "declares: edited with editor", generator="editor"),)))
     case.log("intake", "0" * 64, "E0001 /x/a.png")
     return case
 
@@ -47,6 +50,8 @@ def test_a_case_written_today_opens_as_the_same_typed_case(tmp_path):
     assert again.extractor == case.extractor and again.settings == case.settings
     assert again.settings.policy == case.settings.policy and again.settings.naming_lr == 10.0
     assert again.items[0].attribution == case.items[0].attribution
+    assert again.items[0].evidence.metadata_dict() == case.items[0].evidence.metadata_dict()
+    assert again.items[0].provenance == case.items[0].provenance and again.items[0].sha256 == "0" * 64
     assert again.items[0].attribution.matched and again.items[0].attribution.best.words == "moderately strong support"
     stored = json.loads((tmp_path / "c.fcase").read_text())
     assert stored["settings"]["naming_lr"] == 10.0 and stored["items"][0]["attribution"]["matches"][0]["words"]
@@ -90,3 +95,14 @@ def test_a_damaged_policy_or_an_edited_naming_level_is_a_load_problem_never_a_cr
     assert damaged.settings.policy is None and "cannot be read" in damaged.settings.policy_problem
     assert "records no decision policy" not in " ".join(check_case(damaged).problems)
     assert any("the stored decision policy cannot be read" in p for p in check_case(damaged).problems)
+
+
+def test_an_evidence_record_that_cannot_be_read_is_said_and_the_case_still_opens(tmp_path):
+    case = _case()
+    case.save(tmp_path / "c.fcase")
+    data = json.loads((tmp_path / "c.fcase").read_text())
+    del data["items"][0]["evidence"]["md5"]
+    (tmp_path / "c.fcase").write_text(json.dumps(data))
+    again = load_case(tmp_path / "c.fcase")
+    assert again.items[0].evidence is None and again.items[0].provenance is None
+    assert any("E0001: its stored evidence record cannot be read" in p for p in again.load_problems)

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from forensics_app.testing.evidence_records import evidence_record
 from forensics_app.core.validation import evaluation
 from forensics_app.core.decision.grouping import cluster
 from forensics_app.core.decision.map import TooFewImagesError, tsne_map
@@ -154,7 +155,7 @@ def test_dataset_files_reads_a_folder_of_folders(tmp_path):
 
 def test_case_round_trip_keeps_everything(tmp_path):
     case = Case(reference="CASE-1", examiner="A. Analyst")
-    case.items.append(CaseItem("E0001", "/x/a.png", {"sha256": "ab" * 32}, None, np.arange(4, dtype=np.float32), cluster=2))
+    case.items.append(CaseItem("E0001", "/x/a.png", evidence_record("/x/a.png", sha256="ab" * 32), None, np.arange(4, dtype=np.float32), cluster=2))
     case.items.append(CaseItem("E0002", "/x/b.png", None, "not an image"))
     case.log("intake", "ab" * 32, "E0001")
     path = tmp_path / "c.fcase"

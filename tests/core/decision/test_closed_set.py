@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from forensics_app.testing.evidence_records import evidence_record
 from forensics_app.core.decision.attribution import DecisionPolicy, attribute, build_policy
 from forensics_app.core.case import CaseItem, RankedMatch, StoredAttribution
 from forensics_app.core.case.check import _disagreement
@@ -76,7 +77,7 @@ def test_the_closed_set_is_worded_as_a_conditional_beside_the_open_set(qtbot):
     assert "one of the other 3 rather than gen-2" in closed_set_sentence("gen-2", 0.2, 4)
     view = MatchesView()
     qtbot.addWidget(view)
-    item = CaseItem(exhibit="E0001", path="/x/a.png", evidence={"sha256": "0" * 64},
+    item = CaseItem(exhibit="E0001", path="/x/a.png", evidence=evidence_record("/x/a.png"),
                     attribution=StoredAttribution("unknown", 100.0, (RankedMatch("gen-2", 0.8, 3.0),
                                                                      RankedMatch("gen-0", 0.5, 0.2)), 250.0))
     view.show_item(item)

@@ -187,7 +187,7 @@ def test_intake_reads_provenance_from_the_bytes_it_fingerprinted(tmp_path, monke
     finished, item = finishes(intake.take_in, case, results[0])
     assert finished and not isinstance(item, BaseException)
     assert len(opened) == 1
-    says = " ".join(entry["says"] for entry in item.evidence["provenance"])
+    says = " ".join(entry.says for entry in item.provenance)
     assert "Midjourney" in says
 
 
@@ -210,10 +210,12 @@ def test_content_credentials_stored_online_are_not_called_damaged():
 
 def test_the_evidence_tab_calls_a_declared_frame_count_declared():
     from forensics_app.gui.inspector import frames_text
+    from forensics_app.testing.evidence_records import evidence_record
 
-    assert frames_text({"format": "PNG", "frames": 2_147_483_647}) == "2,147,483,647 declared by the file (not counted)"
-    assert frames_text({"format": "TIFF", "frames": MAX_COUNTED_FRAMES}).startswith("more than 1,000 pages")
-    assert frames_text({"format": "GIF", "frames": 12}) == "12"
+    declared = evidence_record(format="PNG", frames=2_147_483_647)
+    assert frames_text(declared) == "2,147,483,647 declared by the file (not counted)"
+    assert frames_text(evidence_record(format="TIFF", frames=MAX_COUNTED_FRAMES)).startswith("more than 1,000 pages")
+    assert frames_text(evidence_record(format="GIF", frames=12)) == "12"
 
 
 def test_a_png_s_text_is_inflated_once_for_intake_and_provenance(tmp_path, monkeypatch, extractor_dir):

@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from reportlab.lib.pagesizes import A4
 from reportlab.platypus import SimpleDocTemplate
 
+from forensics_app.testing.evidence_records import evidence_record
 from forensics_app.core.case import Case, CaseItem
 from forensics_app.core.report.layout import para
 from forensics_app.core.report.provenance_section import provenance_note, provenance_text
@@ -24,8 +25,8 @@ def test_forty_exhibits_are_read_once_and_declare_in_a_few_lines_each(tmp_path):
         info = PngImagePlugin.PngInfo()
         info.add_text("parameters", "a harbour\nSteps: 20, Sampler: Euler a, Seed: 1, Model: sd_xl_base_1.0")
         Image.new("RGB", (48, 48), (number, 80, 160)).save(path, "PNG", pnginfo=info if number % 2 else None)
-        evidence = {"path": str(path), "sha256": None, "provenance": provenance_record(path, None)}
-        case.items.append(CaseItem(exhibit=f"E{number + 1:04d}", path=str(path), evidence=evidence))
+        case.items.append(CaseItem(exhibit=f"E{number + 1:04d}", path=str(path), evidence=evidence_record(path),
+                                   provenance=provenance_record(path, None)))
     case.items.append(CaseItem(exhibit="E0041", path="gone.png", error="no such file"))
     buffer = io.BytesIO()
     story = provenance_note(SimpleNamespace(case=case)) + [para(provenance_text(item)) for item in case.items]
@@ -41,9 +42,9 @@ def _attributed(path, ranking, named=None):
     from forensics_app.core.case import RankedMatch, StoredAttribution
     from forensics_app.core.decision.attribution import UNKNOWN
 
-    evidence = {"path": str(path), "sha256": None, "provenance": provenance_record(path, None)}
     matches = tuple(RankedMatch(g, 0.9 - i / 10, 3.0 / (i + 1)) for i, g in enumerate(ranking))
-    return CaseItem(exhibit="E0001", path=str(path), evidence=evidence,
+    return CaseItem(exhibit="E0001", path=str(path), evidence=evidence_record(path),
+                    provenance=provenance_record(path, None),
                     attribution=StoredAttribution(named or UNKNOWN, 100.0, matches))
 
 

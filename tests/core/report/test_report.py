@@ -194,7 +194,7 @@ def test_every_exhibit_and_its_hashes_appear_whole(scene):
     for item in scene["case"].items:
         assert item.exhibit in text
         if item.evidence:
-            assert item.sha256 in text and item.evidence["md5"] in text
+            assert item.sha256 in text and item.evidence.md5 in text
 
 
 def test_extractor_weights_and_library_are_identified(scene):
@@ -213,7 +213,7 @@ def test_changed_and_missing_files_are_flagged(scene):
     assert status[scene["broken"].exhibit].status == NOT_TAKEN_IN
     assert sum(f.status == UNCHANGED for f in result.files) == len(result.files) - 3
     assert "CHANGED since intake" in text and "MISSING" in text
-    now = hashlib.sha256(Path(scene["changed"].evidence["path"]).read_bytes()).hexdigest()
+    now = hashlib.sha256(Path(scene["changed"].evidence.path).read_bytes()).hexdigest()
     assert now in text and now == status[scene["changed"].exhibit].sha256
     assert len(result.warnings) == 2 and "opened read-only" in text
 
@@ -418,7 +418,7 @@ def test_cli_report_into_a_missing_folder_fails_clearly(scene, capsys, tmp_path)
 
 def test_evidence_is_never_overwritten_and_cancel_writes_nothing(scene, tmp_path):
     case = load_case(scene["case_path"])
-    target = Path(scene["signed"].evidence["path"])
+    target = Path(scene["signed"].evidence.path)
     before = target.read_bytes()
     with pytest.raises(ReportError, match="evidence file"):
         write_report(case, target, extractor_card=None)

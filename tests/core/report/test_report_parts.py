@@ -165,7 +165,7 @@ def test_any_exhibit_can_be_laid_out(tmp_path, extractor):
     assert result.pages == len(pages) <= 8
     assert "characters left out here; the whole text is in the case file" in text
     assert "long.png" in text
-    notes = case.items[2].evidence["notes"]
+    notes = case.items[2].evidence.notes
     assert len(notes) <= 12 and any("more warnings of the decoder" in n for n in notes)
 
 
