@@ -352,7 +352,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         card = None
     try:
         extractor = library = None
-        if card is not None and case.library.get("content_sha256"):
+        if card is not None and case.library_sha256:
             extractor = load_extractor(args)
             library = optional_library(args, extractor)
         result = write_case_report(case, Path(args.out), card, progress=Progress("writing report", not args.json),

@@ -85,8 +85,8 @@ class CaseFiles(QObject):
         library = session.library
         if session.foreign:
             self._say(session.foreign_text(), 20_000)
-        elif library is not None and case.library.get("content_sha256") and \
-                case.library["content_sha256"] != library.snapshot()["content_sha256"]:
+        elif library is not None and case.library_sha256 and \
+                case.library_sha256 != library.snapshot()["content_sha256"]:
             self._say("The library has changed since this case was analysed; its saved matches are shown. Press F5 "
                       "(Analysis > Re-run analysis) to rank against the current library.", 20_000)
         return True

@@ -16,7 +16,7 @@ from forensics_app.core.decision.grouping import groups_at
 from forensics_app.core.decision.map import MIN_MAP_IMAGES, tsne_map
 from forensics_app.core.decision.attribution import DecisionPolicy, attribute
 from forensics_app.core.case import Case, CaseItem, ReferencePoints, StoredAttribution
-from forensics_app.core.case.check import gallery_record
+from forensics_app.core.case.library_record import LibrarySnapshot, MatchedRecord, SavedGallery
 from forensics_app.core.decision.conditions import ComparedCondition, Condition, condition_of
 from forensics_app.core.evidence import DEFAULT_MAX_PIXELS
 from forensics_app.core.fingerprint.extractor import Extractor
@@ -69,7 +69,7 @@ class Attributions(AnalysisStage):
     """Each image's ranking and decision (None without a library), and the library it was made against."""
 
     records: tuple[StoredAttribution, ...] | None = None
-    library: dict = field(default_factory=dict)
+    library: LibrarySnapshot | None = None
 
     name = "attribution"
 
@@ -77,7 +77,7 @@ class Attributions(AnalysisStage):
         records = self.records if self.records is not None else (None,) * len(items)
         for item, attribution in zip(items, records):
             item.attribution = attribution
-        case.library = self.library or {}
+        case.library = self.library
         if self.records:
             case.log("attribute", None, self.detail)
 
@@ -177,32 +177,30 @@ def _attribution(request: AnalysisRequest, policy: DecisionPolicy, cancel: Cance
     if request.library is None:
         return Attributions(policy, "no library is open")
     names, gallery = request.library.gallery()
-    snapshot = request.library.snapshot()
+    snapshot = LibrarySnapshot.from_dict(request.library.snapshot())
     if not names:
         return Attributions(policy, "the library is empty", library=snapshot)
     results = attribute(request.embeddings, names, gallery, policy, top=request.top) if len(request.embeddings) else []
     records = [StoredAttribution.of(r) for r in results]
-    snapshot = {**snapshot, "gallery": gallery_record(names, gallery)}
-    matched = _match_conditions(request, records, cancel, snapshot.get("content_sha256"))
-    if matched:
-        snapshot["matched"] = matched
+    snapshot.gallery = SavedGallery.of(names, gallery)
+    snapshot.matched = _match_conditions(request, records, cancel, snapshot.content_sha256 or None)
     named = sum(r.named for r in records)
     detail = (f"{len(records)} images against {len(names)} generator(s), {named} named; library "
-              f"{snapshot.get('content_sha256', '')[:16]}")
-    if matched:
+              f"{snapshot.content_sha256[:16]}")
+    if snapshot.matched:
         detail += "; JPEG probes compared with references re-encoded at " + ", ".join(
-            f"quality {key.split('-', 1)[1]}" for key in matched)
+            f"quality {key.split('-', 1)[1]}" for key in snapshot.matched)
     return Attributions(policy, detail=detail, records=tuple(records), library=snapshot)
 
 
 def _match_conditions(request: AnalysisRequest, records: list[StoredAttribution], cancel: CancelCheck | None,
-                      content_sha256: str | None) -> dict[str, dict]:
+                      content_sha256: str | None) -> dict[str, MatchedRecord]:
     """Re-attribute each JPEG probe against references in its condition; the matched galleries, by condition."""
     groups: dict[str, list[int]] = {}
     for index, condition in enumerate(request.conditions[:len(records)]):
         if condition.matched:
             groups.setdefault(condition.key, []).append(index)
-    stored: dict[str, dict] = {}
+    stored: dict[str, MatchedRecord] = {}
     for key, indices in groups.items():
         condition = request.conditions[indices[0]]
         matched = matched_gallery(request.library, request.extractor, condition, request.naming_lr,
@@ -216,8 +214,8 @@ def _match_conditions(request: AnalysisRequest, records: list[StoredAttribution]
         for index, result in zip(indices, fresh):
             records[index] = StoredAttribution.of(result, ComparedCondition(
                 key, request.conditions[index].describe(), matched=True, references=matched.describe()))
-        stored[key] = {"gallery": gallery_record(matched.names, matched.gallery), "policy": matched.policy.to_dict(),
-                       "references": matched.describe(), "left_out": matched.left_out[:50]}
+        stored[key] = MatchedRecord(SavedGallery.of(matched.names, matched.gallery), matched.policy,
+                                     matched.describe(), tuple(matched.left_out[:50]))
     return stored
 
 

@@ -30,7 +30,7 @@ def tippett_comparisons(case: Case, library: Library | None, extractor: Extracto
         return None
     if case.extractor is None or case.extractor.id != extractor.extractor_id:
         return None
-    wanted = case.library.get("content_sha256")
+    wanted = case.library_sha256
     if not wanted or library.snapshot().get("content_sha256") != wanted:
         return None
     return library_comparisons(library.reference_sets(), extractor.background(), policy)

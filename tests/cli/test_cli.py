@@ -177,7 +177,7 @@ def test_attribute_saves_a_case_the_app_can_open(capsys, images, tmp_path):
     assert [i.attribution.decision for i in case.items] == [r["decision"] for r in records]
     assert code == EXIT_OK and case.reference == "R-1" and len(case.items) == 2
     assert case.items[0].sha256 == records[0]["sha256"] and case.items[0].attribution.matches
-    assert case.library["generators"] and case.extractor.id
+    assert case.library.generators and case.extractor.id
 
 
 def test_verify(capsys, images):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -74,16 +76,17 @@ def test_jpeg_probes_are_compared_with_references_at_their_quality_and_the_case_
         assert condition.words().startswith("Matched condition: the image is stored as JPEG quality 72")
     assert png.attribution.condition is None  # a PNG is compared with the references as stored
     assert "condition" not in png.attribution.to_dict()
-    assert set(case.library["matched"]) == {"jpeg-70"}
+    assert set(case.library.matched) == {"jpeg-70"}
     assert "JPEG probes compared with references re-encoded at quality 70" in case.audit[-1].detail
     assert check_case(case).problems == []
     # the matched gallery is not the stored one: the similarities differ from a comparison as stored
     as_stored = analyse(extractor, library, probes[:1], matched=False).items[0].attribution.matches
     assert [m.similarity for m in as_stored] != [m.similarity for m in case.items[0].attribution.matches]
-    gallery = case.library["matched"]["jpeg-70"]["gallery"]
-    gallery["names"] = gallery["names"][::-1]  # the saved matched gallery edited outside the program
+    saved = case.library.matched["jpeg-70"]
+    edited = replace(saved, gallery=replace(saved.gallery, names=saved.gallery.names[::-1]))
+    case.library.matched["jpeg-70"] = edited  # the saved matched gallery edited outside the program
     assert any(p.startswith("E0001: rank 1") for p in check_case(case).problems)
-    del case.library["matched"]
+    case.library.matched.clear()
     assert any("does not hold or cannot be read" in p for p in check_case(case).problems)
 
 

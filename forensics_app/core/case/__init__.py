@@ -22,9 +22,10 @@ from forensics_app.core.case.model import (
     seal_of,
     utc_now,
 )
+from forensics_app.core.case.library_record import GeneratorEntry, LibrarySnapshot, MatchedRecord, SavedGallery
 from forensics_app.core.case.results import RankedMatch, StoredAttribution, UnreadableAttribution
 from forensics_app.core.case.settings import CaseSettings, ExtractorStamp, extractor_stamp
 
 __all__ = ["CASE_FORMAT", "CASE_SUFFIX", "MAX_CASE_BYTES", "AuditEntry", "Case", "CaseError", "CaseItem",
-           "CaseSettings", "ExtractorStamp", "RankedMatch", "ReferencePoints", "StoredAttribution",
+           "CaseSettings", "ExtractorStamp", "GeneratorEntry", "LibrarySnapshot", "MatchedRecord", "RankedMatch", "ReferencePoints", "SavedGallery", "StoredAttribution",
            "UnreadableAttribution", "chain_problems", "extractor_stamp", "load_case", "seal_of", "utc_now"]

@@ -21,11 +21,9 @@ assumed to hold.  The report states the recomputed results, not the stored ones.
 
 from __future__ import annotations
 
-import base64
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -36,7 +34,7 @@ from forensics_app.core.case.model import AuditEntry, Case, CaseItem
 from forensics_app.core.case.results import StoredAttribution
 from forensics_app.core.case.settings import same_number as _same
 
-__all__ = ["INTEGRITY_ACTION", "CaseCheck", "check_case", "failed_openings", "gallery_from_record", "gallery_record"]
+__all__ = ["INTEGRITY_ACTION", "CaseCheck", "check_case", "failed_openings"]
 
 #: The audit action that records a re-check which failed when the case was opened.
 INTEGRITY_ACTION = "integrity"
@@ -46,26 +44,6 @@ _LOG_LR_TOL = 1e-3
 _EXHIBIT_RE = re.compile(r"E(\d{4,})")
 #: Groups are recomputed up to this many exhibits (average linkage needs N x N memory).
 MAX_REGROUP = 5000
-
-
-def gallery_record(names: list[str], gallery: np.ndarray) -> dict[str, Any]:
-    """The generator means attribution used, as saved in the case's library snapshot."""
-    matrix = np.asarray(gallery, "<f4")
-    return {"names": list(names), "dim": int(matrix.shape[1]) if matrix.ndim == 2 else 0,
-            "means": base64.b64encode(matrix.tobytes()).decode("ascii")}
-
-
-def gallery_from_record(record: Any) -> tuple[list[str], np.ndarray]:
-    """The saved gallery back as (names, (G, D) float32); ValueError when it is damaged."""
-    if not isinstance(record, dict):
-        raise ValueError("no gallery was saved")
-    names, dim = record.get("names"), int(record.get("dim", 0))
-    if not isinstance(names, list) or not all(isinstance(n, str) for n in names) or dim <= 0:
-        raise ValueError("the saved gallery's names or size are damaged")
-    matrix = np.frombuffer(base64.b64decode(str(record.get("means", ""))), dtype="<f4")
-    if matrix.size != len(names) * dim or not np.all(np.isfinite(matrix)):
-        raise ValueError("the saved gallery's means are damaged")
-    return names, matrix.reshape(len(names), dim).astype(np.float32)
 
 
 @dataclass
@@ -160,11 +138,15 @@ def _check_policy(case: Case, result: CaseCheck) -> DecisionPolicy | None:
 
 
 def _check_attributions(case: Case, items: list[CaseItem], policy: DecisionPolicy, result: CaseCheck) -> None:
-    try:
-        names, gallery = gallery_from_record(case.library.get("gallery"))
-    except (ValueError, TypeError) as exc:
-        result.unchecked.append(f"attributions ({exc}; the case was analysed before galleries were saved)")
+    saved = case.library.gallery if case.library is not None else None
+    damaged = case.library.gallery_problem if case.library is not None else ""
+    if damaged:  # saved, then made unreadable: what it would check cannot stand unchecked
+        result.problems.append(f"the attributions cannot be recomputed: {damaged}")
         return
+    if saved is None:
+        result.unchecked.append("attributions (no gallery was saved; the case was analysed before galleries were saved)")
+        return
+    names, gallery = list(saved.names), saved.means
     usable = [i for i in items if i.embedding is not None and i.embedding.shape == (gallery.shape[1],)]
     for item in items:
         if item not in usable:
@@ -217,15 +199,10 @@ def _matched_key(item: CaseItem) -> str:
 
 def _matched(case: Case, key: str) -> tuple[list[str], np.ndarray, DecisionPolicy] | None:
     """The matched gallery and policy the case's snapshot saved for condition `key`."""
-    matched = case.library.get("matched")
-    record = matched.get(key) if isinstance(matched, dict) else None
-    if not isinstance(record, dict):
+    record = case.library.matched.get(key) if case.library is not None else None
+    if record is None or record.gallery is None or record.policy is None:
         return None
-    try:
-        names, gallery = gallery_from_record(record.get("gallery"))
-        return names, gallery, DecisionPolicy.from_dict(record.get("policy") or {})
-    except (KeyError, TypeError, ValueError, AttributeError):
-        return None
+    return list(record.gallery.names), record.gallery.means, record.policy
 
 
 def _disagreement(stored: StoredAttribution, fresh: StoredAttribution) -> str | None:

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from forensics_app.core.case.library_record import LibrarySnapshot
 from forensics_app.core.case.results import StoredAttribution, UnreadableAttribution
 from forensics_app.core.case.settings import CaseSettings, ExtractorStamp
 from forensics_app.core.evidence.record import EvidenceImage
@@ -196,7 +197,7 @@ class Case:
     created: str = field(default_factory=utc_now)
     extractor: ExtractorStamp | None = None  # None until the first image is fingerprinted
     settings: CaseSettings = field(default_factory=CaseSettings)
-    library: dict = field(default_factory=dict)  # Library.snapshot()
+    library: LibrarySnapshot | None = None  # the library attribution used; None before any
     items: list[CaseItem] = field(default_factory=list)
     map: list[list[float]] | None = None  # t-SNE coordinates, one per fingerprinted item
     map_references: list[ReferencePoints] = field(default_factory=list)  # the library's, on the same map
@@ -253,6 +254,11 @@ class Case:
         self.log("removed", item.sha256, f"{exhibit} {item.path}: {reason}")
         return item
 
+    @property
+    def library_sha256(self) -> str:
+        """The content hash of the library the case was attributed against ('' when none)."""
+        return self.library.content_sha256 if self.library is not None else ""
+
     def has_sha256(self, sha256: str) -> bool:
         return any(item.sha256 == sha256 for item in self.items)
 
@@ -267,7 +273,7 @@ class Case:
             "created": self.created,
             "extractor": self.extractor.to_dict() if self.extractor is not None else {},
             "settings": self.settings.to_dict(),
-            "library": self.library,
+            "library": self.library.to_dict() if self.library is not None else {},
             "items": [item.to_dict() for item in self.items],
             "map": self.map,
             "map_references": [r.to_dict() for r in self.map_references],
@@ -290,7 +296,7 @@ class Case:
                 created=data["created"],
                 extractor=ExtractorStamp.from_dict(data.get("extractor")),
                 settings=settings,
-                library=data.get("library", {}),
+                library=LibrarySnapshot.from_dict(data["library"]) if data.get("library") else None,
                 items=[CaseItem.from_dict(item, problems) for item in data.get("items", [])],
                 map=data.get("map"),
                 map_references=[ReferencePoints.from_dict(r) for r in data.get("map_references") or []],

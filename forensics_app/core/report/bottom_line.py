@@ -27,7 +27,7 @@ def bottom_line(facts: Facts) -> str:
     case, decisions = facts.case, facts.decisions
     asked = case.question.strip() if case.question and case.question.strip() else \
         "which of the enrolled generative models made each image"
-    generators = len(case.library.get("generators") or [])
+    generators = case.library.generator_count if case.library is not None else 0
     sentences = [f"Asked: {asked.rstrip('.?')}?", f"{len(case.items)} file(s) were examined against {generators} "
                                                    "enrolled generator(s)."]
     named: dict[str, list] = defaultdict(list)

@@ -126,9 +126,9 @@ def _attribution_check(case: Case, fingerprinted: int) -> Check:
     name = "Attribution against the library"
     attributed = sum(1 for item in case.items if item.attribution)
     if attributed:
-        generators = case.library.get("generator_count", len(case.library.get("generators", [])))
+        generators = case.library.generator_count if case.library is not None else 0
         return Check(name, RAN, f"{attributed} image(s) ranked against {generators} enrolled generator(s)")
-    if case.library and not case.library.get("generators"):
+    if case.library is not None and not case.library.generators:
         return Check(name, NOT_RUN, "the library held no enrolled generator")
     if not fingerprinted:
         return Check(name, NOT_RUN, "no image was fingerprinted")

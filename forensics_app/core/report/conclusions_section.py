@@ -86,9 +86,10 @@ def _limitations_story(facts: Facts) -> list:
 def _case_limitations(facts: Facts) -> list[str]:
     """Limitations that the data of this very case brings."""
     found = []
-    few = [g for g in facts.case.library.get("generators") or [] if (g.get("reference_count") or 0) < FEW_REFERENCES]
+    generators = facts.case.library.generators if facts.case.library is not None else ()
+    few = [g for g in generators if g.reference_count < FEW_REFERENCES]
     if few:
-        named = ", ".join(f"{g['name']} ({g['reference_count']})" for g in few)
+        named = ", ".join(f"{g.name} ({g.reference_count})" for g in few)
         found.append(f"<b>In this case</b>, these generators have fewer than {FEW_REFERENCES} references: "
                      + markup(named) + ".")
     level = facts.naming_lr

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from reportlab.platypus import Spacer
 
-from forensics_app.core.decision.attribution import DecisionPolicy
+from forensics_app.core.case.library_record import LibrarySnapshot, MatchedRecord
 from forensics_app.core.decision.closed_set import CLOSED_SET_PREMISE
 from forensics_app.core.decision.likelihood import format_lr
 from forensics_app.core.report.facts import Facts
@@ -69,26 +69,25 @@ def _policy_story(facts: Facts) -> list:
             "the image than if another enrolled generator did. It assumes what the conclusion tests, never names a "
             f"generator and is not a conclusion. It is calibrated on {calibration.source}; the largest it can "
             f"support is {format_lr(10 ** calibration.upper)}."), styles.body))
-    matched = facts.case.library.get("matched")
-    for key, record in sorted(matched.items()) if isinstance(matched, dict) else []:
-        if isinstance(record, dict):
-            story.append(para(markup(_matched_words(str(key), record)), styles.body))
+    matched = facts.case.library.matched if facts.case.library is not None else {}
+    for key, record in sorted(matched.items()):
+        story.append(para(markup(_matched_words(key, record)), styles.body))
     if not policy.attribution.informative:
         story.append(para(red("Every likelihood ratio of an image against a generator is 1 under this policy, so no "
                               "generator can be named and the findings support neither proposition."), styles.warning))
     return story
 
 
-def _matched_words(key: str, record: dict) -> str:
+def _matched_words(key: str, record: MatchedRecord) -> str:
     """One matched condition's gallery and calibration, as the case stored them."""
     quality = key.split("-", 1)[1] if key.startswith("jpeg-") else key
-    try:
-        calibration = DecisionPolicy.from_dict(record.get("policy") or {}).attribution
+    if record.policy is not None:
+        calibration = record.policy.attribution
         bound = f"; the largest LR it can support is {format_lr(10 ** calibration.upper)}"
         source = f"Its likelihood ratios are calibrated on {calibration.source}"
-    except (KeyError, TypeError, ValueError):
+    else:
         bound, source = "", "Its calibration cannot be read"
-    return (f"Matched condition JPEG {quality}: {record.get('references', 'references not recorded')}. {source}{bound}. "
+    return (f"Matched condition JPEG {quality}: {record.references or 'references not recorded'}. {source}{bound}. "
             "JPEG probes of that quality were compared with these references, not with the references as stored.")
 
 
@@ -166,22 +165,22 @@ def _background_text(background: dict) -> str:
     return markup(text)
 
 
-def _library_story(library: dict) -> list:
+def _library_story(library: LibrarySnapshot | None) -> list:
     styles = paragraph_styles()
     story = [para("Library of enrolled generators", styles.h2)]
-    if not library:
+    if library is None:
         return story + [para("<i>No library snapshot is recorded in the case: the images were not attributed.</i>", styles.body)]
     story.append(field_table([
-        ("Snapshot SHA-256", para(markup(library.get("content_sha256", "not recorded")), styles.hash)),
-        ("Made with extractor", para(stated(library.get("extractor_id"), "not recorded"))),
-        ("Generators, references", para(markup(f"{library.get('generator_count', '?')} generator(s), "
-                                               f"{library.get('reference_count', '?')} reference image(s)"))),
+        ("Snapshot SHA-256", para(markup(library.content_sha256 or "not recorded"), styles.hash)),
+        ("Made with extractor", para(stated(library.extractor_id or None, "not recorded"))),
+        ("Generators, references", para(markup(f"{library.generator_count} generator(s), "
+                                               f"{library.reference_count} reference image(s)"))),
     ]))
-    generators = library.get("generators") or []
+    generators = library.generators
     if generators:
         story.append(Spacer(1, 4))
         rows: list[list[Cell]] = [["Generator", "Family", "References"]]
-        rows += [[markup(g.get("name")), stated(g.get("family"), "-"), markup(g.get("reference_count"))] for g in generators]
+        rows += [[markup(g.name), stated(g.family, "-"), markup(g.reference_count)] for g in generators]
         story.append(ruled_table(rows, [260, 180, WIDTH - 440]))
     return story
 

@@ -106,3 +106,28 @@ def test_an_evidence_record_that_cannot_be_read_is_said_and_the_case_still_opens
     again = load_case(tmp_path / "c.fcase")
     assert again.items[0].evidence is None and again.items[0].provenance is None
     assert any("E0001: its stored evidence record cannot be read" in p for p in again.load_problems)
+
+
+def test_the_library_snapshot_comes_back_typed_and_a_damaged_gallery_is_said(tmp_path):
+    from forensics_app.core.case import GeneratorEntry, LibrarySnapshot, MatchedRecord, SavedGallery
+
+    case = _case()
+    gallery = SavedGallery(("gen-0", "gen-1"), np.eye(2, 8, dtype=np.float32))
+    case.library = LibrarySnapshot("c" * 64, "abc123", 8, 3, (GeneratorEntry("gen-0", None, 6),
+                                                              GeneratorEntry("gen-1", "GAN", 6)), gallery,
+                                   {"jpeg-85": MatchedRecord(gallery, case.settings.policy, "3 reference(s)")})
+    case.save(tmp_path / "c.fcase")
+    again = load_case(tmp_path / "c.fcase")
+    assert again.library.reference_count == 12 and again.library_sha256 == "c" * 64
+    assert again.library.generators == case.library.generators and again.library.gallery.names == gallery.names
+    assert np.array_equal(again.library.gallery.means, gallery.means)
+    assert again.library.matched["jpeg-85"].policy == case.settings.policy
+    data = json.loads((tmp_path / "c.fcase").read_text())
+    data["library"]["gallery"]["means"] = "not base64 of floats"
+    data["library"]["matched"]["jpeg-85"]["policy"] = "gone"
+    (tmp_path / "c.fcase").write_text(json.dumps(data))
+    damaged = load_case(tmp_path / "c.fcase")
+    assert damaged.library.gallery is None and "damaged" in damaged.library.gallery_problem
+    assert damaged.library.matched["jpeg-85"].policy is None
+    assert damaged.to_dict()["library"]["matched"]["jpeg-85"]["policy"] == "gone"  # kept as found
+    assert any("cannot be recomputed: the saved gallery" in p for p in check_case(damaged).problems)

@@ -200,7 +200,7 @@ def test_every_exhibit_and_its_hashes_appear_whole(scene):
 def test_extractor_weights_and_library_are_identified(scene):
     case, text = scene["case"], scene["text"]
     assert case.extractor.sha256 in text and case.extractor.id in text
-    assert case.library["content_sha256"] in text
+    assert case.library.content_sha256 in text
     assert "nearest" in text and "transposed" in text
     assert "Python" in text and "torch" in text and "Qt" in text
 
