@@ -101,6 +101,8 @@ class ReportExport(QObject):
         session.stamp_extractor()
         session.note_settings(self.session_settings())
         snapshot = Case.from_dict(case.to_dict())
+        # what the opening found stays on record in the report written from the copy
+        snapshot.load_problems, snapshot.source_sha256 = list(case.load_problems), case.source_sha256
 
         def done(result: ReportResult) -> None:
             case.audit.append(result.audit_entry)  # the entry the core logged in the copy

@@ -47,6 +47,7 @@ def watch_session(session: Session, panes: Panes) -> None:
     events.inserted.connect(panes.model.end_append)
     events.inserted.connect(lambda _item: panes.update_status())
     events.items.connect(lambda: _items_changed(panes, session.case))
+    events.noted.connect(lambda item: _noted(panes, item))
     events.recorded.connect(lambda stage, items: _recorded(panes, stage, items))
     events.dirty.connect(lambda _dirty: panes.update_title())
     events.details.connect(panes.update_title)
@@ -66,12 +67,19 @@ def _opened(panes: Panes, case: Case) -> None:
 
 
 def _items_changed(panes: Panes, case: Case) -> None:
-    """Exhibits removed or a note changed: the table, the map and the selected image again."""
+    """Exhibits removed: the table, the map and the selected image again."""
     current = panes.current_item()
     panes.model.set_case(case)
     panes.map_pane.show_case(fingerprinted(case))
     panes.inspector.show(current if current in case.items else None)
     panes.update_status()
+
+
+def _noted(panes: Panes, item: CaseItem) -> None:
+    """A note changed: its row and the selected-image views say it; the selection stays."""
+    panes.model.refresh()
+    if panes.current_item() is item:
+        panes.inspector.show(item)
 
 
 def _recorded(panes: Panes, stage: AnalysisStage, items: list[CaseItem]) -> None:

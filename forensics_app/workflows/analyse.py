@@ -222,5 +222,5 @@ def _match_conditions(request: AnalysisRequest, records: list[StoredAttribution]
 
 def record(case: Case, items: list[CaseItem], stage: AnalysisStage) -> None:
     """Write one finished stage into the case, with the policy it was decided by."""
-    case.settings.policy = stage.policy
+    case.settings.decided_by(stage.policy)
     stage.record_in(case, items)

@@ -2,7 +2,7 @@
 
 Provenance needs no extractor and no library: it is read from the bytes alone, so the
 analyst can look at it before (or without) any fingerprint.  Intake stores the same
-entries in each case item (``item.evidence['provenance']``), read from the same bytes
+entries in each case item (``item.provenance``), read from the same bytes
 that were hashed, so a reopened case shows what the file said when it was taken in.
 """
 

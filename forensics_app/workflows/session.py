@@ -73,7 +73,8 @@ class SessionEvents:
     dirty: Event = field(default_factory=Event)  # (bool,): unsaved changes, or saved
     inserting: Event = field(default_factory=Event)  # (row,): an exhibit is about to be appended at `row`
     inserted: Event = field(default_factory=Event)  # (item,): it was appended
-    items: Event = field(default_factory=Event)  # (): exhibits were removed or their notes changed
+    items: Event = field(default_factory=Event)  # (): exhibits were removed
+    noted: Event = field(default_factory=Event)  # (item,): the analyst's note on an exhibit changed
     recorded: Event = field(default_factory=Event)  # (stage, items): a stage of the analysis was recorded
     details: Event = field(default_factory=Event)  # (): the case's details or its file changed
 
@@ -152,7 +153,7 @@ class Session:
         if not self.case.set_note(exhibit, text):
             return False
         self.mark_dirty()
-        self.events.items.emit()
+        self.events.noted.emit(next(i for i in self.case.items if i.exhibit == exhibit))
         return True
 
     def remove(self, exhibits: Sequence[str], reason: str) -> None:
@@ -168,7 +169,7 @@ class Session:
         An analysed case keeps the settings its results were made with, whatever the
         analyst has chosen since.
         """
-        if settings is not None and self.case.settings.crops is None:
+        if settings is not None and not self.case.settings.to_dict():
             settings.record_in(self.case)
 
     def save(self, path: Path, settings: SessionSettings | None = None) -> None:
@@ -207,8 +208,9 @@ class Session:
         """The fingerprinted items and the analysis of them; the settings are recorded in the case."""
         if self.extractor is None:
             raise ValueError("no extractor is loaded")
-        settings.record_in(self.case)
         items = fingerprinted(self.case)
+        if items:
+            settings.record_in(self.case)
         return items, analysis_request(items, self.extractor, self.library, settings, tuple(stages), top=top)
 
     def record(self, items: list[CaseItem], stage: AnalysisStage) -> None:

@@ -637,6 +637,7 @@ def test_a_note_on_an_exhibit_is_logged_shown_and_printed_in_the_report(qtbot, w
     assert window.session.case.items[0].note == note and window.session.dirty
     assert [e.detail for e in window.session.case.audit if e.action == "note"] == [f"E0001: {note}"]
     assert "<b>Seized</b> from" in window.inspector.details.toPlainText()  # shown as text, not markup
+    assert window.selected_items() == [window.session.case.items[0]]  # the selection stays where it was
     window.actions_by_name["note"].trigger()  # the same text again: nothing to log
     assert len([e for e in window.session.case.audit if e.action == "note"]) == 1
     write_report(window.session.case, tmp_path / "noted.pdf", extractor_card=window.session.card)

@@ -81,8 +81,9 @@ class MatchedRecord:
             policy = DecisionPolicy.from_dict(record.get("policy") or {})
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             return cls(None, None, str(record.get("references") or ""), problem=str(exc), raw=dict(record))
+        left_out = record.get("left_out")
         return cls(gallery, policy, str(record.get("references") or ""),
-                   tuple(str(p) for p in record.get("left_out") or ()))
+                   tuple(str(p) for p in left_out) if isinstance(left_out, list) else ())
 
 
 @dataclass(frozen=True)
@@ -136,9 +137,10 @@ class LibrarySnapshot:
         """The snapshot back; a gallery that cannot be read is kept as `gallery_problem`."""
         if not isinstance(data, dict):
             return cls()
+        listed = data.get("generators")
         generators = tuple(GeneratorEntry(str(g.get("name")), None if g.get("family") is None else str(g["family"]),
                                           _count(g.get("reference_count")))
-                           for g in data.get("generators") or [] if isinstance(g, dict))
+                           for g in (listed if isinstance(listed, list) else []) if isinstance(g, dict))
         gallery, problem = None, ""
         if "gallery" in data:
             try:

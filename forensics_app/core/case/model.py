@@ -118,6 +118,9 @@ class CaseItem:
     #: What the file declares, read at intake from the bytes that were hashed; None in a
     #: case from before declarations were read (an empty tuple: read, nothing found).
     provenance: tuple[ProvenanceEntry, ...] | None = None
+    #: Records read from the file that could not be read as what they claim to be (by key),
+    #: written back unchanged so that saving never deletes what the re-check reported.
+    unread: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def sha256(self) -> str | None:
@@ -137,6 +140,9 @@ class CaseItem:
             data["evidence"] = self.evidence.metadata_dict()
             if self.provenance is not None:
                 data["evidence"]["provenance"] = [entry.to_dict() for entry in self.provenance]
+        for key, raw in self.unread.items():
+            if getattr(self, key) is None:  # not replaced since (a new analysis gives a new attribution)
+                data[key] = raw
         return data
 
     @classmethod
@@ -146,11 +152,12 @@ class CaseItem:
         values = dict(data)
         exhibit = values.get("exhibit")
         values["embedding"] = _decode(values.get("embedding"))
+        values["unread"] = {}
         stored = values.get("attribution")
         try:
             values["attribution"] = StoredAttribution.from_dict(stored) if stored else None
         except UnreadableAttribution as exc:
-            values["attribution"] = None
+            values["attribution"], values["unread"]["attribution"] = None, stored
             _said(problems, f"{exhibit}: its stored attribution cannot be read ({exc}): it was edited outside the "
                             "program")
         evidence = values.pop("evidence", None)
@@ -162,6 +169,7 @@ class CaseItem:
                 if declared is not None:
                     values["provenance"] = tuple(ProvenanceEntry.from_dict(d) for d in declared if isinstance(d, dict))
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                values["evidence"], values["provenance"], values["unread"]["evidence"] = None, None, evidence
                 _said(problems, f"{exhibit}: its stored evidence record cannot be read ({exc!r}): it was edited "
                                 "outside the program")
         return cls(**values)

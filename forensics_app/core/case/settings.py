@@ -15,8 +15,9 @@ from typing import Any
 
 from forensics_app.core.decision.attribution import DecisionPolicy
 
-#: Settings keys this version reads; any other key a case holds is kept as it was.
-_KNOWN = ("crops", "device", "max_pixels", "perplexity", "policy", "naming_lr", "threshold")
+#: Settings keys this version reads; any other key a case holds (the similarity threshold
+#: an earlier version recorded, say) is kept as it was.
+_KNOWN = ("crops", "device", "max_pixels", "perplexity", "policy", "naming_lr")
 
 
 @dataclass(frozen=True)
@@ -60,17 +61,26 @@ class CaseSettings:
     other: dict = field(default_factory=dict)
     #: Set when reading, never saved: why a stored policy could not be read ('' when it could).
     policy_problem: str = field(default="", compare=False)
+    #: The policy and naming level as read, when reading found them wrong: written back as
+    #: they were, so a save never repairs what the re-check reported, until a new analysis.
+    _as_read: dict | None = field(default=None, compare=False, repr=False)
 
     @property
     def naming_lr(self) -> float | None:
         return self.policy.naming_lr if self.policy is not None else None
+
+    def decided_by(self, policy: DecisionPolicy) -> None:
+        """A new analysis's policy: it replaces what was stored, readable or not."""
+        self.policy, self.policy_problem, self._as_read = policy, "", None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = dict(self.other)
         for key in ("crops", "device", "max_pixels", "perplexity"):
             if getattr(self, key) is not None:
                 data[key] = getattr(self, key)
-        if self.policy is not None:
+        if self._as_read is not None:
+            data.update(self._as_read)
+        elif self.policy is not None:
             data["policy"], data["naming_lr"] = self.policy.to_dict(), self.policy.naming_lr
         return data
 
@@ -90,9 +100,10 @@ class CaseSettings:
                 problems.append(policy_problem)
         if policy is not None:
             problems += _stated_problems(stored, data, policy)
+        as_read = {k: data[k] for k in ("policy", "naming_lr") if k in data} if problems else None
         settings = cls(_number(data.get("crops"), int), _text(data.get("device")), _number(data.get("max_pixels"), int),
                        _number(data.get("perplexity"), float), policy,
-                       {k: v for k, v in data.items() if k not in _KNOWN}, policy_problem)
+                       {k: v for k, v in data.items() if k not in _KNOWN}, policy_problem, as_read)
         return settings, problems
 
 

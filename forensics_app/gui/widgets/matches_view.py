@@ -149,6 +149,8 @@ class MatchesView(QWidget):
         if not is_named(item):
             return (f"{UNKNOWN_TEXT}: no generator reaches {at}. The source may be a generator the "
                     "library does not hold, or a camera.")
-        named = named_match(item) or {"generator": decision_text(item)}
+        named = named_match(item)
+        if named is None:  # a decision naming a generator the ranking does not hold: the re-check says so
+            return f"{decision_text(item)} is named, but it is not in the stored ranking, so no LR can be shown."
         return (f"{named.generator} is named: LR {lr_text(named)}, {words_of(named)}, at or above {at}. "
                 "Generators at or above the naming level are in bold.")

@@ -131,3 +131,22 @@ def test_the_library_snapshot_comes_back_typed_and_a_damaged_gallery_is_said(tmp
     assert damaged.library.matched["jpeg-85"].policy is None
     assert damaged.to_dict()["library"]["matched"]["jpeg-85"]["policy"] == "gone"  # kept as found
     assert any("cannot be recomputed: the saved gallery" in p for p in check_case(damaged).problems)
+
+
+def test_what_could_not_be_read_is_written_back_as_it_was(tmp_path):
+    case = _case()
+    case.settings.other["threshold"] = 0.5  # recorded by an earlier version
+    case.save(tmp_path / "c.fcase")
+    data = json.loads((tmp_path / "c.fcase").read_text())
+    data["items"][0]["attribution"] = "named: gen-1"
+    data["items"][0]["evidence"].pop("md5")
+    data["settings"]["naming_lr"] = 1.0
+    data["library"] = {"generators": 7, "matched": {"jpeg-85": {"left_out": 3}}}
+    (tmp_path / "c.fcase").write_text(json.dumps(data))
+    edited = load_case(tmp_path / "c.fcase")  # opens, saying what it found
+    assert len(edited.load_problems) >= 3 and edited.library.generators == ()
+    again = edited.to_dict()
+    assert again["items"][0]["attribution"] == "named: gen-1" and "md5" not in again["items"][0]["evidence"]
+    assert again["settings"]["naming_lr"] == 1.0 and again["settings"]["threshold"] == 0.5
+    edited.settings.decided_by(case.settings.policy)  # a new analysis replaces the stated level
+    assert edited.to_dict()["settings"]["naming_lr"] == 10.0
