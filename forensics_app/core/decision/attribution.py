@@ -44,10 +44,6 @@ class Match:
     similarity: float
     lr: float  # likelihood ratio: made by this generator vs by any other source
 
-    @property
-    def words(self) -> str:
-        return support_words(self.lr) + (" for another source" if self.lr < 1.0 else "")
-
 
 @dataclass(frozen=True)
 class DecisionPolicy:
