@@ -35,7 +35,7 @@ def bottom_line(facts: Facts) -> str:
         if decision.named:
             named[decision.decision].append(decision)
     for generator, group in named.items():
-        weakest = min((d.first.lr for d in group if d.first is not None and d.first.lr is not None), default=None)
+        weakest = min((d.best.lr for d in group if d.best is not None and d.best.lr is not None), default=None)
         support = f", with {support_words(weakest)} at the weakest (LR {format_lr(weakest)})" if weakest else ""
         sentences.append(f"The fingerprint supports {generator} as the source of {_exhibits(group)}{support}.")
     unnamed = [d for d in decisions.values() if not d.named]

@@ -52,7 +52,7 @@ def concluding_alike(decisions: list[Decision]) -> list[list[Decision]]:
     words of support, the same decision; in the order of their first exhibit."""
     groups: dict[tuple, list[Decision]] = {}
     for decision in decisions:
-        first = decision.first
+        first = decision.best
         key = ((first.generator, lr_words(first.lr), decision.named, decision.naming_lr)
                if first is not None and first.lr is not None else (decision.exhibit,))
         groups.setdefault(key, []).append(decision)
@@ -61,12 +61,12 @@ def concluding_alike(decisions: list[Decision]) -> list[list[Decision]]:
 
 def conclusion_sentence(group: list[Decision]) -> str:
     """The conclusion of exhibits :func:`concluding_alike` grouped, in the ENFSI form (markup)."""
-    first = group[0].first
+    first = group[0].best
     if first is None or first.lr is None:
         return "<i>No likelihood ratio was recorded for this exhibit, so no conclusion is drawn.</i>"
     subject = "the exhibit" if len(group) == 1 else "each of these exhibits"
     sentence = support_sentence(first.lr, f"{first.generator} made {subject}", "another source made it")
-    lrs = sorted(d.first.lr for d in group)
+    lrs = sorted(d.best.lr for d in group)
     strength = f"LR {format_lr(lrs[0])}" if len(lrs) == 1 or lrs[0] == lrs[-1] else \
         f"LRs {format_lr(lrs[0])} to {format_lr(lrs[-1])}"
     if group[0].named:

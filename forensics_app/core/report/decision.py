@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from forensics_app.core.case import Case, CaseItem, RankedMatch, StoredAttribution
-from forensics_app.core.decision.attribution import UNKNOWN, DecisionPolicy
+from forensics_app.core.case import Case, CaseItem, StoredAttribution
+from forensics_app.core.decision.attribution import DecisionPolicy
 
 @dataclass(frozen=True)
 class StoredPolicy:
@@ -30,24 +30,10 @@ def read_policy(case: Case) -> StoredPolicy:
 
 
 @dataclass(frozen=True)
-class Decision:
-    """What the analysis recorded for one exhibit: the ranking and the policy's decision."""
+class Decision(StoredAttribution):
+    """What the analysis recorded for one exhibit: its stored attribution, with the exhibit's id."""
 
-    exhibit: str
-    ranking: tuple[RankedMatch, ...]
-    decision: str  # the generator named, or UNKNOWN
-    naming_lr: float | None
-    closed_set_lr: float | None = None  # the first-ranked generator against the other enrolled ones
-    comparison: str = ""  # how it was compared: in a matched condition, or why not (core.conditions)
-    matched: bool = False  # compared with references re-encoded to its condition
-
-    @property
-    def named(self) -> bool:
-        return self.decision != UNKNOWN
-
-    @property
-    def first(self) -> RankedMatch | None:
-        return self.ranking[0] if self.ranking else None
+    exhibit: str = ""
 
 
 def read_decision(item: CaseItem, record: StoredAttribution | None = None) -> Decision | None:
@@ -55,8 +41,8 @@ def read_decision(item: CaseItem, record: StoredAttribution | None = None) -> De
     record = record if record is not None else item.attribution
     if record is None:
         return None
-    return Decision(item.exhibit, record.matches, record.decision, record.naming_lr, record.closed_set_lr,
-                    record.comparison, record.matched)
+    return Decision(record.decision, record.naming_lr, record.matches, record.closed_set_lr, record.condition,
+                    exhibit=item.exhibit)
 
 
 def decisions(case: Case, recomputed: dict[str, StoredAttribution] | None = None) -> dict[str, Decision]:
@@ -72,6 +58,6 @@ def decisions(case: Case, recomputed: dict[str, StoredAttribution] | None = None
         if not item.attribution:
             continue
         decision = read_decision(item, recomputed.get(item.exhibit))
-        if decision is not None and decision.ranking:
+        if decision is not None and decision.matches:
             found[item.exhibit] = decision
     return found

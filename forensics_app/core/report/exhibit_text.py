@@ -60,7 +60,7 @@ def decision_words(decision: Decision) -> str:
 
 def support_text(decision: Decision) -> str:
     """'moderate support, LR 45': the strength of the first-ranked generator's LR, or why none."""
-    first = decision.first
+    first = decision.best
     if first is None or first.lr is None:
         return "<i>no likelihood ratio recorded</i>"
     return f"{markup(lr_words(first.lr))}, LR {markup(format_lr(first.lr))}"
@@ -71,15 +71,15 @@ def ranking_lines(decision: Decision | None) -> list[str]:
     if decision is None:
         return ["<i>not attributed</i>"]
     lines = [f"<b>Decision:</b> {decision_words(decision)}", support_text(decision)]
-    for rank, match in enumerate(decision.ranking[:TOP_MATCHES], start=1):
+    for rank, match in enumerate(decision.matches[:TOP_MATCHES], start=1):
         lr = format_lr(match.lr) if match.lr is not None else "no LR"
         lines.append(f"{rank}. {markup(match.generator)} {match.similarity:.3f}, {lr}")
-    if len(decision.ranking) > TOP_MATCHES:
-        lines.append(f"<i>+{len(decision.ranking) - TOP_MATCHES} less similar</i>")
+    if len(decision.matches) > TOP_MATCHES:
+        lines.append(f"<i>+{len(decision.matches) - TOP_MATCHES} less similar</i>")
     if decision.comparison:
         lines.append(markup(decision.comparison))
-    first = decision.first
+    first = decision.best
     if first is not None and decision.closed_set_lr is not None:
         lines.append("<font size=6 color='#555555'>" + markup(closed_set_brief(
-            first.generator, decision.closed_set_lr, len(decision.ranking))) + "</font>")
+            first.generator, decision.closed_set_lr, len(decision.matches))) + "</font>")
     return lines

@@ -41,7 +41,7 @@ def against_fingerprint(item: CaseItem, decision: Decision | None) -> Declaratio
     if decision is None:
         return DeclarationCheck()
     entries = list(item.provenance or ())
-    return check_declaration(entries, [r.generator for r in decision.ranking],
+    return check_declaration(entries, [r.generator for r in decision.matches],
                              decision.decision if decision.named else None)
 
 

@@ -136,7 +136,7 @@ def _support(facts: Facts, item: CaseItem) -> str:
     if decision is None:
         return "-"
     text = support_text(decision)
-    first = decision.first
+    first = decision.best
     if not decision.named and first is not None:
         text += f"<br/><font size=6 color='#555555'>{markup(first.generator)} ranked first</font>"
     return text

@@ -100,7 +100,7 @@ def test_an_lr_of_one_supports_neither_proposition():
     from forensics_app.core.report.decision import Decision
 
     def sentence(lr: float) -> str:
-        return conclusion_sentence([Decision("E0001", (RankedMatch("gen", 0.5, lr),), "unknown", 100.0)])
+        return conclusion_sentence([Decision("unknown", 100.0, (RankedMatch("gen", 0.5, lr),), exhibit="E0001")])
 
     assert "no support for either proposition" in sentence(1.0)
     assert "support for the proposition that another source made it, rather than that gen made the exhibit" in \
@@ -197,7 +197,7 @@ def test_exhibits_that_conclude_alike_share_one_enfsi_sentence():
     from forensics_app.core.report.decision import Decision
 
     def decided(exhibit, lr, named=False):
-        return Decision(exhibit, (RankedMatch("Model X", 0.9, lr),), "Model X" if named else "unknown", 100.0)
+        return Decision("Model X" if named else "unknown", 100.0, (RankedMatch("Model X", 0.9, lr),), exhibit=exhibit)
 
     groups = concluding_alike([decided("E0001", 3.0), decided("E0002", 5.5), decided("E0003", 400.0, named=True),
                                decided("E0004", 0.2)])
