@@ -7,8 +7,12 @@ as a JPEG of `--quality` (its tables then carry the quality) and attributed thro
 conditions (references re-encoded at the probe's quality and calibrated on).  Reported:
 first-ranked accuracy and the share named rightly for probes of enrolled generators, the
 share named at all for the others (generators not enrolled, camera photographs), overall
-and for the text-to-image group.  Nothing is fitted on the dataset beyond what an analyst's
-library does: the enrolled references.
+and for the text-to-image group.  Verification too, on pairs of the probes' generator
+images (camera photographs left out: each is its own source): both clean under the
+policy as stored; a JPEG probe against a clean file under that policy ("unmatched"); and
+in matched conditions, the clean file brought to the probe's quality and the pair
+calibration fitted in that condition (`workflows.verify`).  Nothing is fitted on the
+dataset beyond what an analyst's library does: the enrolled references.
 
     python tools/matched_study.py ../shared/data/dev-generators --never-enrol cnndet-real-photos
 """
@@ -23,15 +27,22 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
+from sklearn.metrics import roc_auc_score
 
 from forensics_app.core.case import StoredAttribution
-from forensics_app.core.decision.attribution import UNKNOWN
+from forensics_app.core.decision.attribution import DEFAULT_NAMING_LR, UNKNOWN, DecisionPolicy
+from forensics_app.core.decision.conditions import Condition
+from forensics_app.core.evidence import DEFAULT_MAX_PIXELS
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.library import Library
 from forensics_app.core.validation.evaluation import dataset_files
 from forensics_app.workflows.analyse import AnalysisRequest, conditions_of, run_analysis
 from forensics_app.workflows.enrol import enrol
 from forensics_app.workflows.intake import fingerprint_paths, fingerprinted, new_case, take_in
+from forensics_app.workflows.matched import matched_gallery
+from forensics_app.workflows.policy import policy_for
+
+MAX_PAIRS = 4_000
 
 
 def jpeg_copies(paths: list[Path], folder: Path, quality: int) -> list[Path]:
@@ -57,6 +68,27 @@ def rates(records: Sequence[StoredAttribution], truth: np.ndarray, enrolled: lis
     return out
 
 
+def pair_rates(first: np.ndarray, second: np.ndarray, same: np.ndarray, policy: DecisionPolicy) -> dict:
+    """Pairs (row i of `first` with row i of `second`) under the policy's pair calibration."""
+    similarity = np.einsum("ij,ij->i", first, second)
+    log_lr = np.log10(policy.pairs.lr(similarity))
+    return {"auc": float(roc_auc_score(same, similarity)),
+            "same_above_10": float((log_lr[same] > 1).mean()), "different_below_tenth": float((log_lr[~same] < -1).mean()),
+            "same_below_1": float((log_lr[same] < 0).mean()), "different_above_1": float((log_lr[~same] > 0).mean()),
+            "same_called_one_source": float((log_lr[same] >= np.log10(policy.naming_lr)).mean()),
+            "different_called_one_source": float((log_lr[~same] >= np.log10(policy.naming_lr)).mean())}
+
+
+def sampled_pairs(labels: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Up to MAX_PAIRS same-source and as many different-source index pairs."""
+    a, b = np.triu_indices(labels.size, k=1)
+    same = labels[a] == labels[b]
+    chosen = [rng.choice(np.flatnonzero(mask), size=min(MAX_PAIRS, int(mask.sum())), replace=False)
+              for mask in (same, ~same)]
+    index = np.concatenate(chosen)
+    return a[index], b[index], same[index]
+
+
 def _mean(values: list) -> float | None:
     known = [v for v in values if v is not None]
     return float(np.mean(known)) if known else None
@@ -76,7 +108,9 @@ def main() -> None:
     paths, labels = [Path(p) for p in paths], np.asarray(labels).astype(str)
     enrollable = sorted(set(labels) - set(args.never_enrol))
     group = np.char.startswith(labels, args.group_prefix)
-    report: dict = {"extractor_id": extractor.extractor_id, "quality": args.quality, "refs": args.refs, "runs": []}
+    report: dict = {"extractor_id": extractor.extractor_id, "quality": args.quality, "refs": args.refs,
+                    "draws": args.seeds, "enrolled_per_draw": len(enrollable) // 2, "naming_lr": DEFAULT_NAMING_LR,
+                    "runs": []}
     with tempfile.TemporaryDirectory() as scratch:
         copies = jpeg_copies(paths, Path(scratch), args.quality)
         taken = {}
@@ -105,12 +139,26 @@ def main() -> None:
                 request = AnalysisRequest(embeddings, extractor, library, stages=("attribute",), conditions=conditions)
                 stage = next(iter(run_analysis(request)))
                 run[mode] = rates(stage.records, labels[~reference], enrolled, group[~reference])
+            # verification: pairs of the probes' generator images
+            pairable = np.flatnonzero(~reference & ~np.isin(labels, args.never_enrol))
+            a, b, same = sampled_pairs(labels[pairable], rng)
+            a, b = pairable[a], pairable[b]
+            clean = np.stack([item.embedding for item in taken["clean"]])
+            jpeg = np.stack([item.embedding for item in taken["jpeg"]])
+            stored = policy_for(extractor, library)
+            matched = matched_gallery(library, extractor, Condition(args.quality, args.quality, True), None,
+                                      DEFAULT_MAX_PIXELS)
+            run["pairs"] = {"clean": pair_rates(clean[a], clean[b], same, stored),
+                            "unmatched": pair_rates(jpeg[a], clean[b], same, stored),
+                            "matched": pair_rates(jpeg[a], jpeg[b], same, matched.policy)}
             library.close()
             report["runs"].append(run)
             print(json.dumps(run), flush=True)
     for mode in ("clean", "as_stored", "matched"):
         report[mode] = {part: {key: _mean([r[mode][part][key] for r in report["runs"]])
                                for key in report["runs"][0][mode][part]} for part in ("all", "text_to_image")}
+    report["pairs"] = {mode: {key: _mean([r["pairs"][mode][key] for r in report["runs"]])
+                              for key in report["runs"][0]["pairs"][mode]} for mode in ("clean", "unmatched", "matched")}
     print(json.dumps({k: v for k, v in report.items() if k != "runs"}, indent=1))
 
 

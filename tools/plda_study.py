@@ -23,6 +23,7 @@ import numpy as np
 
 from forensics_app.core.validation.evaluation import gallery_accuracy, split_references, verification_auc
 from tools.stream_study import fused_study, study_parser
+from training.backend_fit import two_covariance
 
 
 class PLDA:
@@ -33,13 +34,7 @@ class PLDA:
         centred = vectors - self.mean
         _, _, vt = np.linalg.svd(centred, full_matrices=False)
         self.basis = vt[:dim].T
-        z = centred @ self.basis
-        classes = [np.flatnonzero(sources == s) for s in np.unique(sources)]
-        classes = [c for c in classes if c.size >= 2]
-        means = np.stack([z[c].mean(axis=0) for c in classes])
-        within = sum((z[c] - z[c].mean(axis=0)).T @ (z[c] - z[c].mean(axis=0)) for c in classes)
-        self.W = within / sum(c.size for c in classes) + floor * np.eye(dim)
-        self.B = np.cov(means.T) + floor * np.eye(dim)
+        self.B, self.W = two_covariance(centred @ self.basis, sources, floor)
 
     def project(self, x: np.ndarray) -> np.ndarray:
         return (np.atleast_2d(x) - self.mean) @ self.basis

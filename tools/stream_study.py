@@ -65,7 +65,7 @@ def synthetic_heldout(name: str, background, refs: int = 2) -> float:
     names = np.unique(architecture[synthetic])
     heldout = synthetic & np.isin(architecture, names[1::2])
     backend = fit_backend(VARIANTS[name], background.stats[~heldout], background.sources[~heldout],
-                          background.kinds[~heldout])
+                          background.kinds[~heldout], embeddings=background.embeddings[~heldout])
     stats = select_statistics(background.stats[heldout], STUDY_STATS, backend.stats)
     fused = backend.apply(stats, background.embeddings[heldout])
     labels = background.sources[heldout]
@@ -116,6 +116,7 @@ def fused_study(args: argparse.Namespace) -> FusedStudy:
 def main() -> None:
     parser = study_parser(__doc__)
     parser.add_argument("--quality", type=int, default=85)
+    parser.add_argument("--variant", action="append", default=[], help="measure only these back-end variants")
     args = parser.parse_args()
 
     from training.backend_data import load_background_features
@@ -136,7 +137,7 @@ def main() -> None:
     rows["learned stream alone"]["synthetic_heldout"] = gallery_accuracy(
         background.embeddings[heldout], background.embeddings[heldout], background.sources[heldout],
         np.ones(heldout.sum(), dtype=bool), refs=2)
-    for name in VARIANTS:
+    for name in args.variant or VARIANTS:
         backend = fit_variant(name, background)
         clean = select_statistics(streams["stats"], STUDY_STATS, backend.stats)
         reencoded = select_statistics(streams["stats_jpeg"], STUDY_STATS, backend.stats)

@@ -8,6 +8,9 @@ Three projections of the residual statistics, all learned from the background al
   (content, size, re-encoding) are shrunk, using the background's source ids;
 - PCA then LDA on the source ids: the directions that best separate sources relative to
   their within-source spread.
+
+Optionally the joined streams are then mapped to the background's two-covariance PLDA
+geometry (`plda_scaled_map`), which needs the background's learned-stream embeddings.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy.linalg import eigh
 
 from forensics_app.core.fingerprint.backend import BACKEND_NAME, Backend, fused_extractor_id
 from forensics_app.core.fingerprint.extractor import CARD_NAME, ModelCard, read_card, write_card
@@ -68,6 +72,35 @@ def lda(projected: np.ndarray, sources: np.ndarray, dims: int, shrink: float = 0
     return root @ vectors[:, order]
 
 
+def two_covariance(vectors: np.ndarray, sources: np.ndarray, floor: float = 1e-3) -> tuple[np.ndarray, np.ndarray]:
+    """(B, W) of two-covariance PLDA, x = m + y + e, y ~ N(0, B), e ~ N(0, W).
+
+    W is pooled over the sources with two or more images, B is the covariance of their
+    means; `floor` keeps both invertible where the background has no spread.
+    """
+    classes = [np.flatnonzero(sources == source) for source in np.unique(sources)]
+    classes = [members for members in classes if members.size >= 2]
+    if len(classes) < 2:
+        raise ValueError("PLDA needs two or more background sources with two or more images each")
+    means = np.stack([vectors[members].mean(axis=0) for members in classes])
+    within = sum((vectors[m] - means[i]).T @ (vectors[m] - means[i]) for i, m in enumerate(classes))
+    identity = np.eye(vectors.shape[1])
+    return np.cov(means.T) + floor * identity, within / sum(m.size for m in classes) + floor * identity
+
+
+def plda_scaled_map(vectors: np.ndarray, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, square map): B and W diagonalised (W to the identity), each direction scaled by sqrt(b / (b + 1)).
+
+    PLDA's score of a probe against a source's references is dominated by their inner
+    product weighted by b / (b + 1) per direction of this basis, so the cosine in the
+    mapped space ranks as PLDA ranks while everything downstream stays a cosine.
+    """
+    mean = vectors.mean(axis=0)
+    between, within = two_covariance(vectors - mean, sources)
+    strength, directions = eigh(between, within)
+    return mean, directions * np.sqrt(strength / (strength + 1.0))
+
+
 @dataclass(frozen=True)
 class Variant:
     stats: ResidualStatsConfig
@@ -76,6 +109,7 @@ class Variant:
     residual_weight: float
     kinds: tuple[str, ...] = ("photo", "synthetic")
     pca_dims: int = 300
+    plda_map: bool = False  # map the joined streams to the background's PLDA geometry
 
 
 _FIRST_SECOND = ResidualStatsConfig(filters=("first", "second"))
@@ -93,12 +127,17 @@ VARIANTS: dict[str, Variant] = {
     "fused 0.7 / 0.3, PCA-whitened 256": Variant(_FIRST_SECOND, "pca", 256, 0.7),
     "fused 0.5 / 0.5, PCA 300 + WCCN": Variant(_FIRST_SECOND, "pca+wccn", 300, 0.5),
     "fused 0.7 / 0.3, PCA 300 + WCCN": Variant(_FIRST_SECOND, "pca+wccn", 300, 0.7),
+    "fused 0.5 / 0.5, PCA 300 + WCCN, PLDA-scaled": Variant(_FIRST_SECOND, "pca+wccn", 300, 0.5, plda_map=True),
 }
 
 
 def fit_backend(variant: Variant, stats: np.ndarray, sources: np.ndarray, kinds: np.ndarray,
-                computed: ResidualStatsConfig = STUDY_COMPUTED) -> Backend:
-    """The variant's back-end from background statistics computed under `computed`."""
+                computed: ResidualStatsConfig = STUDY_COMPUTED, embeddings: np.ndarray | None = None) -> Backend:
+    """The variant's back-end from background statistics computed under `computed`.
+
+    `embeddings` (the background's learned-stream embeddings) are needed only by a
+    variant that maps the joined streams.
+    """
     chosen = np.isin(kinds, variant.kinds)
     features = select_statistics(stats[chosen], computed, variant.stats).astype(np.float64)
     sources = sources[chosen]
@@ -114,11 +153,19 @@ def fit_backend(variant: Variant, stats: np.ndarray, sources: np.ndarray, kinds:
         else:
             projection = projection @ lda(projected, sources, variant.dims)
             method = f"PCA then LDA on the source ids of {chosen.sum()} background images"
-    return Backend(variant.stats, mean, projection, variant.residual_weight, method)
+    backend = Backend(variant.stats, mean, projection, variant.residual_weight, method)
+    if not variant.plda_map:
+        return backend
+    if embeddings is None:
+        raise ValueError("this back-end variant maps the joined streams: it needs the background's learned embeddings")
+    joined = backend.join(features, embeddings[chosen])
+    fused_mean, fused_map = plda_scaled_map(joined, sources)
+    return Backend(variant.stats, mean, projection, variant.residual_weight, method, fused_mean, fused_map)
 
 
 def fit_variant(name: str, background) -> Backend:
-    return fit_backend(VARIANTS[name], background.stats, background.sources, background.kinds)
+    return fit_backend(VARIANTS[name], background.stats, background.sources, background.kinds,
+                       embeddings=background.embeddings)
 
 
 def install_backend(extractor_dir: Path, backend: Backend, variant: str, command: str) -> ModelCard:
@@ -127,13 +174,17 @@ def install_backend(extractor_dir: Path, backend: Backend, variant: str, command
     The fused extractor has a new id, so what the card said of the learned stream alone
     no longer describes it: its figures are kept under `learned_stream_figures` and the
     background population, embedded under the old id, is dropped until it is rebuilt
-    (`build_background`, which `python -m training backend` runs next).
+    (`build_background`, which `python -m training backend` runs next).  Over an earlier
+    back-end, the card's figures describe that back-end and are dropped; the learned
+    stream's stay where they were.
     """
     extractor_dir = Path(extractor_dir)
     payload = backend.to_bytes()
     (extractor_dir / BACKEND_NAME).write_bytes(payload)
     card = json.loads((extractor_dir / CARD_NAME).read_text(encoding="utf-8"))
-    if "figures" in card:
+    if card.get("backend"):
+        card.pop("figures", None)
+    elif "figures" in card:
         card["learned_stream_figures"] = card.pop("figures")
     card.pop("background", None)
     card["backend"] = {"file": BACKEND_NAME, "sha256": hashlib.sha256(payload).hexdigest(), "variant": variant,

@@ -11,7 +11,10 @@ as a source of their own; the outputs of the two small pretrained generators on 
 (a DCGAN of faces, a conditional DCGAN of eyes) are two generator sources.  Photographs
 are brought to the sizes and encodings analysts receive (long side 512 to 1,536 px,
 JPEG quality 75 to 95 or PNG), chosen per photo by a seeded draw, and every image goes
-through the same intake and fingerprint as evidence does.
+through the same intake and fingerprint as evidence does.  Each image is then also
+re-encoded at every quality of the matching ladder and fingerprinted again, as the
+references of a matched comparison are, so a matched condition is calibrated against
+other sources in the same condition.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ import numpy as np
 from PIL import Image
 
 from forensics_app.core.background import BACKGROUND_NAME, background_bytes
+from forensics_app.core.decision.conditions import QUALITY_LADDER, jpeg_round_trip
+from forensics_app.core.evidence import open_evidence
 from forensics_app.core.fingerprint.extractor import CARD_NAME, Extractor, write_card
 from forensics_app.core.pipeline import fingerprint_files
 
@@ -113,10 +118,34 @@ def _save_tensor_images(batch, out: Path, source: str) -> list[tuple[Path, str]]
     return made
 
 
+def reencoded_embeddings(extractor: Extractor, paths: list[Path], qualities: tuple[int, ...]) -> dict[int, np.ndarray]:
+    """Each image re-encoded at each quality and fingerprinted: quality -> (N, D), in `paths`' order.
+
+    Every image is decoded once and re-encoded at all qualities in turn.
+    """
+    last: dict[Path, np.ndarray] = {}
+
+    def load(item: tuple[Path, int]) -> np.ndarray:
+        path, quality = item
+        if path not in last:
+            last.clear()
+            last[path] = open_evidence(path).pixels
+        return jpeg_round_trip(last[path], quality)
+
+    items = [(path, quality) for path in paths for quality in qualities]
+    found: dict[int, list[np.ndarray]] = {quality: [] for quality in qualities}
+    for outcome in extractor.embed_stream(items, load=load):
+        if outcome.error is not None:  # read once already, so only a failing encoder gets here
+            raise RuntimeError(f"{outcome.item[0]} could not be re-encoded at {outcome.item[1]}: {outcome.error}")
+        found[outcome.item[1]].append(outcome.embedding)
+    return {quality: np.stack(embedded) for quality, embedded in found.items()}
+
+
 def build_background(extractor_dir: Path, photo_folders: list[Path], generated: int = 40, seed: int = 0,
-                     command: str = "") -> dict:
-    """Embed the population with the extractor in `extractor_dir`, write it beside the
-    weights, and record its hash in the model card (sealed again)."""
+                     command: str = "", qualities: tuple[int, ...] = QUALITY_LADDER) -> dict:
+    """Embed the population with the extractor in `extractor_dir` (as stored and re-encoded at
+    each of `qualities`), write it beside the weights, and record its hash in the model card
+    (sealed again)."""
     extractor = Extractor.load(extractor_dir, device="cpu")
     rng = np.random.default_rng(seed)
     with tempfile.TemporaryDirectory() as work:
@@ -124,10 +153,11 @@ def build_background(extractor_dir: Path, photo_folders: list[Path], generated: 
         images = photo_images(photo_folders, out, rng) + generator_images(out, generated, seed)
         source_of = {path: source for path, source in images}
         results = [r for r in fingerprint_files(extractor, [p for p, _ in images]) if r.ok]
+        reencoded = reencoded_embeddings(extractor, [r.path for r in results], tuple(qualities))
     embeddings = np.stack([r.embedding for r in results])
     sources = [source_of[r.path] for r in results]
     generators = sorted({s for s in sources if s.startswith("generator/")})
-    payload = background_bytes(embeddings, sources, generators, extractor.extractor_id)
+    payload = background_bytes(embeddings, sources, generators, extractor.extractor_id, reencoded)
     (Path(extractor_dir) / BACKGROUND_NAME).write_bytes(payload)
     card = json.loads((Path(extractor_dir) / CARD_NAME).read_text(encoding="utf-8"))
     counts: dict[str, int] = {}
@@ -136,6 +166,7 @@ def build_background(extractor_dir: Path, photo_folders: list[Path], generated: 
         counts[group] = counts.get(group, 0) + 1
     card["background"] = {"file": BACKGROUND_NAME, "sha256": hashlib.sha256(payload).hexdigest(),
                           "images": len(sources), "sources": counts, "command": command,
+                          "reencoded_qualities": sorted(reencoded, reverse=True),
                           "note": "each photograph is its own source; generator outputs share their generator's"}
     write_card(extractor_dir, card)
     return card["background"]

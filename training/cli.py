@@ -113,16 +113,36 @@ def cmd_record(args: argparse.Namespace) -> int:
 
     card_path = Path(args.card)
     card = json.loads(card_path.read_text(encoding="utf-8"))
-    report = json.loads(Path(args.evaluation).read_text(encoding="utf-8"))
+    text = Path(args.evaluation).read_text(encoding="utf-8")
+    report = _last_json_object(text) if args.part else json.loads(text)
     if report.get("extractor_id") != card.get("extractor_id"):
         raise ValueError(f"the evaluation was made with extractor {report.get('extractor_id')}, the card is {card.get('extractor_id')}")
     keys = ("models", "images", "refs", "seeds", "accuracy", "accuracy_std", "macro_f1", "auc", "ari", "nmi",
             "open_set_auroc", "size_only_accuracy", "within_size_groups", "recall", "excluded", "method",
-            "cllr", "cllr_min", "misleading", "open_set", "verification", "never_enrolled", "single_generator_library")
-    card.setdefault("figures", {})[args.name] = {"command": args.command, **{k: report[k] for k in keys if k in report}}
+            "cllr", "cllr_min", "misleading", "open_set", "verification", "never_enrolled", "single_generator_library",
+            "closed_set")
+    if args.part:  # a study's summary, kept whole under the evaluation it belongs to
+        figures = card.setdefault("figures", {}).setdefault(args.name, {})
+        figures[args.part] = {"command": args.command, **{k: v for k, v in report.items() if k != "extractor_id"}}
+    else:
+        card.setdefault("figures", {})[args.name] = {"command": args.command,
+                                                     **{k: report[k] for k in keys if k in report}}
     write_card(card_path.parent, card)
-    print(f"recorded {args.name} in {card_path}")
+    print(f"recorded {args.name}{'.' + args.part if args.part else ''} in {card_path}")
     return 0
+
+
+def _last_json_object(text: str) -> dict:
+    """The summary a study prints last (after its per-draw lines): the last object that parses to the end."""
+    starts = ([0] if text.startswith("{") else []) + [i + 1 for i in range(len(text)) if text.startswith("\n{", i)]
+    for start in reversed(starts):
+        try:
+            found = json.loads(text[start:])
+        except json.JSONDecodeError:
+            continue
+        if isinstance(found, dict):
+            return found
+    raise ValueError("no JSON summary at the end of the study's output")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -170,6 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--evaluation", required=True, help="the JSON that evaluate --json printed")
     p.add_argument("--name", required=True, help="key under 'figures', e.g. dev_set")
     p.add_argument("--command", required=True, help="the evaluate command that produced it")
+    p.add_argument("--part", help="record a study's summary (the last JSON object of its output) under this key "
+                                  "of the named figures, e.g. jpeg_probes")
     p.set_defaults(func=cmd_record)
     return parser
 

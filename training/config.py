@@ -47,6 +47,9 @@ class TrainConfig:
     # photographs
     photo_folders: list[str] = field(default_factory=list)
     include_skimage_photos: bool = True
+    # JPEG qualities the background population is also fingerprinted at (matched
+    # conditions); None: the whole matching ladder
+    background_qualities: tuple[int, ...] | None = None
     # post-processing after the synthetic model
     jpeg_probability: float = 0.3
     jpeg_quality: tuple[int, int] = (70, 100)
@@ -90,7 +93,7 @@ class TrainConfig:
         if unknown:
             raise ValueError(f"unknown training settings: {sorted(unknown)}")
         values = dict(data)
-        for key in ("jpeg_quality", "resize_scale", "overlay_strength"):
+        for key in ("jpeg_quality", "resize_scale", "overlay_strength", "background_qualities"):
             if values.get(key) is not None:
                 values[key] = tuple(values[key])
         return cls(**values)

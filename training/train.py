@@ -487,7 +487,10 @@ def export(config: TrainConfig, out_dir: Path, summary: dict, command: str, dest
     folders = []
     for folder in map(Path, config.photo_folders):
         folders += sorted(p for p in folder.iterdir() if p.is_dir()) or [folder]
-    build_background(destination, folders, command=f"{command} (export)")
+    from forensics_app.core.decision.conditions import QUALITY_LADDER
+
+    build_background(destination, folders, command=f"{command} (export)",
+                     qualities=config.background_qualities or QUALITY_LADDER)
     log(f"extractor {card.extractor_id} written to {destination}")
     return card
 

@@ -195,22 +195,24 @@ def cmd_cluster(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from forensics_app.core.decision.likelihood import format_lr
-    from forensics_app.workflows.policy import policy_for
     from forensics_app.workflows.verify import VerificationInputError, verify_files
 
     extractor = load_extractor(args)
-    policy = policy_for(extractor, optional_library(args, extractor), args.naming_lr)
     try:
-        outcome = verify_files(extractor, Path(args.first), Path(args.second), policy, args.max_pixels)
+        outcome = verify_files(extractor, Path(args.first), Path(args.second), optional_library(args, extractor),
+                               args.naming_lr, args.max_pixels)
     except VerificationInputError as exc:
         report_rejections(exc.results)
         raise CommandError(str(exc)) from exc
     check = outcome.verification
-    print_policy(args, policy, pairs=True)
+    print_policy(args, outcome.policy, pairs=True)
+    condition = f"\n{outcome.condition}" if outcome.condition else ""
     emit(args, {"first": str(outcome.first.path), "second": str(outcome.second.path), "similarity": check.similarity,
                 "lr": check.lr, "support": check.words, "same_source": check.same_source,
-                "naming_lr": check.naming_lr, "verdict": outcome.verdict, "policy": policy.to_dict()},
-         f"similarity {check.similarity:.3f}, likelihood ratio {format_lr(check.lr)} ({check.words}): {outcome.verdict}")
+                "naming_lr": check.naming_lr, "verdict": outcome.verdict, "condition": outcome.condition,
+                "policy": outcome.policy.to_dict()},
+         f"similarity {check.similarity:.3f}, likelihood ratio {format_lr(check.lr)} ({check.words}): "
+         f"{outcome.verdict}{condition}")
     return EXIT_OK
 
 

@@ -4,7 +4,8 @@ For each JPEG quality among a case's probes (snapped to a ladder, see
 :mod:`~forensics_app.core.decision.conditions`), every enrolled generator's reference files are
 read again from where they were enrolled, checked against the SHA-256 the library holds,
 re-encoded at that quality and fingerprinted; their means become a matched gallery, and
-the decision policy is calibrated on those re-encoded references as on the originals.  A
+the decision policy is calibrated on those re-encoded references and on the shipped
+background population re-encoded at the same quality.  A
 reference that moved or changed is left out and counted; a generator left with fewer
 than :data:`MIN_MATCHED_REFERENCES` cannot be matched, and then the probes of that quality
 are compared as stored and the record says why.
@@ -27,7 +28,7 @@ from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.library import Library
 from forensics_app.core.progress import CancelCheck
 from forensics_app.core.vectors import normalise
-from forensics_app.workflows.policy import policy_for
+from forensics_app.workflows.policy import background_in_condition, policy_for
 
 MIN_MATCHED_REFERENCES = 2
 
@@ -43,6 +44,7 @@ class MatchedGallery:
     used: int = 0  # references re-encoded and fingerprinted
     left_out: list[str] = field(default_factory=list)  # "name: path (why)"
     problem: str = ""
+    background_matched: bool = False  # the background population in the same condition (else as stored)
 
     @property
     def usable(self) -> bool:
@@ -54,6 +56,8 @@ class MatchedGallery:
             return f"not matched: {self.problem}"
         text = (f"{self.used} reference(s) of {len(self.names)} generator(s) re-encoded as JPEG quality "
                 f"{self.condition.jpeg_quality} and fingerprinted again, the calibration fitted on them")
+        text += (" and on the background population re-encoded alike" if self.background_matched else
+                 " and on the background population as stored (not re-encoded at this quality)")
         if self.left_out:
             text += f"; {len(self.left_out)} reference(s) left out (moved or changed since enrolment)"
         return text
@@ -99,8 +103,10 @@ def matched_gallery(library: Library, extractor: Extractor, condition: Condition
         return MatchedGallery(condition, problem="the library is empty")
     names = list(references)
     gallery = normalise(np.stack([refs.mean(axis=0) for refs in references.values()]))
-    policy = policy_for(extractor, None, naming_lr, references=references)
-    return MatchedGallery(condition, names, gallery, policy, sum(len(r) for r in references.values()), left_out)
+    policy = policy_for(extractor, None, naming_lr, references=references, jpeg_quality=quality)
+    background = background_in_condition(extractor, quality)
+    return MatchedGallery(condition, names, gallery, policy, sum(len(r) for r in references.values()), left_out,
+                          background_matched=background is not None and background.jpeg_quality == quality)
 
 
 def _files_now(paths: dict[str, list[tuple[str, str]]]) -> tuple:

@@ -1,4 +1,14 @@
-"""1:1 verification of two image files under the one decision policy."""
+"""1:1 verification of two image files under the one decision policy, in a matched condition.
+
+Two images stored at different JPEG qualities differ by their last compression as much
+as by their makers, and two images at one quality share it.  So when either image is a
+JPEG, the pair is compared at the more compressed of the two conditions: the other image
+is re-encoded at that quality and fingerprinted again, and the pair calibration is
+fitted on comparisons in the same condition (the library's references and the
+background population re-encoded alike, see :mod:`~forensics_app.workflows.matched`).
+Where no calibration in that condition can be made, the pair is compared as stored and
+the outcome says why.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from forensics_app.core.decision.attribution import DecisionPolicy, Verification, verify
+from forensics_app.core.decision.conditions import Condition, condition_of, jpeg_round_trip
+from forensics_app.core.evidence import DEFAULT_MAX_PIXELS, EvidenceError, open_verified
 from forensics_app.core.fingerprint.extractor import Extractor
+from forensics_app.core.library import Library
 from forensics_app.core.pipeline import FileFingerprint
 from forensics_app.workflows.intake import fingerprint_paths
+from forensics_app.workflows.matched import matched_gallery
+from forensics_app.workflows.policy import background_in_condition, policy_for
 
 
 class VerificationInputError(ValueError):
@@ -24,7 +39,8 @@ class VerifyOutcome:
     first: FileFingerprint
     second: FileFingerprint
     verification: Verification
-    policy: DecisionPolicy
+    policy: DecisionPolicy  # the one the pair was decided by (in the compared condition)
+    condition: str = ""  # how the pair was compared, in words; empty: both as stored, nothing to match
 
     @property
     def verdict(self) -> str:
@@ -35,10 +51,63 @@ class VerifyOutcome:
         return "a common source is not supported at the naming level"
 
 
-def verify_files(extractor: Extractor, first: Path, second: Path, policy: DecisionPolicy,
-                 max_pixels: int | None = None) -> VerifyOutcome:
-    kwargs = {} if max_pixels is None else {"max_pixels": max_pixels}
-    results = list(fingerprint_paths(extractor, [first, second], **kwargs))
+def compared_condition(first: Condition, second: Condition) -> Condition:
+    """The more compressed of two conditions (a JPEG over one stored as it is)."""
+    qualities = [c for c in (first, second) if c.matched]
+    return min(qualities, key=lambda c: (c.jpeg_quality, c.read_quality or 0)) if qualities else Condition()
+
+
+def verify_files(extractor: Extractor, first: Path, second: Path, library: Library | None = None,
+                 naming_lr: float | None = None, max_pixels: int = DEFAULT_MAX_PIXELS) -> VerifyOutcome:
+    """Compare two files under the policy of their compared condition (`naming_lr`: the analyst's level)."""
+    policy = policy_for(extractor, library, naming_lr)
+    results = list(fingerprint_paths(extractor, [first, second], max_pixels=max_pixels, provenance=True))
     if len(results) != 2 or not all(r.ok for r in results):
         raise VerificationInputError("both images must be fingerprinted to compare them", results)
-    return VerifyOutcome(results[0], results[1], verify(results[0].embedding, results[1].embedding, policy), policy)
+    conditions = [condition_of(r.provenance) for r in results]
+    target = compared_condition(*conditions)
+    if not target.matched:
+        return VerifyOutcome(results[0], results[1], verify(results[0].embedding, results[1].embedding, policy), policy)
+    matched_policy, calibrated = _policy_in(extractor, library, target, naming_lr, max_pixels)
+    stored = ", ".join(f"the {which} image is {c.describe() if c.matched else 'stored without loss'}"
+                       for which, c in zip(("first", "second"), conditions))
+    if matched_policy is None:
+        words = (f"Not compared in a matched condition ({stored}): {calibrated}; compared as stored, which may "
+                 "overstate or understate the likelihood ratio.")
+        return VerifyOutcome(results[0], results[1], verify(results[0].embedding, results[1].embedding, policy),
+                             policy, words)
+    embeddings = []
+    brought = []
+    for which, result, condition in zip(("first", "second"), results, conditions):
+        if condition.key == target.key:
+            embeddings.append(result.embedding)
+            continue
+        try:
+            pixels = open_verified(result.path, result.sha256, max_pixels, since="it was fingerprinted").pixels
+        except EvidenceError as exc:
+            raise VerificationInputError(f"the {which} image could not be read again to bring it to JPEG quality "
+                                         f"{target.jpeg_quality}: {exc.reason}", results) from exc
+        embeddings.append(extractor.embed_pixels([jpeg_round_trip(pixels, target.jpeg_quality)])[0])
+        brought.append(which)
+    moved = (f"; the {' and '.join(brought)} re-encoded at quality {target.jpeg_quality} and fingerprinted again"
+             if brought else "")
+    words = (f"Matched condition, JPEG quality {target.jpeg_quality}: {stored}{moved}; the pair calibration is "
+             f"fitted on {calibrated}.")
+    return VerifyOutcome(results[0], results[1], verify(embeddings[0], embeddings[1], matched_policy),
+                         matched_policy, words)
+
+
+def _policy_in(extractor: Extractor, library: Library | None, condition: Condition, naming_lr: float | None,
+               max_pixels: int) -> tuple[DecisionPolicy | None, str]:
+    """The policy in `condition` and what it was fitted on, or None and why none can be made."""
+    why = "no library"
+    if library is not None:
+        gallery = matched_gallery(library, extractor, condition, naming_lr, max_pixels)
+        if gallery.usable:
+            return gallery.policy, gallery.describe()
+        why = f"the library's references could not be matched ({gallery.problem})"
+    background = background_in_condition(extractor, condition.jpeg_quality)
+    if background is None or background.jpeg_quality != condition.jpeg_quality:
+        return None, f"{why}, and the background population was not fingerprinted at quality {condition.jpeg_quality}"
+    policy = policy_for(extractor, None, naming_lr, references={}, jpeg_quality=condition.jpeg_quality)
+    return policy, f"the background population re-encoded at quality {condition.jpeg_quality} alone ({why})"

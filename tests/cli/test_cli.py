@@ -190,6 +190,50 @@ def test_verify(capsys, images):
     assert code == EXIT_FAILED
 
 
+def test_verify_compares_a_jpeg_pair_in_its_matched_condition(capsys, images, tmp_path, monkeypatch):
+    from PIL import Image
+
+    jpeg, png = tmp_path / "probe.jpg", images["nearest"][7]
+    Image.open(images["nearest"][6]).convert("RGB").save(jpeg, quality=77)
+    _, alone, _ = run(capsys, "verify", str(jpeg), str(png), "--json")  # no library yet
+    assert alone["condition"].startswith("Matched condition, JPEG quality 75: the first image is stored as JPEG")
+    assert "the second re-encoded at quality 75" in alone["condition"]
+    assert "background population re-encoded at quality 75 alone (no library)" in alone["condition"]
+    assert "re-encoded as JPEG quality 75" in alone["policy"]["origin"]
+    enroll_two(capsys, images)
+    code, data, _ = run(capsys, "verify", str(jpeg), str(png), "--json")
+    assert code == EXIT_OK and "10 reference(s) of 2 generator(s) re-encoded as JPEG quality 75" in data["condition"]
+    assert "and on the background population re-encoded alike" in data["condition"]
+    assert data["same_source"] == (data["lr"] >= data["naming_lr"])
+    out = run(capsys, "verify", str(jpeg), str(png))[1]
+    assert "likelihood ratio" in out and "\nMatched condition, JPEG quality 75" in out
+    _, stored, _ = run(capsys, "verify", str(images["nearest"][6]), str(png), "--json")
+    assert stored["condition"] == "" and "re-encoded" not in stored["policy"]["origin"]
+    # a quality the background population was not fingerprinted at (the tiny recipe's: 75, 70), no library
+    monkeypatch.setenv("FORENSICS_APP_LIBRARY", str(tmp_path / "none.sqlite"))
+    Image.open(images["nearest"][6]).convert("RGB").save(jpeg, quality=90)
+    _, unmatched, _ = run(capsys, "verify", str(jpeg), str(png), "--json")
+    assert unmatched["condition"].startswith("Not compared in a matched condition")
+    assert "not fingerprinted at quality 90" in unmatched["condition"]
+
+
+def test_verify_says_so_when_a_file_changes_before_it_is_matched(capsys, images, tmp_path, monkeypatch):
+    from PIL import Image
+
+    from forensics_app.core.evidence import FileChangedError
+    from forensics_app.workflows import verify as verification
+
+    def changed(path, sha256, max_pixels, since):
+        raise FileChangedError(path, f"the file has changed since {since}")
+
+    jpeg = tmp_path / "probe.jpg"
+    Image.open(images["nearest"][6]).convert("RGB").save(jpeg, quality=77)
+    monkeypatch.setattr(verification, "open_verified", changed)
+    code, _, err = run(capsys, "verify", str(jpeg), str(images["nearest"][7]))
+    assert code == EXIT_FAILED
+    assert "the second image could not be read again to bring it to JPEG quality 75" in err and "changed" in err
+
+
 def test_embed_and_evaluate(capsys, images, tmp_path):
     out = tmp_path / "e.npz"
     dataset = images["nearest"][0].parent.parent

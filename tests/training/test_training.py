@@ -237,3 +237,30 @@ def test_a_run_folder_is_reused_only_under_the_settings_that_made_it(tmp_path):
     with pytest.raises(ValueError, match="not recorded"):
         check_run_folder(config, unrecorded)
     assert (unrecorded / "banks" / "train.npy").exists()  # nothing is deleted
+
+
+def test_record_copies_evaluation_and_study_figures_into_the_sealed_card(extractor_dir, tmp_path, capsys):
+    from training.cli import main
+
+    folder = shutil.copytree(extractor_dir, tmp_path / "extractor")
+    card_path = folder / "model_card.json"
+    extractor_id = Extractor.load(folder, device="cpu").extractor_id
+    evaluation = tmp_path / "eval.json"
+    evaluation.write_text(json.dumps({"extractor_id": extractor_id, "accuracy": 0.5, "closed_set": {"cllr": 0.1},
+                                      "confusion": [[1]]}))
+    assert main(["record", "--card", str(card_path), "--evaluation", str(evaluation), "--name", "dev",
+                 "--command", "evaluate here"]) == 0
+    study = tmp_path / "study.log"
+    study.write_text('{"enrolled": ["a"]}\n{"enrolled": ["b"]}\n'
+                     + json.dumps({"extractor_id": extractor_id, "quality": 85, "pairs": {"matched": {"auc": 0.9}}},
+                                  indent=1) + "\n")
+    assert main(["record", "--card", str(card_path), "--evaluation", str(study), "--name", "dev",
+                 "--part", "jpeg_probes", "--command", "study here"]) == 0
+    figures = Extractor.load(folder, device="cpu").card.extra["figures"]["dev"]  # still sealed
+    assert figures["accuracy"] == 0.5 and figures["closed_set"] == {"cllr": 0.1} and "confusion" not in figures
+    assert figures["jpeg_probes"] == {"command": "study here", "quality": 85, "pairs": {"matched": {"auc": 0.9}}}
+    evaluation.write_text(json.dumps({"extractor_id": "other", "accuracy": 0.9}))
+    assert main(["record", "--card", str(card_path), "--evaluation", str(evaluation), "--name", "dev",
+                 "--command", "x"]) == 2
+    assert "made with extractor other" in capsys.readouterr().err
+    assert Extractor.load(folder, device="cpu").card.extra["figures"]["dev"]["accuracy"] == 0.5  # unchanged

@@ -73,6 +73,7 @@ def test_jpeg_probes_are_compared_with_references_at_their_quality_and_the_case_
         condition = item.attribution.condition
         assert condition.matched and condition.key == "jpeg-70"
         assert "8 reference(s) of 2 generator(s) re-encoded as JPEG quality 70" in condition.references
+        assert "and on the background population re-encoded alike" in condition.references
         assert condition.words().startswith("Matched condition: the image is stored as JPEG quality 72")
     assert png.attribution.condition is None  # a PNG is compared with the references as stored
     assert "condition" not in png.attribution.to_dict()

@@ -11,6 +11,14 @@ weighted so that the fused cosine is `weight * cosine(residual) + (1 - weight) *
 cosine(learned)`.  Library, policy, verification and clustering then compare fused
 fingerprints exactly as they compared the learned one alone.
 
+A back-end may also carry a square map of the joined vector (`fused_map`): the
+two-covariance PLDA geometry of the background's fused fingerprints (between-source
+covariance B, within-source W), diagonalised so that W is the identity and each
+direction scaled by sqrt(b / (b + 1)), b its between-source variance.  The cosine after
+that map weighs each direction by how far sources differ in it relative to how much one
+source's images vary, as PLDA's likelihood ratio does, while every comparison stays a
+cosine; it keeps the fingerprint's length, so nothing that stores fingerprints changes.
+
 The back-end ships as `backend.npz` beside the weights; its SHA-256 is in the model card
 and enters the extractor id, so references made under another back-end are refused as
 references from other weights are.
@@ -45,12 +53,20 @@ class Backend:
     projection: np.ndarray  # (F, P) learned on the background
     residual_weight: float  # share of the fused cosine given to the residual stream
     method: str  # how the projection was learned, in plain words
+    fused_mean: np.ndarray | None = None  # (P + D,) background mean of the joined streams
+    fused_map: np.ndarray | None = None  # (P + D, P + D) PLDA-scaled map of the joined streams
 
     def __post_init__(self) -> None:
         if self.mean.shape != (self.stats.dimension,) or self.projection.shape[0] != self.stats.dimension:
             raise BackendError("the back-end's projection does not fit its residual statistics")
         if not 0.0 <= self.residual_weight <= 1.0:
             raise BackendError("the residual stream's weight must lie between 0 and 1")
+        if (self.fused_mean is None) != (self.fused_map is None):
+            raise BackendError("the back-end's map of the joined streams lacks its mean or its matrix")
+        if self.fused_map is not None:
+            size = self.fused_mean.shape[0]
+            if self.fused_mean.ndim != 1 or self.fused_map.shape != (size, size) or size <= self.projected_dim:
+                raise BackendError("the back-end's map of the joined streams does not fit them")
 
     @property
     def projected_dim(self) -> int:
@@ -67,17 +83,30 @@ class Backend:
         projected = (np.atleast_2d(np.asarray(stats, dtype=np.float64)) - self.mean) @ self.projection
         return _unit(projected).astype(np.float32)
 
-    def apply(self, stats: np.ndarray, learned: np.ndarray) -> np.ndarray:
-        """(N, F) statistics and (N, D) learned unit embeddings -> (N, P + D) unit fingerprints."""
+    def join(self, stats: np.ndarray, learned: np.ndarray) -> np.ndarray:
+        """The weighted streams side by side, before any map: (N, P + D) unit vectors."""
         residual = self.project(stats) * np.sqrt(self.residual_weight)
         learned = _unit(np.atleast_2d(np.asarray(learned, dtype=np.float64))) * np.sqrt(1.0 - self.residual_weight)
-        return _unit(np.concatenate([residual, learned], axis=1)).astype(np.float32)
+        joined = _unit(np.concatenate([residual, learned], axis=1))
+        if self.fused_mean is not None and joined.shape[1] != self.fused_mean.shape[0]:
+            raise BackendError(f"the back-end's map expects {self.fused_mean.shape[0] - self.projected_dim} learned "
+                               f"values, the learned stream gives {joined.shape[1] - self.projected_dim}")
+        return joined
+
+    def apply(self, stats: np.ndarray, learned: np.ndarray) -> np.ndarray:
+        """(N, F) statistics and (N, D) learned unit embeddings -> (N, P + D) unit fingerprints."""
+        joined = self.join(stats, learned)
+        if self.fused_map is not None:
+            joined = _unit((joined - self.fused_mean) @ self.fused_map)
+        return joined.astype(np.float32)
 
     def to_bytes(self) -> bytes:
         buffer = io.BytesIO()
+        fused = {} if self.fused_map is None else {"fused_mean": self.fused_mean.astype(np.float32),
+                                                    "fused_map": self.fused_map.astype(np.float32)}
         np.savez(buffer, mean=self.mean.astype(np.float32), projection=self.projection.astype(np.float32),
                  residual_weight=np.array(self.residual_weight), method=np.array(self.method),
-                 stats=np.array(json.dumps(self.stats.to_dict(), sort_keys=True)))
+                 stats=np.array(json.dumps(self.stats.to_dict(), sort_keys=True)), **fused)
         return buffer.getvalue()
 
     @classmethod
@@ -89,11 +118,14 @@ class Backend:
                 projection=np.asarray(data["projection"], dtype=np.float64),
                 residual_weight=float(data["residual_weight"]),
                 method=str(data["method"]),
+                fused_mean=np.asarray(data["fused_mean"], dtype=np.float64) if "fused_mean" in data else None,
+                fused_map=np.asarray(data["fused_map"], dtype=np.float64) if "fused_map" in data else None,
             )
 
     def describe(self) -> str:
+        mapped = "" if self.fused_map is None else "; the joined streams mapped to the background's PLDA geometry"
         return (f"residual co-occurrence statistics ({self.stats.dimension} values), {self.method}, "
-                f"{self.projected_dim} dimensions, weight {self.residual_weight:.2f} beside the learned stream")
+                f"{self.projected_dim} dimensions, weight {self.residual_weight:.2f} beside the learned stream{mapped}")
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
@@ -109,7 +141,8 @@ def read_backend(path: Path, expected_sha256: str) -> Backend:
         backend = Backend.from_bytes(payload)
     except (KeyError, ValueError, TypeError, OSError) as exc:
         raise BackendError(f"the fingerprint back-end {path} is damaged ({exc}); reinstall the program") from exc
-    if not (np.isfinite(backend.mean).all() and np.isfinite(backend.projection).all()):
+    arrays = [backend.mean, backend.projection] + ([] if backend.fused_map is None else [backend.fused_mean, backend.fused_map])
+    if not all(np.isfinite(array).all() for array in arrays):
         raise BackendError(f"the fingerprint back-end {path} is damaged; reinstall the program")
     return backend
 

@@ -119,10 +119,20 @@ def jpeg_probe_text(figures: dict) -> str:
         every = (figures.get(mode) or {}).get("all") or {}
         return (f"{rate(every.get('first_ranked_right'))} ranked their own generator first, "
                 f"{rate(every.get('named_rightly'))} named rightly, {rate(every.get('others_named'))} of other sources named")
-    return (f"probes saved again as JPEG quality {figures.get('quality', '?')} ({figures.get('enrolled_per_draw', '?')} "
+    text = (f"probes saved again as JPEG quality {figures.get('quality', '?')} ({figures.get('enrolled_per_draw', '?')} "
             f"generators enrolled per draw, {figures.get('draws', '?')} draws, naming at {_level(figures.get('naming_lr'))}): "
             f"as the files were, {part('clean')}; re-encoded and compared with the references as stored, {part('as_stored')}; "
             f"re-encoded and compared in matched conditions (as this program does), {part('matched')}")
+    pairs = figures.get("pairs") or {}
+    if pairs:
+        def pair(mode: str) -> str:
+            found = pairs.get(mode) or {}
+            return (f"ROC-AUC {figure(found.get('auc'))}, {rate(found.get('same_above_10'))} of same-source pairs above "
+                    f"LR 10, {rate(found.get('different_below_tenth'))} of different-source pairs below 1/10")
+        text += (f". Verification of one re-encoded image against one as it was: in matched conditions (as this "
+                 f"program does), {pair('matched')}; compared as stored, {pair('unmatched')}; both as they were, "
+                 f"{pair('clean')}")
+    return text
 
 
 def origin_text(origin: dict) -> str:

@@ -13,7 +13,7 @@ from forensics_app.core.fingerprint.backend import BACKEND_NAME, Backend, Backen
 from forensics_app.core.fingerprint.extractor import BackendUnusableError, Extractor
 from forensics_app.core.fingerprint.residual_stats import ResidualStatsConfig, residual_statistics, select_statistics
 from forensics_app.core.library import Library, LibraryExtractorMismatchError
-from training.backend_fit import Variant, fit_backend, install_backend, pca_whitening
+from training.backend_fit import Variant, fit_backend, install_backend, pca_whitening, plda_scaled_map, two_covariance
 
 SMALL = ResidualStatsConfig(region=64, filters=("first", "second"))
 
@@ -161,6 +161,24 @@ def test_extractor_with_a_backend_has_its_own_id_and_fused_fingerprints(fused_di
     np.testing.assert_allclose(learned, plain.embed_pixels(images), atol=1e-4)
 
 
+def test_a_backend_installed_over_another_keeps_the_learned_streams_figures(fused_dir):
+    import json
+
+    card_path = fused_dir / "model_card.json"
+    learned_figures = json.loads(card_path.read_text()).get("learned_stream_figures")
+    card = json.loads(card_path.read_text())
+    card["figures"] = {"dev": {"accuracy": 0.5}}  # measured under the first back-end
+    from forensics_app.core.fingerprint.extractor import write_card
+
+    write_card(fused_dir, card)
+    first = Extractor.load(fused_dir, device="cpu").extractor_id
+    install_backend(fused_dir, small_backend(seed=1), "second variant", "pytest")
+    card = json.loads(card_path.read_text())
+    assert card.get("learned_stream_figures") == learned_figures and "figures" not in card
+    assert card["backend"]["variant"] == "second variant"
+    assert Extractor.load(fused_dir, device="cpu").extractor_id not in (first, card["sha256"][:12])
+
+
 def test_a_changed_backend_is_refused_at_load(fused_dir):
     path = fused_dir / BACKEND_NAME
     path.write_bytes(path.read_bytes()[:-8] + b"00000000")
@@ -198,3 +216,69 @@ def test_whole_step_quantisation_rounds_as_floats_do(step):
     values = np.arange(-60, 61, dtype=np.int32)[None, :]
     expected = np.clip(np.rint(values / step), -2, 2) + 2
     np.testing.assert_array_equal(_quantise(values, float(step), 2), expected)
+
+
+def _sources_with_a_nuisance(seed: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """Sources apart in a few directions; one strong direction varies within every source."""
+    rng = np.random.default_rng(seed)
+    centres = np.zeros((8, 12))
+    centres[:, :4] = rng.normal(size=(8, 4))
+    sources = np.repeat(np.arange(8), 12)
+    vectors = centres[sources] + rng.normal(scale=0.3, size=(96, 12))
+    vectors[:, 6] += rng.normal(scale=6.0, size=96)  # content, size, encoding: shared by all sources
+    return vectors, sources.astype(str)
+
+
+def test_plda_scaled_map_diagonalises_the_background_and_downweights_what_varies_within_a_source():
+    vectors, sources = _sources_with_a_nuisance()
+    mean, matrix = plda_scaled_map(vectors, sources)
+    between, within = two_covariance(vectors - mean, sources)
+    weight = np.diag(matrix.T @ within @ matrix)  # l / (l + 1), l the direction's between-source variance
+    assert ((weight >= 0) & (weight < 1)).all()
+    np.testing.assert_allclose(matrix.T @ within @ matrix, np.diag(weight), atol=1e-8)
+    strength = weight / (1 - weight)
+    np.testing.assert_allclose(matrix.T @ between @ matrix, np.diag(weight * strength), atol=1e-6)
+
+    def margin(x: np.ndarray) -> float:
+        x = x / np.linalg.norm(x, axis=1, keepdims=True)
+        cosine, same = x @ x.T, sources[:, None] == sources[None, :]
+        return cosine[same].mean() - cosine[~same].mean()
+
+    assert margin((vectors - mean) @ matrix) > margin(vectors - mean) + 0.3
+
+
+def test_a_backend_with_the_joined_streams_map_applies_it_and_round_trips(tmp_path):
+    plain = small_backend(weight=0.5, dims=6)
+    stats = np.stack([residual_statistics(textured(70 + i, period=2 + i % 3), SMALL) for i in range(24)])
+    learned = np.random.default_rng(2).normal(size=(24, 10))
+    joined = plain.join(stats, learned)
+    mean, matrix = plda_scaled_map(joined, np.repeat(np.arange(6), 4).astype(str))
+    mapped = Backend(SMALL, plain.mean, plain.projection, 0.5, plain.method, mean, matrix)
+    fused = mapped.apply(stats, learned)
+    assert fused.shape == (24, mapped.fused_dim(10))
+    expected = (joined - mean) @ matrix
+    np.testing.assert_allclose(fused, expected / np.linalg.norm(expected, axis=1, keepdims=True), atol=1e-5)
+    payload = mapped.to_bytes()
+    (tmp_path / BACKEND_NAME).write_bytes(payload)
+    loaded = read_backend(tmp_path / BACKEND_NAME, hashlib.sha256(payload).hexdigest())
+    np.testing.assert_allclose(loaded.apply(stats, learned), fused, atol=1e-5)
+    assert "PLDA" in loaded.describe()
+    with pytest.raises(BackendError, match="expects 10 learned values"):
+        mapped.apply(stats, learned[:, :8])
+    with pytest.raises(BackendError, match="lacks its mean"):
+        Backend(SMALL, plain.mean, plain.projection, 0.5, plain.method, mean, None)
+    with pytest.raises(BackendError, match="does not fit"):
+        Backend(SMALL, plain.mean, plain.projection, 0.5, plain.method, mean, matrix[:, :5])
+
+
+def test_a_variant_that_maps_the_joined_streams_needs_the_background_embeddings():
+    vectors, sources = _sources_with_a_nuisance()
+    config = ResidualStatsConfig(region=16, clip=1, filters=("first",), planes=("grey",))
+    features = np.pad(vectors, ((0, 0), (0, config.dimension - 12)))
+    variant = Variant(config, "pca+wccn", 6, 0.5, pca_dims=6, plda_map=True)
+    with pytest.raises(ValueError, match="learned embeddings"):
+        fit_backend(variant, features, sources, np.full(96, "synthetic"), computed=config)
+    learned = np.random.default_rng(5).normal(size=(96, 4))
+    backend = fit_backend(variant, features, sources, np.full(96, "synthetic"), computed=config, embeddings=learned)
+    assert backend.fused_map.shape == (10, 10)
+    assert backend.apply(features[:3], learned[:3]).shape == (3, 10)
