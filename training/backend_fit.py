@@ -11,10 +11,16 @@ Three projections of the residual statistics, all learned from the background al
 
 Optionally the joined streams are then mapped to the background's two-covariance PLDA
 geometry (`plda_scaled_map`), which needs the background's learned-stream embeddings.
+
+The streams' shares of the fused cosine are either fixed by the variant or fitted by
+logistic-regression fusion of the two streams' cosines on comparisons of known truth
+among the background's sources (`fusion_weight`), cross-fitted so that the residual
+projection never scores the sources it was fitted on.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
@@ -22,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy.linalg import eigh
+from sklearn.linear_model import LogisticRegression
 
 from forensics_app.core.fingerprint.backend import BACKEND_NAME, Backend, fused_extractor_id
 from forensics_app.core.fingerprint.extractor import CARD_NAME, ModelCard, read_card, write_card
@@ -102,11 +109,81 @@ def plda_scaled_map(vectors: np.ndarray, sources: np.ndarray) -> tuple[np.ndarra
 
 
 @dataclass(frozen=True)
+class FusionFit:
+    """Logistic-regression fusion of the two streams' cosines, fitted on background comparisons."""
+
+    residual_coefficient: float
+    learned_coefficient: float
+    same_pairs: int
+    different_pairs: int
+
+    @property
+    def residual_weight(self) -> float:
+        """The residual stream's share of the fused cosine (the fusion's slope ratio), in [0, 1]."""
+        residual, learned = max(0.0, self.residual_coefficient), max(0.0, self.learned_coefficient)
+        if residual + learned <= 0.0:
+            raise ValueError("neither stream's cosine separates the background's sources: no fusion can be fitted")
+        return residual / (residual + learned)
+
+    def describe(self) -> str:
+        return (f"logistic-regression fusion on {self.same_pairs:,} same-source and {self.different_pairs:,} "
+                f"different-source background comparisons (cross-fitted): slopes {self.residual_coefficient:.2f} "
+                f"(residual) and {self.learned_coefficient:.2f} (learned), residual weight {self.residual_weight:.2f}")
+
+
+def stream_pair_scores(residual: np.ndarray, learned: np.ndarray, sources: np.ndarray, rng: np.random.Generator,
+                       different_per_same: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """((pairs, 2) cosines of each stream, same-source labels): every same-source pair, sampled others."""
+    first, second = np.triu_indices(len(sources), 1)
+    same = sources[first] == sources[second]
+    chosen = np.flatnonzero(same)
+    others = np.flatnonzero(~same)
+    chosen = np.concatenate([chosen, rng.choice(others, min(others.size, different_per_same * max(1, chosen.size)),
+                                                replace=False)])
+    a, b = first[chosen], second[chosen]
+    scores = np.stack([(residual[a] * residual[b]).sum(1), (learned[a] * learned[b]).sum(1)], axis=1)
+    return scores, same[chosen]
+
+
+def fusion_weight(variant: "Variant", features: np.ndarray, sources: np.ndarray, embeddings: np.ndarray,
+                  folds: int = 2, seed: int = 0) -> FusionFit:
+    """Fit the fusion of the residual and learned cosines on the background's known sources.
+
+    The sources are split into `folds`; each fold's comparisons are scored with the
+    residual projection fitted on the other folds, so the residual stream is not
+    favoured for having been whitened on the very sources it is compared on.
+    """
+    rng = np.random.default_rng(seed)
+    names = np.unique(sources)
+    fold_of = dict(zip(names, rng.permutation(len(names)) % folds))
+    fold = np.array([fold_of[name] for name in sources])
+    alone = Variant(variant.stats, variant.projection, variant.dims, 1.0, variant.kinds, variant.pca_dims)
+    scores, labels = [], []
+    learned = _unit_rows(embeddings)
+    for k in range(folds):
+        train, test = fold != k, fold == k
+        backend = _fit_projection(alone, features[train], sources[train])
+        s, y = stream_pair_scores(backend.project(features[test]), learned[test], sources[test], rng)
+        scores.append(s)
+        labels.append(y)
+    x, y = np.concatenate(scores), np.concatenate(labels)
+    if y.all() or not y.any():
+        raise ValueError("fusion needs same-source and different-source background comparisons")
+    model = LogisticRegression(class_weight="balanced", C=1e4).fit(x, y)
+    return FusionFit(float(model.coef_[0, 0]), float(model.coef_[0, 1]), int(y.sum()), int((~y).sum()))
+
+
+def _unit_rows(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float64)
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
+@dataclass(frozen=True)
 class Variant:
     stats: ResidualStatsConfig
     projection: str  # "pca", "pca+wccn", "pca+lda"
     dims: int
-    residual_weight: float
+    residual_weight: float | None  # None: fitted by logistic-regression fusion (`fusion_weight`)
     kinds: tuple[str, ...] = ("photo", "synthetic")
     pca_dims: int = 300
     plda_map: bool = False  # map the joined streams to the background's PLDA geometry
@@ -128,6 +205,8 @@ VARIANTS: dict[str, Variant] = {
     "fused 0.5 / 0.5, PCA 300 + WCCN": Variant(_FIRST_SECOND, "pca+wccn", 300, 0.5),
     "fused 0.7 / 0.3, PCA 300 + WCCN": Variant(_FIRST_SECOND, "pca+wccn", 300, 0.7),
     "fused 0.5 / 0.5, PCA 300 + WCCN, PLDA-scaled": Variant(_FIRST_SECOND, "pca+wccn", 300, 0.5, plda_map=True),
+    "LR-fused, PCA 300 + WCCN": Variant(_FIRST_SECOND, "pca+wccn", 300, None),
+    "LR-fused, PCA 300 + WCCN, PLDA-scaled": Variant(_FIRST_SECOND, "pca+wccn", 300, None, plda_map=True),
 }
 
 
@@ -136,31 +215,45 @@ def fit_backend(variant: Variant, stats: np.ndarray, sources: np.ndarray, kinds:
     """The variant's back-end from background statistics computed under `computed`.
 
     `embeddings` (the background's learned-stream embeddings) are needed only by a
-    variant that maps the joined streams.
+    variant that maps the joined streams or fits the streams' fusion.
     """
     chosen = np.isin(kinds, variant.kinds)
     features = select_statistics(stats[chosen], computed, variant.stats).astype(np.float64)
     sources = sources[chosen]
+    if (variant.plda_map or variant.residual_weight is None) and embeddings is None:
+        raise ValueError("this back-end variant maps or fuses the joined streams: it needs the background's "
+                         "learned embeddings")
+    fusion = None
+    if variant.residual_weight is None:
+        fusion = fusion_weight(variant, features, sources, embeddings[chosen])
+    weight = fusion.residual_weight if fusion is not None else variant.residual_weight
+    backend = _fit_projection(variant, features, sources, weight)
+    if fusion is not None:
+        backend = dataclasses.replace(backend, method=f"{backend.method}; streams weighed by {fusion.describe()}")
+    if not variant.plda_map:
+        return backend
+    joined = backend.join(features, embeddings[chosen])
+    fused_mean, fused_map = plda_scaled_map(joined, sources)
+    return dataclasses.replace(backend, fused_mean=fused_mean, fused_map=fused_map)
+
+
+def _fit_projection(variant: Variant, features: np.ndarray, sources: np.ndarray,
+                    weight: float | None = None) -> Backend:
+    """The residual projection alone (no map of the joined streams), at `weight` or the variant's."""
+    weight = variant.residual_weight if weight is None else weight
     if variant.projection == "pca":
         mean, projection = pca_whitening(features, variant.dims)
-        method = f"PCA-whitened on {chosen.sum()} background images"
+        method = f"PCA-whitened on {len(features)} background images"
     else:
         mean, projection = pca_whitening(features, variant.pca_dims)
         projected = (features - mean) @ projection
         if variant.projection == "pca+wccn":
             projection = projection @ within_whitening(projected, sources)
-            method = f"PCA-whitened then within-source whitened on {chosen.sum()} background images"
+            method = f"PCA-whitened then within-source whitened on {len(features)} background images"
         else:
             projection = projection @ lda(projected, sources, variant.dims)
-            method = f"PCA then LDA on the source ids of {chosen.sum()} background images"
-    backend = Backend(variant.stats, mean, projection, variant.residual_weight, method)
-    if not variant.plda_map:
-        return backend
-    if embeddings is None:
-        raise ValueError("this back-end variant maps the joined streams: it needs the background's learned embeddings")
-    joined = backend.join(features, embeddings[chosen])
-    fused_mean, fused_map = plda_scaled_map(joined, sources)
-    return Backend(variant.stats, mean, projection, variant.residual_weight, method, fused_mean, fused_map)
+            method = f"PCA then LDA on the source ids of {len(features)} background images"
+    return Backend(variant.stats, mean, projection, weight, method)
 
 
 def fit_variant(name: str, background) -> Backend:

@@ -13,7 +13,9 @@ from forensics_app.core.fingerprint.backend import BACKEND_NAME, Backend, Backen
 from forensics_app.core.fingerprint.extractor import BackendUnusableError, Extractor
 from forensics_app.core.fingerprint.residual_stats import ResidualStatsConfig, residual_statistics, select_statistics
 from forensics_app.core.library import Library, LibraryExtractorMismatchError
-from training.backend_fit import Variant, fit_backend, install_backend, pca_whitening, plda_scaled_map, two_covariance
+from training.backend_fit import (
+    Variant, fit_backend, fusion_weight, install_backend, pca_whitening, plda_scaled_map, two_covariance,
+)
 
 SMALL = ResidualStatsConfig(region=64, filters=("first", "second"))
 
@@ -282,3 +284,24 @@ def test_a_variant_that_maps_the_joined_streams_needs_the_background_embeddings(
     backend = fit_backend(variant, features, sources, np.full(96, "synthetic"), computed=config, embeddings=learned)
     assert backend.fused_map.shape == (10, 10)
     assert backend.apply(features[:3], learned[:3]).shape == (3, 10)
+
+
+def test_fusion_weighs_each_stream_by_how_well_its_cosine_separates_background_sources():
+    vectors, sources = _sources_with_a_nuisance()
+    config = ResidualStatsConfig(region=16, clip=1, filters=("first",), planes=("grey",))
+    features = np.pad(vectors, ((0, 0), (0, config.dimension - 12)))
+    rng = np.random.default_rng(6)
+    uninformative = rng.normal(size=(96, 4))
+    informative = np.repeat(rng.normal(size=(8, 4)), 12, axis=0) + rng.normal(scale=0.05, size=(96, 4))
+    variant = Variant(config, "pca+wccn", 6, None, pca_dims=6)
+    with pytest.raises(ValueError, match="learned embeddings"):
+        fit_backend(variant, features, sources, np.full(96, "synthetic"), computed=config)
+    noise_beside = fusion_weight(variant, features, sources, uninformative)
+    signal_beside = fusion_weight(variant, features, sources, informative)
+    assert noise_beside.residual_weight > 0.8 > signal_beside.residual_weight
+    # every same-source pair of each fold (4 sources of 12), and all of its 864 others (fewer than 4 per same)
+    assert noise_beside.same_pairs == 8 * 66 and noise_beside.different_pairs == 2 * 864
+    backend = fit_backend(variant, features, sources, np.full(96, "synthetic"), computed=config, embeddings=uninformative)
+    assert backend.residual_weight == pytest.approx(noise_beside.residual_weight)
+    assert "logistic-regression fusion" in backend.describe()
+    assert not backend.describe().count("PLDA")
