@@ -25,17 +25,15 @@ from forensics_app.core.validation.lr_figures import cllr_figures
 from tools.stream_study import STUDY_STATS, compute
 
 
-def photo_streams(folder: Path, extractor: Extractor, cache: Path, quality: int) -> dict[str, np.ndarray]:
+def photo_streams(folder: Path, learned_folder: Path, cache: Path, quality: int) -> dict[str, np.ndarray]:
+    """The photographs' residual statistics and learned-stream embeddings, as `stream_study` caches the rest."""
     if cache.exists():
-        streams = dict(np.load(cache))
-    else:
-        files = sorted(p for p in folder.iterdir() if p.is_file())
-        streams = compute(files, extractor, quality)
-        np.savez(cache, **streams)
-    learned = extractor.network_dim if hasattr(extractor, "network_dim") else 128
-    for key in ("cnn", "cnn_jpeg"):  # the fused fingerprint ends with the learned stream, scaled: take it back
-        tail = streams[key][:, -learned:]
-        streams[key] = tail / np.linalg.norm(tail, axis=1, keepdims=True)
+        return dict(np.load(cache))
+    learned = Extractor.load(learned_folder, device="cpu")
+    if learned.backend is not None:
+        raise SystemExit(f"{learned_folder} fuses a back-end already; --learned needs the learned stream alone")
+    streams = compute(sorted(p for p in folder.iterdir() if p.is_file()), learned, quality)
+    np.savez(cache, **streams)
     return streams
 
 
@@ -54,6 +52,8 @@ def main() -> None:
     parser.add_argument("--cache", required=True)
     parser.add_argument("--photo-cache", required=True)
     parser.add_argument("--quality", type=int, default=85)
+    parser.add_argument("--learned", default="runs/learned-extractor",
+                        help="the learned stream's own extractor folder (no back-end), to fill --photo-cache")
     args = parser.parse_args()
 
     from sklearn.linear_model import LogisticRegression
@@ -65,7 +65,7 @@ def main() -> None:
     backend = extractor.backend
     dataset = Path(args.dataset)
     generated = dict(np.load(args.cache))
-    photos = photo_streams(dataset / args.photos, extractor, Path(args.photo_cache), args.quality)
+    photos = photo_streams(dataset / args.photos, Path(args.learned), Path(args.photo_cache), args.quality)
     background = load_background_features(Path(args.background))
     is_generated = (background.kinds == "synthetic").astype(int)
     rows = {}

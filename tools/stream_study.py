@@ -80,6 +80,8 @@ def study_parser(doc: str) -> argparse.ArgumentParser:
     parser.add_argument("--background", required=True)
     parser.add_argument("--cache", required=True)
     parser.add_argument("--group-prefix", default="aibingo-")
+    parser.add_argument("--learned", default="runs/learned-extractor",
+                        help="the learned stream's own extractor folder (no back-end), to fill --cache")
     return parser
 
 
@@ -128,7 +130,10 @@ def main() -> None:
     if cache.exists():
         streams = dict(np.load(cache))
     else:
-        streams = compute(files, Extractor.load(device="cpu"), args.quality)
+        learned = Extractor.load(Path(args.learned), device="cpu")
+        if learned.backend is not None:
+            raise SystemExit(f"{args.learned} fuses a back-end already; --learned needs the learned stream alone")
+        streams = compute(files, learned, args.quality)
         np.savez(cache, **streams)
     group = np.char.startswith(labels.astype(str), args.group_prefix)
     background = load_background_features(Path(args.background))

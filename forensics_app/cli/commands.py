@@ -206,11 +206,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from exc
     check = outcome.verification
     print_policy(args, outcome.policy, pairs=True)
-    condition = f"\n{outcome.condition}" if outcome.condition else ""
+    condition = "".join(f"\n{words}" for words in (outcome.condition, outcome.validation) if words)
     emit(args, {"first": str(outcome.first.path), "second": str(outcome.second.path), "similarity": check.similarity,
                 "lr": check.lr, "support": check.words, "same_source": check.same_source,
                 "naming_lr": check.naming_lr, "verdict": outcome.verdict, "condition": outcome.condition,
-                "policy": outcome.policy.to_dict()},
+                "validation": outcome.validation, "policy": outcome.policy.to_dict()},
          f"similarity {check.similarity:.3f}, likelihood ratio {format_lr(check.lr)} ({check.words}): "
          f"{outcome.verdict}{condition}")
     return EXIT_OK

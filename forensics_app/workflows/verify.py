@@ -7,7 +7,8 @@ is re-encoded at that quality and fingerprinted again, and the pair calibration 
 fitted on comparisons in the same condition (the library's references and the
 background population re-encoded alike, see :mod:`~forensics_app.workflows.matched`).
 Where no calibration in that condition can be made, the pair is compared as stored and
-the outcome says why.
+the outcome says why.  Each outcome carries what validation on real generators says of
+pairs compared the same way (`pair_validation`), so its LR is read with its error rates.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from forensics_app.core.evidence import DEFAULT_MAX_PIXELS, EvidenceError, open_
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.library import Library
 from forensics_app.core.pipeline import FileFingerprint
+from forensics_app.core.report.validation import figure, rate
 from forensics_app.workflows.intake import fingerprint_paths
 from forensics_app.workflows.matched import matched_gallery
 from forensics_app.workflows.policy import background_in_condition, policy_for
@@ -41,6 +43,7 @@ class VerifyOutcome:
     verification: Verification
     policy: DecisionPolicy  # the one the pair was decided by (in the compared condition)
     condition: str = ""  # how the pair was compared, in words; empty: both as stored, nothing to match
+    validation: str = ""  # the known error rates of pairs compared this way, from the sealed card
 
     @property
     def verdict(self) -> str:
@@ -67,7 +70,8 @@ def verify_files(extractor: Extractor, first: Path, second: Path, library: Libra
     conditions = [condition_of(r.provenance) for r in results]
     target = compared_condition(*conditions)
     if not target.matched:
-        return VerifyOutcome(results[0], results[1], verify(results[0].embedding, results[1].embedding, policy), policy)
+        return VerifyOutcome(results[0], results[1], verify(results[0].embedding, results[1].embedding, policy), policy,
+                             validation=pair_validation(extractor, "clean"))
     matched_policy, calibrated = _policy_in(extractor, library, target, naming_lr, max_pixels)
     stored = ", ".join(f"the {which} image is {c.describe() if c.matched else 'stored without loss'}"
                        for which, c in zip(("first", "second"), conditions))
@@ -75,7 +79,7 @@ def verify_files(extractor: Extractor, first: Path, second: Path, library: Libra
         words = (f"Not compared in a matched condition ({stored}): {calibrated}; compared as stored, which may "
                  "overstate or understate the likelihood ratio.")
         return VerifyOutcome(results[0], results[1], verify(results[0].embedding, results[1].embedding, policy),
-                             policy, words)
+                             policy, words, pair_validation(extractor, "unmatched"))
     embeddings = []
     brought = []
     for which, result, condition in zip(("first", "second"), results, conditions):
@@ -94,7 +98,7 @@ def verify_files(extractor: Extractor, first: Path, second: Path, library: Libra
     words = (f"Matched condition, JPEG quality {target.jpeg_quality}: {stored}{moved}; the pair calibration is "
              f"fitted on {calibrated}.")
     return VerifyOutcome(results[0], results[1], verify(embeddings[0], embeddings[1], matched_policy),
-                         matched_policy, words)
+                         matched_policy, words, pair_validation(extractor, "matched"))
 
 
 def _policy_in(extractor: Extractor, library: Library | None, condition: Condition, naming_lr: float | None,
@@ -111,3 +115,29 @@ def _policy_in(extractor: Extractor, library: Library | None, condition: Conditi
         return None, f"{why}, and the background population was not fingerprinted at quality {condition.jpeg_quality}"
     policy = policy_for(extractor, None, naming_lr, references={}, jpeg_quality=condition.jpeg_quality)
     return policy, f"the background population re-encoded at quality {condition.jpeg_quality} alone ({why})"
+
+
+#: How the card's pair figures were measured, by the way a pair was compared.
+_PAIR_MODES = {
+    "clean": "two images as they were",
+    "unmatched": "one image saved again as JPEG quality {quality} against one as it was, compared as stored",
+    "matched": "one image saved again as JPEG quality {quality} against one as it was, in a matched condition",
+}
+
+
+def pair_validation(extractor: Extractor, mode: str) -> str:
+    """What the card's validation on real generators says of pairs compared as `mode`, or why nothing.
+
+    `mode`: "clean", "unmatched" or "matched", the rows `tools/matched_study.py` measures.
+    """
+    dev = (extractor.card.extra.get("figures") or {}).get("dev_generators") or {}
+    probes = dev.get("jpeg_probes") or {}
+    found = (probes.get("pairs") or {}).get(mode)
+    if not isinstance(found, dict) or not found:
+        return "Pairs compared this way have not been validated on real generators for this extractor."
+    how = _PAIR_MODES[mode].format(quality=probes.get("quality", "?"))
+    return (f"Validation on real generators ({dev.get('models', '?')} generators none of the program was fitted "
+            f"on; {how}): ROC-AUC {figure(found.get('auc'))}; {rate(found.get('same_above_10'))} of same-source "
+            f"pairs got an LR above 10 and {rate(found.get('same_below_1'))} below 1; "
+            f"{rate(found.get('different_below_tenth'))} of different-source pairs got an LR below 1/10 and "
+            f"{rate(found.get('different_above_1'))} above 1 (misleading).")

@@ -200,6 +200,7 @@ def test_verify_compares_a_jpeg_pair_in_its_matched_condition(capsys, images, tm
     assert "the second re-encoded at quality 75" in alone["condition"]
     assert "background population re-encoded at quality 75 alone (no library)" in alone["condition"]
     assert "re-encoded as JPEG quality 75" in alone["policy"]["origin"]
+    assert alone["validation"].startswith("Pairs compared this way have not been validated")  # the tiny card's
     enroll_two(capsys, images)
     code, data, _ = run(capsys, "verify", str(jpeg), str(png), "--json")
     assert code == EXIT_OK and "10 reference(s) of 2 generator(s) re-encoded as JPEG quality 75" in data["condition"]
