@@ -31,7 +31,7 @@ from sklearn.metrics import roc_auc_score
 
 from forensics_app.core.case import StoredAttribution
 from forensics_app.core.decision.attribution import DEFAULT_NAMING_LR, UNKNOWN, DecisionPolicy
-from forensics_app.core.decision.conditions import Condition
+from forensics_app.core.decision.conditions import QUALITY_LADDER, Condition
 from forensics_app.core.evidence import DEFAULT_MAX_PIXELS
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.library import Library
@@ -103,6 +103,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--group-prefix", default="aibingo-")
     args = parser.parse_args()
+    if args.quality not in QUALITY_LADDER:  # probes are matched at the ladder's quality: record the one used
+        parser.error(f"--quality must be one of the matching ladder {list(QUALITY_LADDER)}")
     extractor = Extractor.load(device="cpu")
     paths, labels = dataset_files(args.dataset)
     paths, labels = [Path(p) for p in paths], np.asarray(labels).astype(str)

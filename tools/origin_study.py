@@ -21,20 +21,14 @@ import numpy as np
 
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.fingerprint.residual_stats import select_statistics
+from forensics_app.core.validation.evaluation import dataset_files
 from forensics_app.core.validation.lr_figures import cllr_figures
-from tools.stream_study import STUDY_STATS, compute
+from tools.stream_study import STUDY_STATS, cached_streams
 
 
 def photo_streams(folder: Path, learned_folder: Path, cache: Path, quality: int) -> dict[str, np.ndarray]:
-    """The photographs' residual statistics and learned-stream embeddings, as `stream_study` caches the rest."""
-    if cache.exists():
-        return dict(np.load(cache))
-    learned = Extractor.load(learned_folder, device="cpu")
-    if learned.backend is not None:
-        raise SystemExit(f"{learned_folder} fuses a back-end already; --learned needs the learned stream alone")
-    streams = compute(sorted(p for p in folder.iterdir() if p.is_file()), learned, quality)
-    np.savez(cache, **streams)
-    return streams
+    """The photographs' residual statistics and learned-stream embeddings, cached as `stream_study` caches the rest."""
+    return cached_streams(cache, sorted(p for p in folder.iterdir() if p.is_file()), learned_folder, quality)
 
 
 def cllr(llr_generated: np.ndarray, llr_photo: np.ndarray) -> float:
@@ -64,7 +58,8 @@ def main() -> None:
     extractor = Extractor.load(device="cpu")
     backend = extractor.backend
     dataset = Path(args.dataset)
-    generated = dict(np.load(args.cache))
+    generated = cached_streams(Path(args.cache), dataset_files(dataset, exclude=(args.photos,))[0], Path(args.learned),
+                               args.quality)
     photos = photo_streams(dataset / args.photos, Path(args.learned), Path(args.photo_cache), args.quality)
     background = load_background_features(Path(args.background))
     is_generated = (background.kinds == "synthetic").astype(int)

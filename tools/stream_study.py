@@ -42,6 +42,25 @@ def compute(files: list, extractor: Extractor, quality: int) -> dict[str, np.nda
     }
 
 
+def cached_streams(cache: Path, files: list, learned_folder: Path, quality: int) -> dict[str, np.ndarray]:
+    """The files' streams from `cache`, computed with the learned stream's own extractor where it is absent.
+
+    The cache is stamped with that extractor's id and refused under another, so a cache
+    filled by a fused extractor (whose fingerprints are not the learned stream) is never read as one.
+    """
+    learned = Extractor.load(learned_folder, device="cpu")
+    if learned.backend is not None:
+        raise SystemExit(f"{learned_folder} fuses a back-end already; --learned needs the learned stream alone")
+    if cache.exists():
+        streams = dict(np.load(cache))
+        if str(streams.pop("learned_id", "")) != learned.extractor_id:
+            raise SystemExit(f"{cache} was not computed with the learned stream {learned.extractor_id}; delete it")
+        return streams
+    streams = compute(files, learned, quality)
+    np.savez(cache, learned_id=np.array(learned.extractor_id), **streams)
+    return streams
+
+
 def figures(clean: np.ndarray, reencoded: np.ndarray, labels: np.ndarray, group: np.ndarray) -> dict:
     everything = np.ones(labels.size, dtype=bool)
     result = identification(clean, labels)
@@ -102,9 +121,9 @@ def fused_study(args: argparse.Namespace) -> FusedStudy:
     from training.backend_data import load_background_features
 
     backend = Extractor.load(device="cpu").backend
-    _, labels = dataset_files(args.dataset, exclude=tuple(args.exclude))
+    files, labels = dataset_files(args.dataset, exclude=tuple(args.exclude))
     labels = np.asarray(labels).astype(str)
-    streams = dict(np.load(args.cache))
+    streams = cached_streams(Path(args.cache), files, Path(args.learned), 85)
 
     def fused(stats: np.ndarray, learned: np.ndarray) -> np.ndarray:
         return backend.apply(select_statistics(stats, STUDY_STATS, backend.stats), learned)
@@ -126,15 +145,7 @@ def main() -> None:
 
     files, labels = dataset_files(args.dataset, exclude=tuple(args.exclude))
     labels = np.asarray(labels)
-    cache = Path(args.cache)
-    if cache.exists():
-        streams = dict(np.load(cache))
-    else:
-        learned = Extractor.load(Path(args.learned), device="cpu")
-        if learned.backend is not None:
-            raise SystemExit(f"{args.learned} fuses a back-end already; --learned needs the learned stream alone")
-        streams = compute(files, learned, args.quality)
-        np.savez(cache, **streams)
+    streams = cached_streams(Path(args.cache), files, Path(args.learned), args.quality)
     group = np.char.startswith(labels.astype(str), args.group_prefix)
     background = load_background_features(Path(args.background))
     rows = {"learned stream alone": figures(streams["cnn"], streams["cnn_jpeg"], labels, group)}

@@ -124,9 +124,10 @@ def cmd_record(args: argparse.Namespace) -> int:
     if args.part:  # a study's summary, kept whole under the evaluation it belongs to
         figures = card.setdefault("figures", {}).setdefault(args.name, {})
         figures[args.part] = {"command": args.command, **{k: v for k, v in report.items() if k != "extractor_id"}}
-    else:
-        card.setdefault("figures", {})[args.name] = {"command": args.command,
-                                                     **{k: report[k] for k in keys if k in report}}
+    else:  # the evaluation's figures replaced; the studies recorded under it (`--part`) kept
+        figures = card.setdefault("figures", {})
+        parts = {k: v for k, v in (figures.get(args.name) or {}).items() if k not in keys and k != "command"}
+        figures[args.name] = {"command": args.command, **{k: report[k] for k in keys if k in report}, **parts}
     write_card(card_path.parent, card)
     print(f"recorded {args.name}{'.' + args.part if args.part else ''} in {card_path}")
     return 0

@@ -11,6 +11,8 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+from forensics_app.core.decision.conditions import QUALITY_LADDER
+
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 
 
@@ -96,6 +98,10 @@ class TrainConfig:
         for key in ("jpeg_quality", "resize_scale", "overlay_strength", "background_qualities"):
             if values.get(key) is not None:
                 values[key] = tuple(values[key])
+        off_ladder = sorted(set(values.get("background_qualities") or ()) - set(QUALITY_LADDER))
+        if off_ladder:  # probes snap to the ladder, so a quality off it would never be looked up
+            raise ValueError(f"background_qualities must lie on the matching ladder {list(QUALITY_LADDER)}, "
+                             f"not {off_ladder}")
         return cls(**values)
 
 

@@ -490,7 +490,7 @@ def export(config: TrainConfig, out_dir: Path, summary: dict, command: str, dest
     from forensics_app.core.decision.conditions import QUALITY_LADDER
 
     build_background(destination, folders, command=f"{command} (export)",
-                     qualities=config.background_qualities or QUALITY_LADDER)
+                     qualities=QUALITY_LADDER if config.background_qualities is None else config.background_qualities)
     log(f"extractor {card.extractor_id} written to {destination}")
     return card
 

@@ -93,19 +93,24 @@ def read_background(path: Path, expected_sha256: str, extractor_id: str, embeddi
     """Load and verify; any mismatch is an error, never a silent fallback."""
     path = Path(path)
     payload = read_sealed(path, expected_sha256, "background population", BackgroundError)
-    with np.load(io.BytesIO(payload), allow_pickle=False) as data:
-        embeddings = np.asarray(data["embeddings"], dtype=np.float32)
-        sources = np.asarray(data["sources"]).astype(str)
-        generators = frozenset(np.asarray(data["generators"]).astype(str).tolist())
-        stamped = str(data["extractor_id"])
-        qualities = np.asarray(data["reencoded_qualities"]).astype(int).tolist() if "reencoded_qualities" in data else []
-        stack = (np.asarray(data["reencoded_embeddings"], dtype=np.float32) if qualities
-                 else np.zeros((0,) + embeddings.shape, np.float32))
+    try:
+        with np.load(io.BytesIO(payload), allow_pickle=False) as data:
+            embeddings = np.asarray(data["embeddings"], dtype=np.float32)
+            sources = np.asarray(data["sources"]).astype(str)
+            generators = frozenset(np.asarray(data["generators"]).astype(str).tolist())
+            stamped = str(data["extractor_id"])
+            qualities = (np.asarray(data["reencoded_qualities"]).astype(int).tolist()
+                         if "reencoded_qualities" in data else [])
+            stack = (np.asarray(data["reencoded_embeddings"], dtype=np.float32) if qualities
+                     else np.zeros((0,) + embeddings.shape, np.float32))
+    except (KeyError, ValueError, OSError) as exc:
+        raise BackgroundError(f"the background population {path} is damaged ({exc}); reinstall the program") from exc
     if stamped != extractor_id or embeddings.ndim != 2 or embeddings.shape[1] != embedding_dim:
         raise BackgroundError(f"the background population was embedded with extractor {stamped}, not {extractor_id}; "
                               "rebuild it with 'python -m training background'")
     if (embeddings.shape[0] != sources.shape[0] or not np.isfinite(embeddings).all()
-            or stack.shape != (len(qualities),) + embeddings.shape or not np.isfinite(stack).all()):
+            or stack.shape != (len(qualities),) + embeddings.shape or not np.isfinite(stack).all()
+            or len(set(qualities)) != len(qualities)):
         raise BackgroundError(f"the background population {path} is damaged; reinstall the program")
     reencoded = {quality: normalise(stack[i]) for i, quality in enumerate(qualities)}
     # read_sealed checked it is the digest

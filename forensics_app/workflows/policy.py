@@ -36,4 +36,5 @@ def background_in_condition(extractor: Extractor, jpeg_quality: int | None) -> B
     background = extractor.background()
     if background is None or jpeg_quality is None:
         return background
-    return background.in_condition(jpeg_quality) or background
+    found = background.in_condition(jpeg_quality)
+    return found if found is not None else background

@@ -22,7 +22,7 @@ from forensics_app.core.evidence import DEFAULT_MAX_PIXELS, EvidenceError, open_
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.library import Library
 from forensics_app.core.pipeline import FileFingerprint
-from forensics_app.core.report.validation import figure, rate
+from forensics_app.core.report.validation import pair_figures
 from forensics_app.workflows.intake import fingerprint_paths
 from forensics_app.workflows.matched import matched_gallery
 from forensics_app.workflows.policy import background_in_condition, policy_for
@@ -63,23 +63,25 @@ def compared_condition(first: Condition, second: Condition) -> Condition:
 def verify_files(extractor: Extractor, first: Path, second: Path, library: Library | None = None,
                  naming_lr: float | None = None, max_pixels: int = DEFAULT_MAX_PIXELS) -> VerifyOutcome:
     """Compare two files under the policy of their compared condition (`naming_lr`: the analyst's level)."""
-    policy = policy_for(extractor, library, naming_lr)
     results = list(fingerprint_paths(extractor, [first, second], max_pixels=max_pixels, provenance=True))
     if len(results) != 2 or not all(r.ok for r in results):
         raise VerificationInputError("both images must be fingerprinted to compare them", results)
     conditions = [condition_of(r.provenance) for r in results]
     target = compared_condition(*conditions)
     if not target.matched:
+        policy = policy_for(extractor, library, naming_lr)
         return VerifyOutcome(results[0], results[1], verify(results[0].embedding, results[1].embedding, policy), policy,
-                             validation=pair_validation(extractor, "clean"))
-    matched_policy, calibrated = _policy_in(extractor, library, target, naming_lr, max_pixels)
-    stored = ", ".join(f"the {which} image is {c.describe() if c.matched else 'stored without loss'}"
+                             validation=pair_validation(extractor, "clean", with_library=library is not None))
+    matched_policy, calibrated, on_library = _policy_in(extractor, library, target, naming_lr, max_pixels)
+    stored = ", ".join(f"the {which} image is {c.describe() if c.matched else 'not a JPEG of known quality'}"
                        for which, c in zip(("first", "second"), conditions))
     if matched_policy is None:
+        policy = policy_for(extractor, library, naming_lr)
         words = (f"Not compared in a matched condition ({stored}): {calibrated}; compared as stored, which may "
                  "overstate or understate the likelihood ratio.")
         return VerifyOutcome(results[0], results[1], verify(results[0].embedding, results[1].embedding, policy),
-                             policy, words, pair_validation(extractor, "unmatched"))
+                             policy, words, pair_validation(extractor, "unmatched", target.jpeg_quality,
+                                                            library is not None))
     embeddings = []
     brought = []
     for which, result, condition in zip(("first", "second"), results, conditions):
@@ -98,23 +100,24 @@ def verify_files(extractor: Extractor, first: Path, second: Path, library: Libra
     words = (f"Matched condition, JPEG quality {target.jpeg_quality}: {stored}{moved}; the pair calibration is "
              f"fitted on {calibrated}.")
     return VerifyOutcome(results[0], results[1], verify(embeddings[0], embeddings[1], matched_policy),
-                         matched_policy, words, pair_validation(extractor, "matched"))
+                         matched_policy, words, pair_validation(extractor, "matched", target.jpeg_quality, on_library))
 
 
 def _policy_in(extractor: Extractor, library: Library | None, condition: Condition, naming_lr: float | None,
-               max_pixels: int) -> tuple[DecisionPolicy | None, str]:
-    """The policy in `condition` and what it was fitted on, or None and why none can be made."""
+               max_pixels: int) -> tuple[DecisionPolicy | None, str, bool]:
+    """The policy in `condition`, what it was fitted on, and whether on library references; None and why if none."""
     why = "no library"
     if library is not None:
         gallery = matched_gallery(library, extractor, condition, naming_lr, max_pixels)
         if gallery.usable:
-            return gallery.policy, gallery.describe()
+            return gallery.policy, gallery.describe(), True
         why = f"the library's references could not be matched ({gallery.problem})"
     background = background_in_condition(extractor, condition.jpeg_quality)
     if background is None or background.jpeg_quality != condition.jpeg_quality:
-        return None, f"{why}, and the background population was not fingerprinted at quality {condition.jpeg_quality}"
+        return (None, f"{why}, and the background population was not fingerprinted at quality "
+                      f"{condition.jpeg_quality}", False)
     policy = policy_for(extractor, None, naming_lr, references={}, jpeg_quality=condition.jpeg_quality)
-    return policy, f"the background population re-encoded at quality {condition.jpeg_quality} alone ({why})"
+    return policy, f"the background population re-encoded at quality {condition.jpeg_quality} alone ({why})", False
 
 
 #: How the card's pair figures were measured, by the way a pair was compared.
@@ -123,21 +126,29 @@ _PAIR_MODES = {
     "unmatched": "one image saved again as JPEG quality {quality} against one as it was, compared as stored",
     "matched": "one image saved again as JPEG quality {quality} against one as it was, in a matched condition",
 }
+NOT_VALIDATED = "Pairs compared this way have not been validated on real generators"
 
 
-def pair_validation(extractor: Extractor, mode: str) -> str:
-    """What the card's validation on real generators says of pairs compared as `mode`, or why nothing.
+def pair_validation(extractor: Extractor, mode: str, quality: int | None = None, with_library: bool = True) -> str:
+    """What the card's validation on real generators says of pairs compared as `mode`, or why it does not apply.
 
-    `mode`: "clean", "unmatched" or "matched", the rows `tools/matched_study.py` measures.
+    `mode`: "clean", "unmatched" or "matched", the rows `tools/matched_study.py` measures
+    (at one JPEG quality, with generators enrolled); `quality`: the one this pair was
+    compared at; `with_library`: whether its calibration had enrolled references.
     """
     dev = (extractor.card.extra.get("figures") or {}).get("dev_generators") or {}
     probes = dev.get("jpeg_probes") or {}
     found = (probes.get("pairs") or {}).get(mode)
     if not isinstance(found, dict) or not found:
-        return "Pairs compared this way have not been validated on real generators for this extractor."
-    how = _PAIR_MODES[mode].format(quality=probes.get("quality", "?"))
-    return (f"Validation on real generators ({dev.get('models', '?')} generators none of the program was fitted "
-            f"on; {how}): ROC-AUC {figure(found.get('auc'))}; {rate(found.get('same_above_10'))} of same-source "
-            f"pairs got an LR above 10 and {rate(found.get('same_below_1'))} below 1; "
-            f"{rate(found.get('different_below_tenth'))} of different-source pairs got an LR below 1/10 and "
-            f"{rate(found.get('different_above_1'))} above 1 (misleading).")
+        return f"{NOT_VALIDATED} for this extractor."
+    measured = probes.get("quality")
+    if mode != "clean" and quality is not None and quality != measured:
+        return f"{NOT_VALIDATED} at JPEG quality {quality} (only at {measured})."
+    if not with_library:
+        return (f"{NOT_VALIDATED} without a library: the validation calibrated pairs with "
+                f"{probes.get('enrolled_per_draw', 'some')} generators enrolled.")
+    generators = int(dev.get("models") or 0) - len(dev.get("never_enrolled") or [])
+    how = _PAIR_MODES[mode].format(quality=measured)
+    return (f"Validation on pairs of images of {generators or '?'} real generators (camera photographs left out; no "
+            f"part of the program was fitted on them, though its back-end and naming level were chosen after seeing "
+            f"them), {how}, {probes.get('enrolled_per_draw', '?')} generators enrolled: {pair_figures(found)}.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 
 import numpy as np
 import pytest
@@ -47,6 +48,15 @@ def test_a_population_without_re_encodings_still_reads(tmp_path):
 def test_re_encodings_that_do_not_fit_the_population_are_refused(tmp_path):
     with pytest.raises(BackgroundError, match="damaged"):
         written(tmp_path, background_bytes(unit(5, 0), [f"s{i}" for i in range(5)], [], "x", {85: unit(4, 1)}))
+    with np.load(io.BytesIO(background_bytes(unit(5, 0), list("abcde"), [], "x", {85: unit(5, 1)}))) as data:
+        arrays = dict(data)
+    for broken in ({k: v for k, v in arrays.items() if k != "reencoded_embeddings"},  # qualities without them
+                   {**arrays, "reencoded_qualities": np.array([85, 85], np.int16),  # one quality twice
+                    "reencoded_embeddings": np.stack([arrays["reencoded_embeddings"][0]] * 2)}):
+        buffer = io.BytesIO()
+        np.savez(buffer, **broken)
+        with pytest.raises(BackgroundError, match="damaged"):
+            written(tmp_path, buffer.getvalue())
 
 
 def test_the_policy_in_a_matched_condition_is_calibrated_on_the_population_in_that_condition(extractor_dir):

@@ -86,6 +86,9 @@ def test_every_recipe_loads_and_a_continued_one_starts_from_its_base_recipes_run
             base = Path(recipe.init_from).parent.name  # runs/<base recipe>/extractor
             assert base in recipes and Path(recipe.init_from).name == "extractor"
             assert recipes[base].network == recipe.network
+    assert recipes["tiny"].background_qualities == (75, 70)
+    with pytest.raises(ValueError, match="must lie on the matching ladder"):
+        load_config("tiny", {"background_qualities": [75, 77]})  # probes snap to the ladder: 77 is never asked for
 
 
 def test_plan_keeps_heldout_architectures_out_of_training():
@@ -259,8 +262,13 @@ def test_record_copies_evaluation_and_study_figures_into_the_sealed_card(extract
     figures = Extractor.load(folder, device="cpu").card.extra["figures"]["dev"]  # still sealed
     assert figures["accuracy"] == 0.5 and figures["closed_set"] == {"cllr": 0.1} and "confusion" not in figures
     assert figures["jpeg_probes"] == {"command": "study here", "quality": 85, "pairs": {"matched": {"auc": 0.9}}}
+    evaluation.write_text(json.dumps({"extractor_id": extractor_id, "accuracy": 0.6}))  # evaluated again
+    assert main(["record", "--card", str(card_path), "--evaluation", str(evaluation), "--name", "dev",
+                 "--command", "again"]) == 0
+    figures = Extractor.load(folder, device="cpu").card.extra["figures"]["dev"]
+    assert figures["accuracy"] == 0.6 and "closed_set" not in figures and figures["jpeg_probes"]["quality"] == 85
     evaluation.write_text(json.dumps({"extractor_id": "other", "accuracy": 0.9}))
     assert main(["record", "--card", str(card_path), "--evaluation", str(evaluation), "--name", "dev",
                  "--command", "x"]) == 2
     assert "made with extractor other" in capsys.readouterr().err
-    assert Extractor.load(folder, device="cpu").card.extra["figures"]["dev"]["accuracy"] == 0.5  # unchanged
+    assert Extractor.load(folder, device="cpu").card.extra["figures"]["dev"]["accuracy"] == 0.6  # unchanged

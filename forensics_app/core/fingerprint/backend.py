@@ -18,6 +18,8 @@ direction scaled by sqrt(b / (b + 1)), b its between-source variance.  The cosin
 that map weighs each direction by how far sources differ in it relative to how much one
 source's images vary, as PLDA's likelihood ratio does, while every comparison stays a
 cosine; it keeps the fingerprint's length, so nothing that stores fingerprints changes.
+The diagonalisation undoes any rescaling of the two streams' blocks, so ahead of the map
+the streams' weights act only through the small floor that keeps B and W invertible.
 
 The back-end ships as `backend.npz` beside the weights; its SHA-256 is in the model card
 and enters the extractor id, so references made under another back-end are refused as
@@ -57,15 +59,16 @@ class Backend:
     fused_map: np.ndarray | None = None  # (P + D, P + D) PLDA-scaled map of the joined streams
 
     def __post_init__(self) -> None:
-        if self.mean.shape != (self.stats.dimension,) or self.projection.shape[0] != self.stats.dimension:
+        if (self.mean.shape != (self.stats.dimension,) or self.projection.ndim != 2
+                or self.projection.shape[0] != self.stats.dimension):
             raise BackendError("the back-end's projection does not fit its residual statistics")
         if not 0.0 <= self.residual_weight <= 1.0:
             raise BackendError("the residual stream's weight must lie between 0 and 1")
         if (self.fused_mean is None) != (self.fused_map is None):
             raise BackendError("the back-end's map of the joined streams lacks its mean or its matrix")
         if self.fused_map is not None:
-            size = self.fused_mean.shape[0]
-            if self.fused_mean.ndim != 1 or self.fused_map.shape != (size, size) or size <= self.projected_dim:
+            size = self.fused_mean.shape[0] if self.fused_mean.ndim == 1 else -1
+            if size < 0 or self.fused_map.shape != (size, size) or size <= self.projected_dim:
                 raise BackendError("the back-end's map of the joined streams does not fit them")
 
     @property

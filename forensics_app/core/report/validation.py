@@ -62,6 +62,14 @@ def figure(value: object, digits: int = 3) -> str:
     return "not measured" if number is None else f"{number:.{digits}f}"
 
 
+def pair_figures(found: dict) -> str:
+    """One row of pair validation (`tools/matched_study.py`), misleading rates included, in words."""
+    return (f"ROC-AUC {figure(found.get('auc'))}; {rate(found.get('same_above_10'))} of same-source pairs got an LR "
+            f"above 10 and {rate(found.get('same_below_1'))} below 1 (misleading); "
+            f"{rate(found.get('different_below_tenth'))} of different-source pairs got an LR below 1/10 and "
+            f"{rate(found.get('different_above_1'))} above 1 (misleading)")
+
+
 def _finite(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None

@@ -14,7 +14,7 @@ from reportlab.platypus import Spacer
 from forensics_app.core.decision.likelihood import format_lr
 from forensics_app.core.report.facts import Facts
 from forensics_app.core.report.layout import WIDTH, Cell, field_table, markup, para, paragraph_styles, red, ruled_table
-from forensics_app.core.report.validation import figure, rate
+from forensics_app.core.report.validation import figure, pair_figures, rate
 
 NOT_VALIDATED = "Not validated"
 
@@ -126,9 +126,7 @@ def jpeg_probe_text(figures: dict) -> str:
     pairs = figures.get("pairs") or {}
     if pairs:
         def pair(mode: str) -> str:
-            found = pairs.get(mode) or {}
-            return (f"ROC-AUC {figure(found.get('auc'))}, {rate(found.get('same_above_10'))} of same-source pairs above "
-                    f"LR 10, {rate(found.get('different_below_tenth'))} of different-source pairs below 1/10")
+            return pair_figures(pairs.get(mode) or {})
         text += (f". Verification of one re-encoded image against one as it was: in matched conditions (as this "
                  f"program does), {pair('matched')}; compared as stored, {pair('unmatched')}; both as they were, "
                  f"{pair('clean')}")

@@ -271,6 +271,8 @@ def test_a_backend_with_the_joined_streams_map_applies_it_and_round_trips(tmp_pa
         Backend(SMALL, plain.mean, plain.projection, 0.5, plain.method, mean, None)
     with pytest.raises(BackendError, match="does not fit"):
         Backend(SMALL, plain.mean, plain.projection, 0.5, plain.method, mean, matrix[:, :5])
+    with pytest.raises(BackendError, match="does not fit"):
+        Backend(SMALL, plain.mean, plain.projection, 0.5, plain.method, np.array(0.0), matrix)
 
 
 def test_a_variant_that_maps_the_joined_streams_needs_the_background_embeddings():

@@ -55,7 +55,8 @@ DEV_FIGURES = {
                     "clean": {"all": {"first_ranked_right": 0.9, "named_rightly": 0.4, "others_named": 0.02}},
                     "as_stored": {"all": {"first_ranked_right": 0.7, "named_rightly": 0.1, "others_named": 0.01}},
                     "matched": {"all": {"first_ranked_right": 0.85, "named_rightly": 0.3, "others_named": 0.03}},
-                    "pairs": {"matched": {"auc": 0.81, "same_above_10": 0.25, "different_below_tenth": 0.6},
+                    "pairs": {"matched": {"auc": 0.81, "same_above_10": 0.25, "same_below_1": 0.35,
+                                          "different_below_tenth": 0.0, "different_above_1": 0.405},
                               "unmatched": {"auc": 0.66, "same_above_10": 0.05, "different_below_tenth": 0.7},
                               "clean": {"auc": 0.85, "same_above_10": 0.5, "different_below_tenth": 0.65}}},
     "generated_or_camera": {"generated_images": 120, "photographs": 40, "fitted_on": "the background only",
@@ -445,7 +446,8 @@ def test_page_one_opens_with_a_bottom_line_built_from_the_stored_decisions(scene
     assert "Generated or camera photograph not answered:" in scene["flat"] and "ROC-AUC 0.534" in scene["flat"]
     assert "compared in matched conditions (as this program does), 85.0% ranked their own generator first" in scene["flat"]
     assert ("Verification of one re-encoded image against one as it was: in matched conditions (as this program "
-            "does), ROC-AUC 0.810, 25.0% of same-source pairs above LR 10") in scene["flat"]
+            "does), ROC-AUC 0.810; 25.0% of same-source pairs got an LR above 10 and 35.0% below 1 (misleading); "
+            "0.0% of different-source pairs got an LR below 1/10 and 40.5% above 1 (misleading)") in scene["flat"]
 
 
 def test_each_exhibit_gives_its_closed_set_lr_as_a_conditional_and_the_method_explains_it(scene):
