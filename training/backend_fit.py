@@ -151,7 +151,9 @@ def fusion_weight(variant: "Variant", features: np.ndarray, sources: np.ndarray,
 
     The sources are split into `folds`; each fold's comparisons are scored with the
     residual projection fitted on the other folds, so the residual stream is not
-    favoured for having been whitened on the very sources it is compared on.
+    favoured for having been whitened on the very sources it is compared on.  The
+    estimator is scikit-learn's class-balanced logistic regression, the one `lir` wraps
+    for its one-score calibrator and names in its registry for scores of several features.
     """
     rng = np.random.default_rng(seed)
     names = np.unique(sources)
