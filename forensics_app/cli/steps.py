@@ -93,11 +93,13 @@ def print_conditions(args: argparse.Namespace, case) -> None:
     """How JPEG probes were compared: each matched condition once, and why any was not matched."""
     if args.json:
         return
-    said: dict[str, str] = {}
+    said: dict[tuple[str, bool], str] = {}
     for item in case.items:
         condition = item.attribution.condition if item.attribution is not None else None
-        if condition is not None and condition.key not in said:
-            said[condition.key] = (f"matched condition {condition.key}: {condition.references}" if condition.matched
-                                   else f"condition {condition.key} not matched ({condition.why}): compared as stored")
+        if condition is not None and (condition.key, condition.brought_down) not in said:
+            down = " (images stored with less loss than every reference brought down to it)" if condition.brought_down else ""
+            said[condition.key, condition.brought_down] = (
+                f"matched condition {condition.key}{down}: {condition.references}" if condition.matched
+                else f"condition {condition.key} not matched ({condition.why}): compared as stored")
     for line in said.values():
         print(line, file=sys.stderr)

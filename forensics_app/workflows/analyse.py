@@ -17,12 +17,12 @@ from forensics_app.core.decision.map import MIN_MAP_IMAGES, tsne_map
 from forensics_app.core.decision.attribution import DecisionPolicy, attribute
 from forensics_app.core.case import Case, CaseItem, ReferencePoints, StoredAttribution
 from forensics_app.core.case.library_record import LibrarySnapshot, MatchedRecord, SavedGallery
-from forensics_app.core.decision.conditions import ComparedCondition, Condition, condition_of
-from forensics_app.core.evidence import DEFAULT_MAX_PIXELS
+from forensics_app.core.decision.conditions import ComparedCondition, Condition, condition_of, jpeg_round_trip
+from forensics_app.core.evidence import DEFAULT_MAX_PIXELS, open_verified
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.library import Library
 from forensics_app.core.progress import CancelCheck, ProgressCallback
-from forensics_app.workflows.matched import matched_gallery
+from forensics_app.workflows.matched import matched_gallery, reference_floor
 from forensics_app.workflows.policy import policy_for
 
 STAGES = ("attribute", "cluster", "map")
@@ -44,6 +44,9 @@ class AnalysisRequest:
     top: int | None = None
     conditions: tuple[Condition, ...] = ()  # each image's storage condition (conditions_of); () compares as stored
     max_pixels: int = DEFAULT_MAX_PIXELS  # for the reference files read again to match a condition
+    #: each image's (path, SHA-256), to read it again and bring it down to references more
+    #: compressed than it (`matched.reference_floor`); () never brings a probe down
+    sources: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -190,33 +193,78 @@ def _attribution(request: AnalysisRequest, policy: DecisionPolicy, cancel: Cance
     if snapshot.matched:
         detail += "; JPEG probes compared with references re-encoded at " + ", ".join(
             f"quality {key.split('-', 1)[1]}" for key in snapshot.matched)
+    brought = sum(1 for r in records if r.condition is not None and r.condition.matched and r.condition.brought_down)
+    if brought:
+        detail += f"; {brought} image(s) stored with less loss than every reference brought down to theirs"
     return Attributions(policy, detail=detail, records=tuple(records), library=snapshot)
 
 
 def _match_conditions(request: AnalysisRequest, records: list[StoredAttribution], cancel: CancelCheck | None,
                       content_sha256: str | None) -> dict[str, MatchedRecord]:
-    """Re-attribute each JPEG probe against references in its condition; the matched galleries, by condition."""
-    groups: dict[str, list[int]] = {}
+    """Re-attribute each JPEG probe against references in its condition, and bring a probe down to
+    references all more compressed than it; the matched galleries, by condition."""
+    floor = reference_floor(request.library)[0] if request.sources and request.library is not None else None
+    groups: dict[tuple[str, bool], list[int]] = {}
+    targets: dict[int, Condition] = {}
     for index, condition in enumerate(request.conditions[:len(records)]):
-        if condition.matched:
-            groups.setdefault(condition.key, []).append(index)
+        down = floor is not None and (not condition.matched or floor < condition.jpeg_quality)
+        if down or condition.matched:
+            targets[index] = Condition(floor) if down else condition
+            groups.setdefault((targets[index].key, down), []).append(index)
     stored: dict[str, MatchedRecord] = {}
-    for key, indices in groups.items():
-        condition = request.conditions[indices[0]]
-        matched = matched_gallery(request.library, request.extractor, condition, request.naming_lr,
+    for (key, down), indices in groups.items():
+        matched = matched_gallery(request.library, request.extractor, targets[indices[0]], request.naming_lr,
                                   request.max_pixels, cancel, content_sha256)
         if not matched.usable:
             for index in indices:
                 records[index] = records[index].with_condition(ComparedCondition(
-                    key, request.conditions[index].describe(), matched=False, why=matched.problem))
+                    key, _probe_words(request.conditions[index]), matched=False, why=matched.problem))
             continue
-        fresh = attribute(request.embeddings[indices], matched.names, matched.gallery, matched.policy, top=request.top)
-        for index, result in zip(indices, fresh):
+        embeddings = request.embeddings[indices]
+        if down:
+            embeddings, problems = _brought_down(request, indices, matched.condition.jpeg_quality, cancel)
+            for index in problems:
+                records[index] = records[index].with_condition(ComparedCondition(
+                    key, _probe_words(request.conditions[index]), matched=False, why=problems[index]))
+            indices = [i for i in indices if i not in problems]
+            if not indices:
+                continue
+        fresh = attribute(embeddings, matched.names, matched.gallery, matched.policy, top=request.top)
+        for row, (index, result) in enumerate(zip(indices, fresh)):
+            fingerprint = tuple(float(v) for v in embeddings[row]) if down else ()
             records[index] = StoredAttribution.of(result, ComparedCondition(
-                key, request.conditions[index].describe(), matched=True, references=matched.describe()))
+                key, _probe_words(request.conditions[index]), matched=True, references=matched.describe(),
+                fingerprint=fingerprint))
         stored[key] = MatchedRecord(SavedGallery.of(matched.names, matched.gallery), matched.policy,
                                      matched.describe(), tuple(matched.left_out[:50]))
     return stored
+
+
+def _probe_words(condition: Condition) -> str:
+    return condition.describe() if condition.matched else "not a JPEG of known quality"
+
+
+def _brought_down(request: AnalysisRequest, indices: list[int], quality: int, cancel: CancelCheck | None
+                  ) -> tuple[np.ndarray, dict[int, str]]:
+    """The probes at `indices` read again (checked by hash), re-encoded at `quality` and fingerprinted:
+    (N', D) fingerprints of those that could be, and why not for the others."""
+
+    def load(index: int) -> np.ndarray:
+        path, sha256 = request.sources[index]
+        return jpeg_round_trip(open_verified(path, sha256, request.max_pixels, since="intake").pixels, quality)
+
+    fingerprints, problems = [], {}
+    outcomes = list(request.extractor.embed_stream(indices, load=load, cancel=cancel))
+    for index in indices[len(outcomes):]:
+        problems[index] = "cancelled before the image was brought to the references' condition"
+    for outcome in outcomes:
+        if outcome.error is not None:
+            reason = getattr(outcome.error, "reason", None) or f"{type(outcome.error).__name__}: {outcome.error}"
+            problems[outcome.item] = f"the image could not be read again to bring it to JPEG quality {quality}: {reason}"
+        else:
+            fingerprints.append(outcome.embedding)
+    dim = request.embeddings.shape[1]
+    return (np.stack(fingerprints) if fingerprints else np.zeros((0, dim), np.float32)), problems
 
 
 

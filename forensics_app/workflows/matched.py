@@ -9,6 +9,14 @@ background population re-encoded at the same quality.  A
 reference that moved or changed is left out and counted; a generator left with fewer
 than :data:`MIN_MATCHED_REFERENCES` cannot be matched, and then the probes of that quality
 are compared as stored and the record says why.
+
+Where every reference is stored more compressed than a probe (a library enrolled from
+JPEGs, a probe saved losslessly or at a higher quality), the probe is brought down to
+theirs instead (`reference_floor`; `workflows.analyse`): references cannot be brought
+back up, and compared at the higher quality they would still carry their own stronger
+compression.  In a library whose references are not all JPEGs the probe keeps its own
+condition, since bringing it down would also strip the lossless references of what
+tells them apart.
 """
 
 from __future__ import annotations
@@ -22,8 +30,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from forensics_app.core.decision.attribution import DecisionPolicy
-from forensics_app.core.decision.conditions import Condition, jpeg_round_trip
+from forensics_app.core.decision.conditions import Condition, condition_from_quality, jpeg_round_trip
 from forensics_app.core.evidence import open_verified
+from forensics_app.core.file_layout import walk_jpeg
+from forensics_app.core.provenance.jpeg_tables import jpeg_entry
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.library import Library
 from forensics_app.core.progress import CancelCheck
@@ -151,3 +161,44 @@ def _reencoded_references(paths: dict[str, list[tuple[str, str]]], extractor: Ex
                                           "probe's condition")
         references[name] = np.stack(embedded)
     return references, left_out
+
+
+#: Each reference file's condition, by (path, size, modification time): read once a session.
+#: Its quantisation tables precede the first scan, well inside the file's first bytes.
+_HEADER_BYTES = 2 * 1024 * 1024
+_REFERENCE_CONDITIONS: dict[tuple, Condition | None] = {}
+
+
+def reference_floor(library: Library) -> tuple[int | None, str]:
+    """(quality, why): the ladder quality of the most compressed reference, when every reference of
+    the library is a JPEG of readable quality; else None and why not (the references as they stand
+    on disk; a file that changed since enrolment is refused later, when it is re-encoded)."""
+    qualities = []
+    for info in library.generators():
+        for _, path in library.reference_paths(info.name):
+            condition = _reference_condition(path)
+            if condition is None or not condition.matched:
+                return None, f"not every reference is a JPEG of readable quality ({path})"
+            qualities.append(condition.jpeg_quality)
+    if not qualities:
+        return None, "the library holds no reference files"
+    return min(qualities), ""
+
+
+def _reference_condition(path: str) -> Condition | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    key = (path, stat.st_size, stat.st_mtime_ns)
+    if key not in _REFERENCE_CONDITIONS:
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read(_HEADER_BYTES)
+            found = (condition_from_quality(jpeg_entry(walk_jpeg(data, stop_after_scans=1)).details.get("quality"))
+                     if data.startswith(b"\xff\xd8") else Condition())
+        except (OSError, ValueError, IndexError):  # unreadable: not a condition to bring a probe to
+            found = None
+        with _REENCODED_LOCK:
+            _REFERENCE_CONDITIONS[key] = found
+    return _REFERENCE_CONDITIONS[key]

@@ -62,7 +62,8 @@ def analysis_request(items: Sequence[CaseItem], extractor: Extractor, library: L
     embeddings = (np.stack([item.embedding for item in items]) if items
                   else np.zeros((0, extractor.embedding_dim), np.float32))
     return AnalysisRequest(embeddings, extractor, library, settings.naming_lr, tuple(stages), settings.perplexity,
-                           top=top, conditions=conditions_of(items), max_pixels=settings.max_pixels)
+                           top=top, conditions=conditions_of(items), max_pixels=settings.max_pixels,
+                           sources=tuple((item.path, item.sha256 or "") for item in items))
 
 
 @dataclass

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from forensics_app.core.case import StoredAttribution
 from forensics_app.core.case.check import check_case
 from forensics_app.core.decision.conditions import Condition, condition_from_quality, condition_of, snap_quality
 from forensics_app.core.fingerprint.extractor import Extractor
@@ -53,13 +54,14 @@ def setting(tmp_path, extractor_dir):
     library.close()
 
 
-def analyse(extractor, library, paths, matched=True):
+def analyse(extractor, library, paths, matched=True, sources=False):
     case = new_case(extractor, "M-1")
     for result in fingerprint_paths(extractor, paths, provenance=True):
         take_in(case, result)
     items = fingerprinted(case)
     request = AnalysisRequest(np.stack([i.embedding for i in items]), extractor, library, naming_lr=10.0,
-                              stages=("attribute",), conditions=conditions_of(items) if matched else ())
+                              stages=("attribute",), conditions=conditions_of(items) if matched else (),
+                              sources=tuple((i.path, i.sha256) for i in items) if sources else ())
     for stage in run_analysis(request):
         record(case, items, stage)
     return case
@@ -142,3 +144,37 @@ def test_a_cancel_while_matching_records_nothing(setting):
     assert list(run_analysis(request, cancel=cancel)) == [] and len(asked) > 1
     assert items[0].attribution is None
 
+
+
+def test_a_probe_stored_with_less_loss_than_every_reference_is_brought_down_to_theirs(tmp_path, extractor_dir):
+    extractor = Extractor.load(extractor_dir, device="cpu")
+    images = {kind: save_pngs(generate(kind, 6, size=128, seed=21), tmp_path / kind, kind)
+              for kind in ("nearest", "transposed", "shuffle")}
+    library = Library.open(tmp_path / "library.sqlite", extractor.extractor_id, extractor.embedding_dim)
+    for kind, quality in (("nearest", 72), ("transposed", 77)):  # every reference a JPEG: at 70 and 75
+        enrol(library, kind, extractor=extractor, paths=jpeg_copies(images[kind][:4], tmp_path / f"{kind}-refs", quality))
+    probes = ([images["nearest"][4]] + jpeg_copies(images["transposed"][4:5], tmp_path / "high", 92)
+              + jpeg_copies(images["nearest"][5:6], tmp_path / "low", 60))
+    case = analyse(extractor, library, probes, sources=True)
+    lossless, high, low = (item.attribution.condition for item in case.items)
+    for brought in (lossless, high):
+        assert brought.matched and brought.brought_down and brought.key == "jpeg-70"
+        assert len(brought.fingerprint) == extractor.embedding_dim
+        assert "every reference is stored more compressed, so the image was re-encoded at JPEG quality 70" in \
+            brought.words()
+    assert lossless.probe == "not a JPEG of known quality" and high.probe.startswith("stored as JPEG quality 92")
+    assert low.matched and low.key == "jpeg-60" and not low.brought_down  # below the references: theirs come down
+    assert StoredAttribution.from_dict(case.items[0].attribution.to_dict()).condition == lossless
+    assert check_case(case).problems == []
+    # the fingerprint it was compared with is what the re-check recomputes from
+    edited = replace(lossless, fingerprint=tuple(-v for v in lossless.fingerprint))
+    case.items[0].attribution = case.items[0].attribution.with_condition(edited)
+    assert any(p.startswith("E0001:") for p in check_case(case).problems)
+    case.items[0].attribution = case.items[0].attribution.with_condition(replace(lossless, fingerprint=(1.0,)))
+    assert any("brought down to matched condition 'jpeg-70' is missing or unreadable" in p
+               for p in check_case(case).problems)
+    # a library holding a lossless reference: the probe keeps its own condition
+    enrol(library, "shuffle", extractor=extractor, paths=images["shuffle"][:4])
+    again = analyse(extractor, library, probes, sources=True)
+    assert again.items[0].attribution.condition is None and again.items[1].attribution.condition.key == "jpeg-90"
+    library.close()

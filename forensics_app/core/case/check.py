@@ -15,6 +15,10 @@ by recomputing what the case states from what it holds:
   likelihood ratios must agree (an edited score or a swapped fingerprint does not);
 * the groups recomputed from the fingerprints at the policy's pair threshold.
 
+A probe brought down to references more compressed than it is recomputed from the
+fingerprint it was compared with, which its attribution keeps; its file must then be
+stored with less loss than that condition.
+
 What cannot be recomputed (a case saved before galleries were kept) is said, never
 assumed to hold.  The report states the recomputed results, not the stored ones.
 """
@@ -164,13 +168,19 @@ def _check_attributions(case: Case, items: list[CaseItem], policy: DecisionPolic
             continue
         if key:
             why = _matched_problem(key, used, gallery.shape[1], policy)
-            stated = [i for i in members if condition_of(i.provenance).key != key]
+            stated = [i for i in members if not _condition_fits(i, key)]
             result.problems += [f"{i.exhibit}: it states matched condition {key!r}, which its file's JPEG tables do "
                                 "not give" for i in stated]
+            unreadable = [i for i in members if _compared_fingerprint(i, gallery.shape[1]) is None]
+            result.problems += [f"{i.exhibit}: its fingerprint brought down to matched condition {key!r} is "
+                                "missing or unreadable" for i in unreadable]
+            members = [i for i in members if i not in unreadable]
+            if not members:
+                continue
             if why:
                 result.problems += [f"{i.exhibit}: matched condition {key!r}: {why}" for i in members]
                 continue
-        recomputed = attribute(np.stack([i.embedding for i in members]), *used)
+        recomputed = attribute(np.stack([_compared_fingerprint(i, gallery.shape[1]) for i in members]), *used)
         for item, fresh in zip(members, recomputed):
             # matched or not, the record of how it was compared stays
             recomputed = StoredAttribution.of(fresh, item.attribution.condition)
@@ -190,6 +200,23 @@ def _matched_problem(key: str, used: tuple, dim: int, policy: DecisionPolicy) ->
         return (f"its policy names at LR {matched_policy.naming_lr:g}, the case's policy at {policy.naming_lr:g}: "
                 "it was edited outside the program")
     return ""
+
+
+def _condition_fits(item: CaseItem, key: str) -> bool:
+    """The file's JPEG tables give `key`; or, for a probe brought down, a condition less compressed than it."""
+    own, compared = condition_of(item.provenance), item.attribution.condition
+    if compared.brought_down:
+        return compared.quality is not None and (not own.matched or own.jpeg_quality > compared.quality)
+    return own.key == key
+
+
+def _compared_fingerprint(item: CaseItem, dim: int) -> np.ndarray | None:
+    """The fingerprint the attribution was computed from: the exhibit's own, or the one brought down."""
+    compared = item.attribution.condition if item.attribution is not None else None
+    if compared is None or not compared.matched or not compared.brought_down:
+        return item.embedding
+    values = np.asarray(compared.fingerprint, dtype=np.float32)
+    return values if values.shape == (dim,) and np.isfinite(values).all() else None
 
 
 def _matched_key(item: CaseItem) -> str:

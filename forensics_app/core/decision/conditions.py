@@ -94,6 +94,9 @@ class ComparedCondition:
 
     Stored with the attribution, so the report and the re-check say which condition was
     used; `why` says why a JPEG probe could not be matched (compared as stored instead).
+    A probe stored with less loss than every reference is brought down to theirs: it is
+    re-encoded at the key's quality and fingerprinted again, and that `fingerprint` is
+    kept, since the attribution was computed from it and not from the exhibit's own.
     """
 
     key: str
@@ -101,9 +104,24 @@ class ComparedCondition:
     matched: bool
     references: str = ""
     why: str = ""
+    fingerprint: tuple[float, ...] = ()  # the probe brought down to the key's quality; () when it was not
+
+    @property
+    def brought_down(self) -> bool:
+        return bool(self.fingerprint)
+
+    @property
+    def quality(self) -> int | None:
+        """The JPEG quality of the compared condition, from its key ("jpeg-75")."""
+        prefix, _, number = self.key.partition("-")
+        return int(number) if prefix == "jpeg" and number.isdigit() else None
 
     def words(self) -> str:
         """How the comparison was made, in the report's and the ranked pane's words."""
+        if self.matched and self.brought_down:
+            return (f"Matched condition: the image is {self.probe}; every reference is stored more compressed, so "
+                    f"the image was re-encoded at JPEG quality {self.quality} and fingerprinted again; "
+                    f"{self.references}.")
         if self.matched:
             return f"Matched condition: the image is {self.probe}; {self.references}."
         return (f"Not compared in a matched condition (the image is {self.probe}): {self.why or 'not recorded'}; "
@@ -112,6 +130,8 @@ class ComparedCondition:
     def to_dict(self) -> dict:
         data = {"key": self.key, "probe": self.probe, "matched": self.matched}
         data.update({"references": self.references} if self.matched else {"why": self.why})
+        if self.fingerprint:
+            data["fingerprint"] = [float(value) for value in self.fingerprint]
         return data
 
     @classmethod
@@ -119,5 +139,10 @@ class ComparedCondition:
         """The stored record back; None when there is none or it is not a record."""
         if not isinstance(data, dict) or not data:
             return None
+        fingerprint = data.get("fingerprint")
+        try:
+            values = tuple(float(v) for v in fingerprint) if isinstance(fingerprint, list) else ()
+        except (TypeError, ValueError):
+            values = (float("nan"),)  # unreadable: the re-check says so rather than dropping it
         return cls(str(data.get("key") or "?"), str(data.get("probe") or ""), bool(data.get("matched")),
-                   str(data.get("references") or ""), str(data.get("why") or ""))
+                   str(data.get("references") or ""), str(data.get("why") or ""), values)
