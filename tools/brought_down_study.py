@@ -27,7 +27,7 @@ from forensics_app.core.decision.conditions import QUALITY_LADDER
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.library import Library
 from forensics_app.core.validation.evaluation import dataset_files
-from forensics_app.workflows.analyse import AnalysisRequest, conditions_of, run_analysis
+from forensics_app.workflows.analyse import AnalysisRequest, ProbeFile, conditions_of, run_analysis
 from forensics_app.workflows.enrol import enrol
 from forensics_app.workflows.intake import fingerprint_paths, fingerprinted, new_case, take_in
 from tools.matched_study import _mean, jpeg_copies, rates
@@ -73,7 +73,7 @@ def main() -> None:
                       paths=jpeg_copies([paths[i] for i in chosen], folder, args.quality))
             probes = [item for item, ref in zip(items, reference) if not ref]
             run = {"enrolled": enrolled}
-            for mode, sources in (("own_condition", ()), ("brought_down", tuple((i.path, i.sha256) for i in probes))):
+            for mode, sources in (("own_condition", ()), ("brought_down", tuple(ProbeFile.of(i) for i in probes))):
                 request = AnalysisRequest(np.stack([i.embedding for i in probes]), extractor, library,
                                           stages=("attribute",), conditions=conditions_of(probes), sources=sources)
                 records = next(iter(run_analysis(request))).records

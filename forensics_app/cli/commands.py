@@ -69,6 +69,7 @@ def cmd_attribute(args: argparse.Namespace) -> int:
                   "provenance": [entry.to_dict() for entry in item.provenance or ()]}
         if item.attribution is not None:
             record.update(item.attribution.to_dict())
+            record.get("condition", {}).pop("fingerprint", None)  # kept in the case; `brought_down` says so
             check = against_fingerprint(item, read_decision(item))
             if check.text:
                 record["against_fingerprint"] = {"text": check.text, "contradicts": check.contradicts}
@@ -204,9 +205,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     except VerificationInputError as exc:
         report_rejections(exc.results)
         raise CommandError(str(exc)) from exc
-    check = outcome.verification
+    check, condition = outcome.verification, "".join(f"\n{w}" for w in (outcome.condition, outcome.validation) if w)
     print_policy(args, outcome.policy, pairs=True)
-    condition = "".join(f"\n{words}" for words in (outcome.condition, outcome.validation) if words)
     emit(args, {"first": str(outcome.first.path), "second": str(outcome.second.path), "similarity": check.similarity,
                 "lr": check.lr, "support": check.words, "same_source": check.same_source,
                 "naming_lr": check.naming_lr, "verdict": outcome.verdict, "condition": outcome.condition,

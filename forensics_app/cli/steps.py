@@ -97,7 +97,8 @@ def print_conditions(args: argparse.Namespace, case) -> None:
     for item in case.items:
         condition = item.attribution.condition if item.attribution is not None else None
         if condition is not None and (condition.key, condition.brought_down) not in said:
-            down = " (images stored with less loss than every reference brought down to it)" if condition.brought_down else ""
+            down = (" (images stored with less loss than the most compressed reference brought down to it)"
+                    if condition.brought_down else "")
             said[condition.key, condition.brought_down] = (
                 f"matched condition {condition.key}{down}: {condition.references}" if condition.matched
                 else f"condition {condition.key} not matched ({condition.why}): compared as stored")

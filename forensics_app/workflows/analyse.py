@@ -17,7 +17,9 @@ from forensics_app.core.decision.map import MIN_MAP_IMAGES, tsne_map
 from forensics_app.core.decision.attribution import DecisionPolicy, attribute
 from forensics_app.core.case import Case, CaseItem, ReferencePoints, StoredAttribution
 from forensics_app.core.case.library_record import LibrarySnapshot, MatchedRecord, SavedGallery
-from forensics_app.core.decision.conditions import ComparedCondition, Condition, condition_of, jpeg_round_trip
+from forensics_app.core.decision.conditions import (
+    LOSSLESS_FORMATS, ComparedCondition, Condition, condition_of, jpeg_round_trip,
+)
 from forensics_app.core.evidence import DEFAULT_MAX_PIXELS, open_verified
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.library import Library
@@ -28,6 +30,19 @@ from forensics_app.workflows.policy import policy_for
 STAGES = ("attribute", "cluster", "map")
 #: References of each enrolled generator drawn on the map (enough to show where it lies).
 MAP_REFERENCES = 20
+
+
+@dataclass(frozen=True)
+class ProbeFile:
+    """An image's file as taken in: where it is, its SHA-256, and whether it is stored without loss."""
+
+    path: str
+    sha256: str  # "" when none was recorded: such a file is never read again
+    lossless: bool  # a format that stores pixels without loss (`LOSSLESS_FORMATS`)
+
+    @classmethod
+    def of(cls, item: CaseItem) -> "ProbeFile":
+        return cls(item.path, item.sha256 or "", item.format.upper() in LOSSLESS_FORMATS)
 
 
 @dataclass(frozen=True)
@@ -44,9 +59,9 @@ class AnalysisRequest:
     top: int | None = None
     conditions: tuple[Condition, ...] = ()  # each image's storage condition (conditions_of); () compares as stored
     max_pixels: int = DEFAULT_MAX_PIXELS  # for the reference files read again to match a condition
-    #: each image's (path, SHA-256), to read it again and bring it down to references more
-    #: compressed than it (`matched.reference_floor`); () never brings a probe down
-    sources: tuple[tuple[str, str], ...] = ()
+    #: each image's file, to read it again and bring it down to references more compressed
+    #: than it (`matched.reference_floor`); () never brings a probe down
+    sources: tuple[ProbeFile, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -195,49 +210,84 @@ def _attribution(request: AnalysisRequest, policy: DecisionPolicy, cancel: Cance
             f"quality {key.split('-', 1)[1]}" for key in snapshot.matched)
     brought = sum(1 for r in records if r.condition is not None and r.condition.matched and r.condition.brought_down)
     if brought:
-        detail += f"; {brought} image(s) stored with less loss than every reference brought down to theirs"
+        detail += (f"; {brought} image(s) stored with less loss than the most compressed reference brought down to "
+                   "its quality")
     return Attributions(policy, detail=detail, records=tuple(records), library=snapshot)
 
 
 def _match_conditions(request: AnalysisRequest, records: list[StoredAttribution], cancel: CancelCheck | None,
                       content_sha256: str | None) -> dict[str, MatchedRecord]:
-    """Re-attribute each JPEG probe against references in its condition, and bring a probe down to
-    references all more compressed than it; the matched galleries, by condition."""
-    floor = reference_floor(request.library)[0] if request.sources and request.library is not None else None
-    groups: dict[tuple[str, bool], list[int]] = {}
-    targets: dict[int, Condition] = {}
-    for index, condition in enumerate(request.conditions[:len(records)]):
-        down = floor is not None and (not condition.matched or floor < condition.jpeg_quality)
-        if down or condition.matched:
-            targets[index] = Condition(floor) if down else condition
-            groups.setdefault((targets[index].key, down), []).append(index)
+    """Re-attribute each JPEG probe against references in its condition, and bring a probe stored with
+    less loss than the library's most compressed reference down to it; the matched galleries, by condition."""
+    conditions = request.conditions[:len(records)]
+    natural: dict[str, list[int]] = {}
+    for index, condition in enumerate(conditions):
+        if condition.matched:
+            natural.setdefault(condition.key, []).append(index)
+    floor = _floor(request, conditions, cancel)
+    down = [i for i, c in enumerate(conditions) if floor is not None and _comes_down(request, i, c, floor)]
     stored: dict[str, MatchedRecord] = {}
-    for (key, down), indices in groups.items():
-        matched = matched_gallery(request.library, request.extractor, targets[indices[0]], request.naming_lr,
-                                  request.max_pixels, cancel, content_sha256)
-        if not matched.usable:
-            for index in indices:
+    if down:
+        failed = _attribute_matched(request, records, Condition(floor), down, cancel, content_sha256, stored, True)
+        for index in down:
+            if conditions[index].matched and index not in failed:
+                natural[conditions[index].key].remove(index)
+        for index, why in failed.items():  # a JPEG probe that could not come down keeps its own condition
+            if not conditions[index].matched:
                 records[index] = records[index].with_condition(ComparedCondition(
-                    key, _probe_words(request.conditions[index]), matched=False, why=matched.problem))
-            continue
-        embeddings = request.embeddings[indices]
-        if down:
-            embeddings, problems = _brought_down(request, indices, matched.condition.jpeg_quality, cancel)
-            for index in problems:
+                    Condition(floor).key, _probe_words(conditions[index]), matched=False, why=why))
+    for key, indices in natural.items():
+        if indices:
+            failed = _attribute_matched(request, records, conditions[indices[0]], indices, cancel, content_sha256,
+                                        stored, False)
+            for index, why in failed.items():
                 records[index] = records[index].with_condition(ComparedCondition(
-                    key, _probe_words(request.conditions[index]), matched=False, why=problems[index]))
-            indices = [i for i in indices if i not in problems]
-            if not indices:
-                continue
-        fresh = attribute(embeddings, matched.names, matched.gallery, matched.policy, top=request.top)
-        for row, (index, result) in enumerate(zip(indices, fresh)):
-            fingerprint = tuple(float(v) for v in embeddings[row]) if down else ()
-            records[index] = StoredAttribution.of(result, ComparedCondition(
-                key, _probe_words(request.conditions[index]), matched=True, references=matched.describe(),
-                fingerprint=fingerprint))
-        stored[key] = MatchedRecord(SavedGallery.of(matched.names, matched.gallery), matched.policy,
-                                     matched.describe(), tuple(matched.left_out[:50]))
+                    key, _probe_words(conditions[index]), matched=False, why=why))
     return stored
+
+
+def _floor(request: AnalysisRequest, conditions: Sequence[Condition], cancel: CancelCheck | None) -> int | None:
+    """The library's most compressed reference quality, read only when some probe could come down to it."""
+    if request.library is None or not request.sources:
+        return None
+    if not any(_comes_down(request, i, c, 0) for i, c in enumerate(conditions)):
+        return None
+    return reference_floor(request.library, cancel)[0]
+
+
+def _comes_down(request: AnalysisRequest, index: int, condition: Condition, floor: int) -> bool:
+    """Whether the probe is known to be stored with less loss than `floor` and can be read again, checked by hash."""
+    source = request.sources[index] if index < len(request.sources) else None
+    if source is None or not source.sha256:
+        return False
+    return condition.jpeg_quality > floor if condition.matched else source.lossless
+
+
+def _attribute_matched(request: AnalysisRequest, records: list[StoredAttribution], condition: Condition,
+                       indices: list[int], cancel: CancelCheck | None, content_sha256: str | None,
+                       stored: dict[str, MatchedRecord], down: bool) -> dict[int, str]:
+    """Attribute the probes at `indices` in `condition` (brought down to it when `down`) into `records`;
+    why each one that could not be is not (nothing is written for those)."""
+    matched = matched_gallery(request.library, request.extractor, condition, request.naming_lr,
+                              request.max_pixels, cancel, content_sha256)
+    if not matched.usable:
+        return {index: matched.problem for index in indices}
+    problems: dict[int, str] = {}
+    embeddings = request.embeddings[indices]
+    if down:
+        embeddings, problems = _brought_down(request, indices, condition.jpeg_quality, cancel)
+        indices = [i for i in indices if i not in problems]
+        if not indices:
+            return problems
+    fresh = attribute(embeddings, matched.names, matched.gallery, matched.policy, top=request.top)
+    for row, (index, result) in enumerate(zip(indices, fresh)):
+        fingerprint = tuple(float(v) for v in embeddings[row]) if down else ()
+        records[index] = StoredAttribution.of(result, ComparedCondition(
+            condition.key, _probe_words(request.conditions[index]), matched=True, references=matched.describe(),
+            fingerprint=fingerprint))
+    stored[condition.key] = MatchedRecord(SavedGallery.of(matched.names, matched.gallery), matched.policy,
+                                          matched.describe(), tuple(matched.left_out[:50]))
+    return problems
 
 
 def _probe_words(condition: Condition) -> str:
@@ -250,8 +300,9 @@ def _brought_down(request: AnalysisRequest, indices: list[int], quality: int, ca
     (N', D) fingerprints of those that could be, and why not for the others."""
 
     def load(index: int) -> np.ndarray:
-        path, sha256 = request.sources[index]
-        return jpeg_round_trip(open_verified(path, sha256, request.max_pixels, since="intake").pixels, quality)
+        source = request.sources[index]
+        return jpeg_round_trip(open_verified(source.path, source.sha256, request.max_pixels, since="intake").pixels,
+                               quality)
 
     fingerprints, problems = [], {}
     outcomes = list(request.extractor.embed_stream(indices, load=load, cancel=cancel))

@@ -10,9 +10,9 @@ reference that moved or changed is left out and counted; a generator left with f
 than :data:`MIN_MATCHED_REFERENCES` cannot be matched, and then the probes of that quality
 are compared as stored and the record says why.
 
-Where every reference is stored more compressed than a probe (a library enrolled from
-JPEGs, a probe saved losslessly or at a higher quality), the probe is brought down to
-theirs instead (`reference_floor`; `workflows.analyse`): references cannot be brought
+Where every reference is a JPEG and the most compressed of them is more compressed than
+a probe (a library enrolled from web JPEGs, a probe saved as PNG or at a higher quality),
+the probe is brought down to that quality instead (`reference_floor`; `workflows.analyse`): references cannot be brought
 back up, and compared at the higher quality they would still carry their own stronger
 compression.  In a library whose references are not all JPEGs the probe keeps its own
 condition, since bringing it down would also strip the lossless references of what
@@ -22,6 +22,7 @@ tells them apart.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import threading
@@ -31,12 +32,13 @@ import numpy as np
 
 from forensics_app.core.decision.attribution import DecisionPolicy
 from forensics_app.core.decision.conditions import Condition, condition_from_quality, jpeg_round_trip
-from forensics_app.core.evidence import open_verified
+from forensics_app.core.evidence import DEFAULT_MAX_FILE_BYTES, open_verified
 from forensics_app.core.file_layout import walk_jpeg
 from forensics_app.core.provenance.jpeg_tables import jpeg_entry
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.library import Library
 from forensics_app.core.progress import CancelCheck
+from forensics_app.core.regular_file import read_regular_file
 from forensics_app.core.vectors import normalise
 from forensics_app.workflows.policy import background_in_condition, policy_for
 
@@ -163,42 +165,48 @@ def _reencoded_references(paths: dict[str, list[tuple[str, str]]], extractor: Ex
     return references, left_out
 
 
-#: Each reference file's condition, by (path, size, modification time): read once a session.
-#: Its quantisation tables precede the first scan, well inside the file's first bytes.
-_HEADER_BYTES = 2 * 1024 * 1024
+#: Each reference file's condition, by (path, enrolled SHA-256, size, modification time); the
+#: file is hashed when read, so a file that no longer holds its enrolled bytes gives none.
 _REFERENCE_CONDITIONS: dict[tuple, Condition | None] = {}
+_CONDITIONS_KEPT = 100_000
 
 
-def reference_floor(library: Library) -> tuple[int | None, str]:
+def reference_floor(library: Library, cancel: CancelCheck | None = None) -> tuple[int | None, str]:
     """(quality, why): the ladder quality of the most compressed reference, when every reference of
-    the library is a JPEG of readable quality; else None and why not (the references as they stand
-    on disk; a file that changed since enrolment is refused later, when it is re-encoded)."""
+    the library is a JPEG of readable quality holding its enrolled bytes; else None and why not."""
     qualities = []
     for info in library.generators():
-        for _, path in library.reference_paths(info.name):
-            condition = _reference_condition(path)
+        for sha256, path in library.reference_paths(info.name):
+            if cancel is not None and cancel():
+                return None, "cancelled"
+            condition = _reference_condition(path, sha256)
             if condition is None or not condition.matched:
-                return None, f"not every reference is a JPEG of readable quality ({path})"
+                return None, f"not every reference is a JPEG of readable quality as enrolled ({path})"
             qualities.append(condition.jpeg_quality)
     if not qualities:
         return None, "the library holds no reference files"
     return min(qualities), ""
 
 
-def _reference_condition(path: str) -> Condition | None:
+def _reference_condition(path: str, sha256: str) -> Condition | None:
     try:
         stat = os.stat(path)
     except OSError:
         return None
-    key = (path, stat.st_size, stat.st_mtime_ns)
-    if key not in _REFERENCE_CONDITIONS:
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read(_HEADER_BYTES)
+    key = (path, sha256, stat.st_size, stat.st_mtime_ns)
+    with _REENCODED_LOCK:
+        if key in _REFERENCE_CONDITIONS:
+            return _REFERENCE_CONDITIONS[key]
+    try:
+        data = read_regular_file(path, DEFAULT_MAX_FILE_BYTES)  # refuses pipes, devices and oversized files
+        found = None
+        if hashlib.sha256(data).hexdigest() == sha256:
             found = (condition_from_quality(jpeg_entry(walk_jpeg(data, stop_after_scans=1)).details.get("quality"))
                      if data.startswith(b"\xff\xd8") else Condition())
-        except (OSError, ValueError, IndexError):  # unreadable: not a condition to bring a probe to
-            found = None
-        with _REENCODED_LOCK:
-            _REFERENCE_CONDITIONS[key] = found
-    return _REFERENCE_CONDITIONS[key]
+    except (OSError, ValueError, IndexError):  # unreadable: not a condition to bring a probe to
+        found = None
+    with _REENCODED_LOCK:
+        if len(_REFERENCE_CONDITIONS) >= _CONDITIONS_KEPT:
+            _REFERENCE_CONDITIONS.clear()
+        _REFERENCE_CONDITIONS[key] = found
+    return found

@@ -23,7 +23,9 @@ from forensics_app.core.evidence import DEFAULT_MAX_PIXELS
 from forensics_app.core.fingerprint.extractor import Extractor, ModelCard
 from forensics_app.core.library import Library
 from forensics_app.core.pipeline import FileFingerprint
-from forensics_app.workflows.analyse import STAGES, AnalysisRequest, AnalysisStage, Attributions, conditions_of, record
+from forensics_app.workflows.analyse import (
+    STAGES, AnalysisRequest, AnalysisStage, Attributions, ProbeFile, conditions_of, record,
+)
 from forensics_app.workflows.events import Event
 from forensics_app.workflows.intake import already_in_case, fingerprinted, new_case, note_skipped, take_in
 
@@ -63,7 +65,7 @@ def analysis_request(items: Sequence[CaseItem], extractor: Extractor, library: L
                   else np.zeros((0, extractor.embedding_dim), np.float32))
     return AnalysisRequest(embeddings, extractor, library, settings.naming_lr, tuple(stages), settings.perplexity,
                            top=top, conditions=conditions_of(items), max_pixels=settings.max_pixels,
-                           sources=tuple((item.path, item.sha256 or "") for item in items))
+                           sources=tuple(ProbeFile.of(item) for item in items))
 
 
 @dataclass

@@ -14,7 +14,7 @@ from forensics_app.core.decision.conditions import Condition, condition_from_qua
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.library import Library
 from forensics_app.core.provenance import ProvenanceEntry
-from forensics_app.workflows.analyse import AnalysisRequest, conditions_of, record, run_analysis
+from forensics_app.workflows.analyse import AnalysisRequest, ProbeFile, conditions_of, record, run_analysis
 from forensics_app.workflows.enrol import enrol
 from forensics_app.workflows.intake import fingerprint_paths, fingerprinted, new_case, take_in
 from forensics_app.testing.tiny_generators import generate, save_pngs
@@ -61,7 +61,7 @@ def analyse(extractor, library, paths, matched=True, sources=False):
     items = fingerprinted(case)
     request = AnalysisRequest(np.stack([i.embedding for i in items]), extractor, library, naming_lr=10.0,
                               stages=("attribute",), conditions=conditions_of(items) if matched else (),
-                              sources=tuple((i.path, i.sha256) for i in items) if sources else ())
+                              sources=tuple(ProbeFile.of(i) for i in items) if sources else ())
     for stage in run_analysis(request):
         record(case, items, stage)
     return case
@@ -148,33 +148,53 @@ def test_a_cancel_while_matching_records_nothing(setting):
 
 def test_a_probe_stored_with_less_loss_than_every_reference_is_brought_down_to_theirs(tmp_path, extractor_dir):
     extractor = Extractor.load(extractor_dir, device="cpu")
-    images = {kind: save_pngs(generate(kind, 6, size=128, seed=21), tmp_path / kind, kind)
+    images = {kind: save_pngs(generate(kind, 7, size=128, seed=21), tmp_path / kind, kind)
               for kind in ("nearest", "transposed", "shuffle")}
     library = Library.open(tmp_path / "library.sqlite", extractor.extractor_id, extractor.embedding_dim)
     for kind, quality in (("nearest", 72), ("transposed", 77)):  # every reference a JPEG: at 70 and 75
         enrol(library, kind, extractor=extractor, paths=jpeg_copies(images[kind][:4], tmp_path / f"{kind}-refs", quality))
     probes = ([images["nearest"][4]] + jpeg_copies(images["transposed"][4:5], tmp_path / "high", 92)
-              + jpeg_copies(images["nearest"][5:6], tmp_path / "low", 60))
+              + jpeg_copies(images["nearest"][5:6], tmp_path / "low", 60)
+              + jpeg_copies(images["transposed"][6:7], tmp_path / "at", 72))
     case = analyse(extractor, library, probes, sources=True)
-    lossless, high, low = (item.attribution.condition for item in case.items)
+    lossless, high, low, natural = (item.attribution.condition for item in case.items)
     for brought in (lossless, high):
         assert brought.matched and brought.brought_down and brought.key == "jpeg-70"
         assert len(brought.fingerprint) == extractor.embedding_dim
-        assert "every reference is stored more compressed, so the image was re-encoded at JPEG quality 70" in \
-            brought.words()
+        assert "every reference is a JPEG and the most compressed is at quality 70, so the image was re-encoded" in \
+            brought.words() and brought.words().endswith("The error rates of such comparisons are not validated.")
     assert lossless.probe == "not a JPEG of known quality" and high.probe.startswith("stored as JPEG quality 92")
     assert low.matched and low.key == "jpeg-60" and not low.brought_down  # below the references: theirs come down
+    assert natural.key == "jpeg-70" and not natural.brought_down  # at the floor: one gallery with those brought down
     assert StoredAttribution.from_dict(case.items[0].attribution.to_dict()).condition == lossless
-    assert check_case(case).problems == []
+    checked = check_case(case)
+    assert checked.problems == [] and checked.checked == 4
+    assert any("re-encoding of 2 image(s) brought down" in u for u in checked.unchecked)
     # the fingerprint it was compared with is what the re-check recomputes from
     edited = replace(lossless, fingerprint=tuple(-v for v in lossless.fingerprint))
     case.items[0].attribution = case.items[0].attribution.with_condition(edited)
     assert any(p.startswith("E0001:") for p in check_case(case).problems)
-    case.items[0].attribution = case.items[0].attribution.with_condition(replace(lossless, fingerprint=(1.0,)))
+    scaled = replace(lossless, fingerprint=tuple(2 * v for v in lossless.fingerprint))  # no fingerprint is that long
+    case.items[0].attribution = case.items[0].attribution.with_condition(scaled)
     assert any("brought down to matched condition 'jpeg-70' is missing or unreadable" in p
                for p in check_case(case).problems)
+    # files moved since intake: the JPEG keeps its own matched condition, the PNG is compared as stored and says why
+    for path in probes[:2]:
+        path.rename(path.with_name("moved-" + path.name))
+    moved = analyse_items(extractor, library, case)
+    assert moved[1].condition.key == "jpeg-90" and not moved[1].condition.brought_down and moved[1].matched
+    assert not moved[0].matched and "could not be read again to bring it to JPEG quality 70" in moved[0].condition.why
     # a library holding a lossless reference: the probe keeps its own condition
     enrol(library, "shuffle", extractor=extractor, paths=images["shuffle"][:4])
-    again = analyse(extractor, library, probes, sources=True)
-    assert again.items[0].attribution.condition is None and again.items[1].attribution.condition.key == "jpeg-90"
+    again = analyse_items(extractor, library, case)
+    assert again[0].condition is None and again[1].condition.key == "jpeg-90"
     library.close()
+
+
+def analyse_items(extractor, library, case):
+    """The case's exhibits attributed again, from what it holds (their files read again where needed)."""
+    items = fingerprinted(case)
+    request = AnalysisRequest(np.stack([i.embedding for i in items]), extractor, library, naming_lr=10.0,
+                              stages=("attribute",), conditions=conditions_of(items),
+                              sources=tuple(ProbeFile.of(i) for i in items))
+    return next(iter(run_analysis(request))).records

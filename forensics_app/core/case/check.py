@@ -160,6 +160,14 @@ def _check_attributions(case: Case, items: list[CaseItem], policy: DecisionPolic
     by_condition: dict[str, list[CaseItem]] = {}
     for item in usable:
         by_condition.setdefault(_matched_key(item), []).append(item)
+    down = [i for i in usable if i.attribution.brought_down]
+    if len({i.attribution.condition.key for i in down}) > 1:  # one library, one most compressed reference
+        result.problems.append("images are stated to be brought down to more than one condition: "
+                               + ", ".join(sorted({i.attribution.condition.key for i in down})))
+    if down:
+        result.unchecked.append(f"the re-encoding of {len(down)} image(s) brought down to the library's most "
+                                "compressed reference (it needs their files; the attributions are recomputed from "
+                                "the fingerprints the case keeps)")
     for key, members in by_condition.items():
         used = (names, gallery, policy) if not key else _matched(case, key)
         if used is None:
@@ -216,7 +224,9 @@ def _compared_fingerprint(item: CaseItem, dim: int) -> np.ndarray | None:
     if compared is None or not compared.matched or not compared.brought_down:
         return item.embedding
     values = np.asarray(compared.fingerprint, dtype=np.float32)
-    return values if values.shape == (dim,) and np.isfinite(values).all() else None
+    if values.shape != (dim,) or not np.isfinite(values).all() or abs(float(np.linalg.norm(values)) - 1.0) > 1e-3:
+        return None  # every fingerprint the program makes has unit length
+    return values
 
 
 def _matched_key(item: CaseItem) -> str:

@@ -38,7 +38,9 @@ from forensics_app.core.evidence.record import EvidenceImage
 from forensics_app.core.provenance.entry import ProvenanceEntry
 from forensics_app.core.regular_file import FileRefused, read_regular_file
 
-CASE_FORMAT = 1
+CASE_FORMAT = 2  # 2: an attribution may keep the fingerprint of its image brought down to a condition
+#: Formats this program reads: 1 holds nothing format 2 reads differently.
+READABLE_CASE_FORMATS = (1, 2)
 CASE_SUFFIX = ".fcase"
 #: Largest case file read, checked before reading: 100,000 exhibits fit in about 300 MB.
 MAX_CASE_BYTES = 1024 * 2**20
@@ -290,8 +292,9 @@ class Case:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Case":
-        if data.get("format") != CASE_FORMAT:
-            raise CaseError(f"unsupported case format {data.get('format')!r}; this program reads format {CASE_FORMAT}")
+        if data.get("format") not in READABLE_CASE_FORMATS:
+            raise CaseError(f"unsupported case format {data.get('format')!r}; this program reads formats "
+                            f"{', '.join(map(str, READABLE_CASE_FORMATS))}")
         try:
             problems: list[str] = []
             settings, settings_problems = CaseSettings.from_dict(data.get("settings", {}))

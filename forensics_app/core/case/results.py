@@ -63,8 +63,13 @@ class StoredAttribution:
 
     @property
     def matched(self) -> bool:
-        """Compared with references re-encoded to the exhibit's condition."""
+        """Compared with references re-encoded to the exhibit's condition (or to the one it was brought down to)."""
         return self.condition is not None and self.condition.matched
+
+    @property
+    def brought_down(self) -> bool:
+        """Re-encoded itself, down to the library's most compressed reference, and compared there."""
+        return self.matched and self.condition.brought_down
 
     @property
     def comparison(self) -> str:

@@ -23,6 +23,8 @@ from PIL import Image
 #: JPEG qualities a probe is matched at (the nearest one is used).
 QUALITY_LADDER = (100, 95, 90, 85, 80, 75, 70, 65, 60, 55, 50, 40, 30, 20)
 AS_STORED = "as stored"
+#: Formats that store pixels without loss: any JPEG is more compressed than they are.
+LOSSLESS_FORMATS = frozenset({"PNG", "BMP", "PPM"})
 
 _QUALITY = re.compile(r"^\s*(\d{1,3})\b")
 
@@ -119,9 +121,9 @@ class ComparedCondition:
     def words(self) -> str:
         """How the comparison was made, in the report's and the ranked pane's words."""
         if self.matched and self.brought_down:
-            return (f"Matched condition: the image is {self.probe}; every reference is stored more compressed, so "
-                    f"the image was re-encoded at JPEG quality {self.quality} and fingerprinted again; "
-                    f"{self.references}.")
+            return (f"Brought down: the image is {self.probe}; every reference is a JPEG and the most compressed is "
+                    f"at quality {self.quality}, so the image was re-encoded at that quality and fingerprinted again; "
+                    f"{self.references}. The error rates of such comparisons are not validated.")
         if self.matched:
             return f"Matched condition: the image is {self.probe}; {self.references}."
         return (f"Not compared in a matched condition (the image is {self.probe}): {self.why or 'not recorded'}; "
@@ -131,6 +133,7 @@ class ComparedCondition:
         data = {"key": self.key, "probe": self.probe, "matched": self.matched}
         data.update({"references": self.references} if self.matched else {"why": self.why})
         if self.fingerprint:
+            data["brought_down"] = True
             data["fingerprint"] = [float(value) for value in self.fingerprint]
         return data
 

@@ -88,7 +88,9 @@ def _matched_words(key: str, record: MatchedRecord) -> str:
     else:
         bound, source = "", "Its calibration cannot be read"
     return (f"Matched condition JPEG {quality}: {record.references or 'references not recorded'}. {source}{bound}. "
-            "JPEG probes of that quality were compared with these references, not with the references as stored.")
+            "JPEG probes of that quality, and any image stored with less loss than the library's most compressed "
+            "reference when that reference is at this quality (re-encoded down to it), were compared with these "
+            "references, not with the references as stored.")
 
 
 def _scale_story() -> list:
