@@ -38,11 +38,16 @@ class ProbeFile:
 
     path: str
     sha256: str  # "" when none was recorded: such a file is never read again
-    lossless: bool  # a format that stores pixels without loss (`LOSSLESS_FORMATS`)
+    format: str  # as read at intake ("PNG", "JPEG")
+
+    @property
+    def lossless(self) -> bool:
+        """A format that stores pixels without loss (`LOSSLESS_FORMATS`)."""
+        return self.format.upper() in LOSSLESS_FORMATS
 
     @classmethod
     def of(cls, item: CaseItem) -> "ProbeFile":
-        return cls(item.path, item.sha256 or "", item.format.upper() in LOSSLESS_FORMATS)
+        return cls(item.path, item.sha256 or "", item.format)
 
 
 @dataclass(frozen=True)
@@ -235,14 +240,14 @@ def _match_conditions(request: AnalysisRequest, records: list[StoredAttribution]
         for index, why in failed.items():  # a JPEG probe that could not come down keeps its own condition
             if not conditions[index].matched:
                 records[index] = records[index].with_condition(ComparedCondition(
-                    Condition(floor).key, _probe_words(conditions[index]), matched=False, why=why))
+                    Condition(floor).key, _probe_words(request, index), matched=False, why=why))
     for key, indices in natural.items():
         if indices:
             failed = _attribute_matched(request, records, conditions[indices[0]], indices, cancel, content_sha256,
                                         stored, False)
             for index, why in failed.items():
                 records[index] = records[index].with_condition(ComparedCondition(
-                    key, _probe_words(conditions[index]), matched=False, why=why))
+                    key, _probe_words(request, index), matched=False, why=why))
     return stored
 
 
@@ -283,15 +288,21 @@ def _attribute_matched(request: AnalysisRequest, records: list[StoredAttribution
     for row, (index, result) in enumerate(zip(indices, fresh)):
         fingerprint = tuple(float(v) for v in embeddings[row]) if down else ()
         records[index] = StoredAttribution.of(result, ComparedCondition(
-            condition.key, _probe_words(request.conditions[index]), matched=True, references=matched.describe(),
+            condition.key, _probe_words(request, index), matched=True, references=matched.describe(),
             fingerprint=fingerprint))
     stored[condition.key] = MatchedRecord(SavedGallery.of(matched.names, matched.gallery), matched.policy,
                                           matched.describe(), tuple(matched.left_out[:50]))
     return problems
 
 
-def _probe_words(condition: Condition) -> str:
-    return condition.describe() if condition.matched else "not a JPEG of known quality"
+def _probe_words(request: AnalysisRequest, index: int) -> str:
+    """How the probe is stored, in the record's words."""
+    condition = request.conditions[index]
+    if condition.matched:
+        return condition.describe()
+    source = request.sources[index] if index < len(request.sources) else None
+    return f"stored without loss ({source.format})" if source is not None and source.lossless else \
+        "not a JPEG of known quality"
 
 
 def _brought_down(request: AnalysisRequest, indices: list[int], quality: int, cancel: CancelCheck | None

@@ -163,7 +163,7 @@ def test_a_probe_stored_with_less_loss_than_every_reference_is_brought_down_to_t
         assert len(brought.fingerprint) == extractor.embedding_dim
         assert "every reference is a JPEG and the most compressed is at quality 70, so the image was re-encoded" in \
             brought.words() and brought.words().endswith("The error rates of such comparisons are not validated.")
-    assert lossless.probe == "not a JPEG of known quality" and high.probe.startswith("stored as JPEG quality 92")
+    assert lossless.probe == "stored without loss (PNG)" and high.probe.startswith("stored as JPEG quality 92")
     assert low.matched and low.key == "jpeg-60" and not low.brought_down  # below the references: theirs come down
     assert natural.key == "jpeg-70" and not natural.brought_down  # at the floor: one gallery with those brought down
     assert StoredAttribution.from_dict(case.items[0].attribution.to_dict()).condition == lossless
