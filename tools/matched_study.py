@@ -23,6 +23,7 @@ import argparse
 import json
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -94,44 +95,82 @@ def _mean(values: list) -> float | None:
     return float(np.mean(known)) if known else None
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+@dataclass(frozen=True)
+class Study:
+    """What the studies on a labelled folder of generators share: its files, labels and who may be enrolled."""
+
+    args: argparse.Namespace
+    extractor: Extractor
+    paths: list[Path]
+    labels: np.ndarray
+    enrollable: list[str]
+    group: np.ndarray  # the text-to-image group
+
+    def report(self, quality_key: str) -> dict:
+        """The head of the study's report: what was measured, under which settings."""
+        return {"extractor_id": self.extractor.extractor_id, quality_key: self.args.quality, "refs": self.args.refs,
+                "draws": self.args.seeds, "enrolled_per_draw": len(self.enrollable) // 2,
+                "naming_lr": DEFAULT_NAMING_LR, "runs": []}
+
+
+def study_setup(doc: str, quality: int, quality_help: str) -> Study:
+    """Parse a study's arguments (its JPEG `--quality` on the matching ladder) and read the folder."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("dataset")
     parser.add_argument("--never-enrol", action="append", default=[])
-    parser.add_argument("--quality", type=int, default=85)
+    parser.add_argument("--quality", type=int, default=quality, help=quality_help)
     parser.add_argument("--refs", type=int, default=10)
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--group-prefix", default="aibingo-")
     args = parser.parse_args()
-    if args.quality not in QUALITY_LADDER:  # probes are matched at the ladder's quality: record the one used
+    if args.quality not in QUALITY_LADDER:  # images are matched at the ladder's qualities: record the one used
         parser.error(f"--quality must be one of the matching ladder {list(QUALITY_LADDER)}")
-    extractor = Extractor.load(device="cpu")
     paths, labels = dataset_files(args.dataset)
-    paths, labels = [Path(p) for p in paths], np.asarray(labels).astype(str)
-    enrollable = sorted(set(labels) - set(args.never_enrol))
-    group = np.char.startswith(labels, args.group_prefix)
-    report: dict = {"extractor_id": extractor.extractor_id, "quality": args.quality, "refs": args.refs,
-                    "draws": args.seeds, "enrolled_per_draw": len(enrollable) // 2, "naming_lr": DEFAULT_NAMING_LR,
-                    "runs": []}
+    labels = np.asarray(labels).astype(str)
+    return Study(args, Extractor.load(device="cpu"), [Path(p) for p in paths], labels,
+                 sorted(set(labels) - set(args.never_enrol)), np.char.startswith(labels, args.group_prefix))
+
+
+def fingerprinted_all(extractor: Extractor, files: list[Path]) -> list:
+    """Every file taken in and fingerprinted as evidence is (each must be)."""
+    case = new_case(extractor)
+    for result in fingerprint_paths(extractor, files, provenance=True):
+        take_in(case, result)
+    items = fingerprinted(case)
+    assert len(items) == len(files), "every file must be fingerprinted"
+    return items
+
+
+def enrolled_draw(study: Study, seed: int, library_path: Path, enrolled_files=None
+                  ) -> tuple[list[str], np.ndarray, Library, np.random.Generator]:
+    """A seeded draw of half the enrollable generators, each enrolled from `--refs` of its files
+    (`enrolled_files(name, chosen paths)` -> the files to enrol; the paths themselves by default):
+    (enrolled names, mask of the files used as references, the open library, the draw's generator
+    for what the study draws next)."""
+    rng = np.random.default_rng(seed)
+    enrolled = sorted(rng.choice(study.enrollable, size=len(study.enrollable) // 2, replace=False).tolist())
+    reference = np.zeros(study.labels.size, bool)
+    library = Library.open(library_path, study.extractor.extractor_id, study.extractor.embedding_dim)
+    for name in enrolled:
+        chosen = rng.choice(np.flatnonzero(study.labels == name), size=study.args.refs, replace=False)
+        reference[chosen] = True
+        files = [study.paths[i] for i in chosen]
+        enrol(library, name, extractor=study.extractor, paths=enrolled_files(name, files) if enrolled_files else files)
+    return enrolled, reference, library, rng
+
+
+def main() -> None:
+    study = study_setup(__doc__, 85, "the JPEG quality the probes are saved at")
+    args, extractor, paths, labels, group = study.args, study.extractor, study.paths, study.labels, study.group
+    report = study.report("quality")
     with tempfile.TemporaryDirectory() as scratch:
         copies = jpeg_copies(paths, Path(scratch), args.quality)
         taken = {}
         for name, files in (("clean", paths), ("jpeg", copies)):
-            case = new_case(extractor)
-            for result in fingerprint_paths(extractor, files, provenance=True):
-                take_in(case, result)
-            taken[name] = fingerprinted(case)
-            assert len(taken[name]) == len(paths), "every file must be fingerprinted"
+            taken[name] = fingerprinted_all(extractor, files)
         for seed in range(args.seeds):
-            rng = np.random.default_rng(2000 + seed)
-            enrolled = sorted(rng.choice(enrollable, size=len(enrollable) // 2, replace=False).tolist())
-            reference = np.zeros(labels.size, bool)
-            library = Library.open(Path(scratch) / f"library-{seed}.sqlite", extractor.extractor_id,
-                                   extractor.embedding_dim)
-            for name in enrolled:
-                chosen = rng.choice(np.flatnonzero(labels == name), size=args.refs, replace=False)
-                reference[chosen] = True
-                enrol(library, name, extractor=extractor, paths=[paths[i] for i in chosen])
+            enrolled, reference, library, rng = enrolled_draw(study, 2000 + seed,
+                                                              Path(scratch) / f"library-{seed}.sqlite")
             run = {"enrolled": enrolled}
             for mode, kind, matched in (("clean", "clean", False), ("as_stored", "jpeg", False),
                                         ("matched", "jpeg", True)):
