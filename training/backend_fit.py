@@ -159,7 +159,7 @@ def fusion_weight(variant: "Variant", features: np.ndarray, sources: np.ndarray,
     names = np.unique(sources)
     fold_of = dict(zip(names, rng.permutation(len(names)) % folds))
     fold = np.array([fold_of[name] for name in sources])
-    alone = Variant(variant.stats, variant.projection, variant.dims, 1.0, variant.kinds, variant.pca_dims)
+    alone = dataclasses.replace(variant, residual_weight=1.0, plda_map=False)  # the residual projection alone
     scores, labels = [], []
     learned = _unit_rows(embeddings)
     for k in range(folds):

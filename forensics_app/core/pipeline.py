@@ -45,7 +45,8 @@ class FileFingerprint:
         return self.evidence.sha256 if self.evidence else None
 
 
-def _describe(error: Exception) -> str:
+def describe_failure(error: Exception) -> str:
+    """Why a file got no fingerprint, in the words the record gives."""
     if isinstance(error, EvidenceError):
         return error.reason
     return f"{type(error).__name__}: {error}"
@@ -70,7 +71,7 @@ def fingerprint_files(
     load = _with_provenance(max_pixels) if provenance else (lambda path: open_evidence(path, max_pixels=max_pixels))
     stream = extractor.embed_stream(paths, load=load, batch_images=batch_images, progress=progress, cancel=cancel)
     for outcome in stream:
-        error = _describe(outcome.error) if outcome.error is not None else None
+        error = describe_failure(outcome.error) if outcome.error is not None else None
         loaded = outcome.loaded
         if isinstance(loaded, _Intake):
             yield FileFingerprint(outcome.item, loaded.evidence, outcome.embedding, error, outcome.padded,

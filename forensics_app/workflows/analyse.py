@@ -17,14 +17,13 @@ from forensics_app.core.decision.map import MIN_MAP_IMAGES, tsne_map
 from forensics_app.core.decision.attribution import DecisionPolicy, attribute
 from forensics_app.core.case import Case, CaseItem, ReferencePoints, StoredAttribution
 from forensics_app.core.case.library_record import LibrarySnapshot, MatchedRecord, SavedGallery
-from forensics_app.core.decision.conditions import (
-    LOSSLESS_FORMATS, ComparedCondition, Condition, condition_of, jpeg_round_trip,
-)
-from forensics_app.core.evidence import DEFAULT_MAX_PIXELS, open_verified
+from forensics_app.core.decision.conditions import LOSSLESS_FORMATS, ComparedCondition, Condition, condition_of
+from forensics_app.core.evidence import DEFAULT_MAX_PIXELS
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.library import Library
 from forensics_app.core.progress import CancelCheck, ProgressCallback
-from forensics_app.workflows.matched import matched_gallery, reference_floor
+from forensics_app.core.pipeline import describe_failure
+from forensics_app.workflows.matched import matched_gallery, reencoded_fingerprints, reference_floor
 from forensics_app.workflows.policy import policy_for
 
 STAGES = ("attribute", "cluster", "map")
@@ -213,7 +212,7 @@ def _attribution(request: AnalysisRequest, policy: DecisionPolicy, cancel: Cance
     if snapshot.matched:
         detail += "; JPEG probes compared with references re-encoded at " + ", ".join(
             f"quality {key.split('-', 1)[1]}" for key in snapshot.matched)
-    brought = sum(1 for r in records if r.condition is not None and r.condition.matched and r.condition.brought_down)
+    brought = sum(1 for r in records if r.brought_down)
     if brought:
         detail += (f"; {brought} image(s) stored with less loss than the most compressed reference brought down to "
                    "its quality")
@@ -310,19 +309,15 @@ def _brought_down(request: AnalysisRequest, indices: list[int], quality: int, ca
     """The probes at `indices` read again (checked by hash), re-encoded at `quality` and fingerprinted:
     (N', D) fingerprints of those that could be, and why not for the others."""
 
-    def load(index: int) -> np.ndarray:
-        source = request.sources[index]
-        return jpeg_round_trip(open_verified(source.path, source.sha256, request.max_pixels, since="intake").pixels,
-                               quality)
-
+    files = [(request.sources[i].sha256, request.sources[i].path) for i in indices]
+    outcomes = list(reencoded_fingerprints(request.extractor, files, quality, request.max_pixels, "intake", cancel))
     fingerprints, problems = [], {}
-    outcomes = list(request.extractor.embed_stream(indices, load=load, cancel=cancel))
     for index in indices[len(outcomes):]:
         problems[index] = "cancelled before the image was brought to the references' condition"
-    for outcome in outcomes:
+    for index, outcome in zip(indices, outcomes):
         if outcome.error is not None:
-            reason = getattr(outcome.error, "reason", None) or f"{type(outcome.error).__name__}: {outcome.error}"
-            problems[outcome.item] = f"the image could not be read again to bring it to JPEG quality {quality}: {reason}"
+            problems[index] = (f"the image could not be read again to bring it to JPEG quality {quality}: "
+                               f"{describe_failure(outcome.error)}")
         else:
             fingerprints.append(outcome.embedding)
     dim = request.embeddings.shape[1]

@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,12 +36,12 @@ from forensics_app.core.decision.conditions import Condition, condition_from_qua
 from forensics_app.core.evidence import DEFAULT_MAX_FILE_BYTES, open_verified
 from forensics_app.core.file_layout import walk_jpeg
 from forensics_app.core.provenance.jpeg_tables import jpeg_entry
-from forensics_app.core.fingerprint.extractor import Extractor
+from forensics_app.core.fingerprint.extractor import EmbeddingOutcome, Extractor
 from forensics_app.core.library import Library
 from forensics_app.core.progress import CancelCheck
 from forensics_app.core.regular_file import read_regular_file
 from forensics_app.core.vectors import normalise
-from forensics_app.workflows.policy import background_in_condition, policy_for
+from forensics_app.workflows.policy import background_fingerprinted_at, policy_for
 
 MIN_MATCHED_REFERENCES = 2
 
@@ -116,9 +117,8 @@ def matched_gallery(library: Library, extractor: Extractor, condition: Condition
     names = list(references)
     gallery = normalise(np.stack([refs.mean(axis=0) for refs in references.values()]))
     policy = policy_for(extractor, None, naming_lr, references=references, jpeg_quality=quality)
-    background = background_in_condition(extractor, quality)
     return MatchedGallery(condition, names, gallery, policy, sum(len(r) for r in references.values()), left_out,
-                          background_matched=background is not None and background.jpeg_quality == quality)
+                          background_matched=background_fingerprinted_at(extractor, quality))
 
 
 def _files_now(paths: dict[str, list[tuple[str, str]]]) -> tuple:
@@ -135,6 +135,20 @@ def _files_now(paths: dict[str, list[tuple[str, str]]]) -> tuple:
     return tuple(found)
 
 
+def reencoded_fingerprints(extractor: Extractor, files: Sequence[tuple[str, str]], quality: int, max_pixels: int,
+                           since: str, cancel: CancelCheck | None = None
+                           ) -> Iterator[EmbeddingOutcome[tuple[str, str]]]:
+    """Each file (SHA-256, path) read again, refused where its bytes are no longer those recorded
+    `since` (intake, enrolment), re-encoded at JPEG `quality` and fingerprinted; in order, each
+    failure reported against its file, stopping after the current one on a cancel."""
+
+    def load(entry: tuple[str, str]) -> np.ndarray:
+        sha256, path = entry
+        return jpeg_round_trip(open_verified(path, sha256, max_pixels, since=since).pixels, quality)
+
+    return extractor.embed_stream(list(files), load=load, cancel=cancel)
+
+
 def _reencoded_references(paths: dict[str, list[tuple[str, str]]], extractor: Extractor, quality: int,
                           max_pixels: int, cancel: CancelCheck | None
                           ) -> tuple[dict[str, np.ndarray], list[str]] | MatchedGallery:
@@ -143,13 +157,8 @@ def _reencoded_references(paths: dict[str, list[tuple[str, str]]], extractor: Ex
     references: dict[str, np.ndarray] = {}
     left_out: list[str] = []
     for name, entries in paths.items():
-
-        def load(entry: tuple[str, str]) -> np.ndarray:
-            sha256, path = entry
-            return jpeg_round_trip(open_verified(path, sha256, max_pixels, since="enrolment").pixels, quality)
-
         embedded = []
-        for outcome in extractor.embed_stream(entries, load=load, cancel=cancel):
+        for outcome in reencoded_fingerprints(extractor, entries, quality, max_pixels, "enrolment", cancel):
             if outcome.error is not None:
                 left_out.append(f"{name}: {outcome.item[1]} ({outcome.error})")
             else:

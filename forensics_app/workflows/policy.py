@@ -38,3 +38,9 @@ def background_in_condition(extractor: Extractor, jpeg_quality: int | None) -> B
         return background
     found = background.in_condition(jpeg_quality)
     return found if found is not None else background
+
+
+def background_fingerprinted_at(extractor: Extractor, jpeg_quality: int) -> bool:
+    """Whether the shipped population was re-encoded at `jpeg_quality`: a calibration there is matched on both sides."""
+    background = background_in_condition(extractor, jpeg_quality)
+    return background is not None and background.jpeg_quality == jpeg_quality

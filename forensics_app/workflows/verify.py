@@ -17,15 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from forensics_app.core.decision.attribution import DecisionPolicy, Verification, verify
-from forensics_app.core.decision.conditions import Condition, condition_of, jpeg_round_trip
-from forensics_app.core.evidence import DEFAULT_MAX_PIXELS, EvidenceError, open_verified
+from forensics_app.core.decision.conditions import Condition, condition_of
+from forensics_app.core.evidence import DEFAULT_MAX_PIXELS, EvidenceError
 from forensics_app.core.fingerprint.extractor import Extractor
 from forensics_app.core.library import Library
 from forensics_app.core.pipeline import FileFingerprint
 from forensics_app.core.report.validation import pair_figures
 from forensics_app.workflows.intake import fingerprint_paths
-from forensics_app.workflows.matched import matched_gallery
-from forensics_app.workflows.policy import background_in_condition, policy_for
+from forensics_app.workflows.matched import matched_gallery, reencoded_fingerprints
+from forensics_app.workflows.policy import background_fingerprinted_at, policy_for
 
 
 class VerificationInputError(ValueError):
@@ -88,12 +88,14 @@ def verify_files(extractor: Extractor, first: Path, second: Path, library: Libra
         if condition.key == target.key:
             embeddings.append(result.embedding)
             continue
-        try:
-            pixels = open_verified(result.path, result.sha256, max_pixels, since="it was fingerprinted").pixels
-        except EvidenceError as exc:
+        again = next(iter(reencoded_fingerprints(extractor, [(result.sha256, str(result.path))], target.jpeg_quality,
+                                                 max_pixels, "it was fingerprinted")))
+        if isinstance(again.error, EvidenceError):
             raise VerificationInputError(f"the {which} image could not be read again to bring it to JPEG quality "
-                                         f"{target.jpeg_quality}: {exc.reason}", results) from exc
-        embeddings.append(extractor.embed_pixels([jpeg_round_trip(pixels, target.jpeg_quality)])[0])
+                                         f"{target.jpeg_quality}: {again.error.reason}", results) from again.error
+        if again.error is not None:
+            raise again.error
+        embeddings.append(again.embedding)
         brought.append(which)
     moved = (f"; the {' and '.join(brought)} re-encoded at quality {target.jpeg_quality} and fingerprinted again"
              if brought else "")
@@ -112,8 +114,7 @@ def _policy_in(extractor: Extractor, library: Library | None, condition: Conditi
         if gallery.usable:
             return gallery.policy, gallery.describe(), True
         why = f"the library's references could not be matched ({gallery.problem})"
-    background = background_in_condition(extractor, condition.jpeg_quality)
-    if background is None or background.jpeg_quality != condition.jpeg_quality:
+    if not background_fingerprinted_at(extractor, condition.jpeg_quality):
         return (None, f"{why}, and the background population was not fingerprinted at quality "
                       f"{condition.jpeg_quality}", False)
     policy = policy_for(extractor, None, naming_lr, references={}, jpeg_quality=condition.jpeg_quality)

@@ -222,14 +222,14 @@ def test_verify_says_so_when_a_file_changes_before_it_is_matched(capsys, images,
     from PIL import Image
 
     from forensics_app.core.evidence import FileChangedError
-    from forensics_app.workflows import verify as verification
+    from forensics_app.workflows import matched  # where every file brought to a condition is read again
 
     def changed(path, sha256, max_pixels, since):
         raise FileChangedError(path, f"the file has changed since {since}")
 
     jpeg = tmp_path / "probe.jpg"
     Image.open(images["nearest"][6]).convert("RGB").save(jpeg, quality=77)
-    monkeypatch.setattr(verification, "open_verified", changed)
+    monkeypatch.setattr(matched, "open_verified", changed)
     code, _, err = run(capsys, "verify", str(jpeg), str(images["nearest"][7]))
     assert code == EXIT_FAILED
     assert "the second image could not be read again to bring it to JPEG quality 75" in err and "changed" in err

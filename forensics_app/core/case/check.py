@@ -161,13 +161,14 @@ def _check_attributions(case: Case, items: list[CaseItem], policy: DecisionPolic
     for item in usable:
         by_condition.setdefault(_matched_key(item), []).append(item)
     down = [i for i in usable if i.attribution.brought_down]
-    if len({i.attribution.condition.key for i in down}) > 1:  # one library, one most compressed reference
-        result.problems.append("images are stated to be brought down to more than one condition: "
-                               + ", ".join(sorted({i.attribution.condition.key for i in down})))
+    floors = sorted({i.attribution.condition.key for i in down})
+    if len(floors) > 1:  # one library, one most compressed reference
+        result.problems.append("images are stated to be brought down to more than one condition: " + ", ".join(floors))
     if down:
         result.unchecked.append(f"the re-encoding of {len(down)} image(s) brought down to the library's most "
                                 "compressed reference (it needs their files; the attributions are recomputed from "
                                 "the fingerprints the case keeps)")
+    compared = {i.exhibit: _compared_fingerprint(i, gallery.shape[1]) for i in usable}
     for key, members in by_condition.items():
         used = (names, gallery, policy) if not key else _matched(case, key)
         if used is None:
@@ -179,7 +180,7 @@ def _check_attributions(case: Case, items: list[CaseItem], policy: DecisionPolic
             stated = [i for i in members if not _condition_fits(i, key)]
             result.problems += [f"{i.exhibit}: it states matched condition {key!r}, which its file's JPEG tables do "
                                 "not give" for i in stated]
-            unreadable = [i for i in members if _compared_fingerprint(i, gallery.shape[1]) is None]
+            unreadable = [i for i in members if compared[i.exhibit] is None]
             result.problems += [f"{i.exhibit}: its fingerprint brought down to matched condition {key!r} is "
                                 "missing or unreadable" for i in unreadable]
             members = [i for i in members if i not in unreadable]
@@ -188,7 +189,7 @@ def _check_attributions(case: Case, items: list[CaseItem], policy: DecisionPolic
             if why:
                 result.problems += [f"{i.exhibit}: matched condition {key!r}: {why}" for i in members]
                 continue
-        recomputed = attribute(np.stack([_compared_fingerprint(i, gallery.shape[1]) for i in members]), *used)
+        recomputed = attribute(np.stack([compared[i.exhibit] for i in members]), *used)
         for item, fresh in zip(members, recomputed):
             # matched or not, the record of how it was compared stays
             recomputed = StoredAttribution.of(fresh, item.attribution.condition)

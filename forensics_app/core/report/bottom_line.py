@@ -96,25 +96,28 @@ def _limits(facts: Facts) -> str:
 
 def _matched_limits(facts: Facts) -> str:
     """The rates for re-encoded probes, where images were compared in matched conditions."""
+    matched = [d.exhibit for d in facts.decisions.values() if d.matched and not d.brought_down]
     down = [d.exhibit for d in facts.decisions.values() if d.brought_down]
     brought = (f" {_listed(down)} {'was' if len(down) == 1 else 'were'} stored with less loss than the library's "
                "most compressed reference and re-encoded down to its quality before the comparison (section 2); "
                "the error rates of such comparisons are not validated." if down else "")
-    matched = [d.exhibit for d in facts.decisions.values() if d.matched and not d.brought_down]
-    if not matched:
-        return brought
+    return (_jpeg_matched_limits(facts, matched) if matched else "") + brought
+
+
+def _jpeg_matched_limits(facts: Facts, matched: list[str]) -> str:
+    """What validation says of JPEG probes compared with the references re-encoded at their quality."""
     jpeg = (facts.validation.figures or {}).get("jpeg_probes") or {}
     said = (f" {_listed(matched)} {'was' if len(matched) == 1 else 'were'} stored as JPEG and compared with the "
             "references re-encoded at their quality (section 2)")
     every = (jpeg.get("matched") or {}).get("all") or {}
     if not every:
-        return said + "; the error rates of such comparisons are not validated." + brought
+        return said + "; the error rates of such comparisons are not validated."
     level = jpeg.get("naming_lr")
     if level is None or facts.naming_lr is None or abs(float(level) - facts.naming_lr) > 1e-9:
-        return said + "; their validation was measured at another naming level than this case's (section 3)." + brought
+        return said + "; their validation was measured at another naming level than this case's (section 3)."
     return (said + f"; in validation with probes saved again as JPEG {jpeg.get('quality', '?')} and compared so, "
             f"{rate(every.get('named_rightly'))} of images of enrolled generators were named rightly and "
-            f"{rate(every.get('others_named'))} of images of other sources were named." + brought)
+            f"{rate(every.get('others_named'))} of images of other sources were named.")
 
 
 def _exhibits(decisions: list) -> str:
